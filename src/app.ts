@@ -1,0 +1,70 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { DestinationStream } from 'pino';
+import type { Services } from './services.ts';
+import { registerErrorHandling } from './http/plugins/errors.ts';
+import { registerTenancy } from './http/plugins/tenancy.ts';
+import { registerCredentials } from './http/plugins/credentials.ts';
+import { registerMetrics } from './http/plugins/metrics.ts';
+import { registerResponseFields } from './http/plugins/response-fields.ts';
+import { loggerOptions } from './http/plugins/logging.ts';
+import { createValidatorCompiler } from './http/validation.ts';
+import { KiboErrorSchema } from './http/schemas/common.ts';
+import { platformRoutes } from './http/routes/platform.ts';
+import { opsRoutes } from './http/routes/ops.ts';
+
+export interface BuildOptions {
+  services: Services;
+  /** Where log lines go (tests capture them); stdout by default. */
+  logStream?: DestinationStream;
+}
+
+const CORRELATION = 'x-vol-correlation';
+const SAFE_ID = /^[\w.:-]{1,128}$/;
+
+/** Builds the HTTP app: plugins and routes registered explicitly. Never listens (main.ts does). */
+export async function buildApp({ services, logStream }: BuildOptions): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, logStream),
+    bodyLimit: 64 * 1024,
+    trustProxy: true,
+    // Echo the caller's correlation id when it is sane, else make one.
+    genReqId: (req) => {
+      const sent = req.headers[CORRELATION];
+      return typeof sent === 'string' && SAFE_ID.test(sent) ? sent : randomUUID();
+    },
+    routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.addSchema(KiboErrorSchema);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(CORRELATION, request.id);
+  });
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  registerErrorHandling(app);
+  const registry = registerMetrics(app);
+  registerTenancy(app, config);
+  registerCredentials(app, services);
+  registerResponseFields(app);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'storefront-auth', version: '0.1.0', description: 'Kibo-compatible storefront customer identity service' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(platformRoutes, { config, appTickets: services.appTickets });
+  await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { ConfigFile, LoginSettings, TokenSettings } from './schema.ts';
+
+/** Login settings a site gets for every field its config leaves out. */
+export const defaultLogin: LoginSettings = {
+  twoFactor: { always: false, onNewFingerprint: false, onNewRegion: false },
+  otpLogin: { enabled: false },
+  lockout: { maxAttempts: 6, lockMinutes: 30 },
+  password: { minLength: 8, requireLetter: true, requireDigit: true },
+};
+
+/** Token lifetimes (minutes) a tenant gets for every field its config leaves out. */
+export const defaultTokens: TokenSettings = {
+  accessMinutes: 60,
+  refreshMinutes: 43200, // 30 days
+  maxAccessMinutes: 1440, // 24 h
+  maxRefreshMinutes: 129600, // 90 days
+};
+
+/** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */
+export const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+/**
+ * The built-in default (CONTRACT §9): tenant 1, site 1, customer set `default`, one storefront app
+ * with no behaviors whose credentials come from BOOTSTRAP_CLIENT_ID/SECRET or are generated.
+ */
+export const builtInConfig: Omit<ConfigFile, 'apps'> = {
+  tenants: [{
+    id: 1, name: 'Demo', domain: 't1.localhost',
+    customerSets: [{ code: 'default', name: 'Default' }],
+    sites: [{ id: 1, name: 'Main', customerSet: 'default', login: defaultLogin }],
+    tokens: defaultTokens,
+  }],
+};

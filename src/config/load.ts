@@ -1,0 +1,207 @@
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { Value } from '@sinclair/typebox/value';
+import { builtInConfig, defaultArgon2, defaultLogin, defaultTokens } from './defaults.ts';
+import { ConfigFileSchema, type Behavior, type ConfigFile, type LoginSettings, type TokenSettings } from './schema.ts';
+
+export interface SiteConfig {
+  readonly id: number;
+  readonly tenantId: number;
+  readonly name: string;
+  readonly customerSet: string;
+  readonly login: LoginSettings;
+}
+
+export interface TenantConfig {
+  readonly id: number;
+  readonly name: string;
+  readonly domain: string;
+  readonly customerSets: readonly { code: string; name: string }[];
+  readonly sites: readonly SiteConfig[];
+  readonly tokens: TokenSettings;
+}
+
+export interface AppConfig {
+  readonly clientId: string;
+  /** SHA-256 of the secret, hex; the plain secret is never kept. */
+  readonly secretHash: string;
+  readonly tenantId: number;
+  readonly behaviors: readonly Behavior[];
+}
+
+export type BootstrapApp =
+  | { readonly mode: 'env'; readonly clientId: string; readonly secretHash: string }
+  | { readonly mode: 'generate'; readonly clientId: string };
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl?: string;
+  readonly dataDir: string;
+  readonly smtpUrl?: string;
+  readonly mailFrom: string;
+  readonly mailOutboxDir: string;
+  readonly redisUrl?: string;
+  readonly logLevel: string;
+  readonly jwtIssuer: string;
+  readonly tenants: readonly TenantConfig[];
+  readonly apps: readonly AppConfig[];
+  /** The built-in storefront app, present only when no CONFIG_FILE is given. */
+  readonly bootstrap?: BootstrapApp;
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+}
+
+/** A configuration that cannot be used; the message names the bad field. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex');
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Builds the frozen configuration from environment variables and the text of CONFIG_FILE (or
+ * undefined for the built-in default). Pure: reads no file and no process state.
+ * @throws ConfigError naming the first bad field
+ */
+export function loadConfig(env: Env, fileText?: string): Config {
+  const file = fileText === undefined ? undefined : parseFile(fileText);
+  const dataDir = env.DATA_DIR || './data';
+  const tenants = (file ?? builtInConfig).tenants.map((t, ti) => {
+    const codes = new Set(t.customerSets.map((c) => c.code));
+    if (codes.size !== t.customerSets.length) fail(`tenants[${ti}].customerSets`, 'customer set codes must be unique');
+    const siteIds = new Set<number>();
+    const sites = t.sites.map((s, si): SiteConfig => {
+      if (!codes.has(s.customerSet)) fail(`tenants[${ti}].sites[${si}].customerSet`, `unknown customer set "${s.customerSet}"`);
+      if (siteIds.has(s.id)) fail(`tenants[${ti}].sites[${si}].id`, `duplicate site id ${s.id}`);
+      siteIds.add(s.id);
+      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login) };
+    });
+    const tokens = { ...defaultTokens, ...t.tokens };
+    if (tokens.accessMinutes > tokens.maxAccessMinutes) fail(`tenants[${ti}].tokens.accessMinutes`, 'exceeds maxAccessMinutes');
+    if (tokens.refreshMinutes > tokens.maxRefreshMinutes) fail(`tenants[${ti}].tokens.refreshMinutes`, 'exceeds maxRefreshMinutes');
+    return { id: t.id, name: t.name, domain: t.domain ?? `t${t.id}.localhost`, customerSets: t.customerSets, sites, tokens };
+  });
+  const tenantIds = new Set<number>();
+  tenants.forEach((t, i) => {
+    if (tenantIds.has(t.id)) fail(`tenants[${i}].id`, `duplicate tenant id ${t.id}`);
+    tenantIds.add(t.id);
+  });
+
+  const apps = (file?.apps ?? []).map((a, i): AppConfig => {
+    if (!tenantIds.has(a.tenantId)) fail(`apps[${i}].tenantId`, `unknown tenant ${a.tenantId}`);
+    return { clientId: a.clientId, secretHash: hashSecret(a.clientSecret), tenantId: a.tenantId, behaviors: [...new Set(a.behaviors)] };
+  });
+  const clientIds = new Set<string>();
+  apps.forEach((a, i) => {
+    if (clientIds.has(a.clientId)) fail(`apps[${i}].clientId`, `duplicate clientId "${a.clientId}"`);
+    clientIds.add(a.clientId);
+  });
+
+  let bootstrap: BootstrapApp | undefined;
+  if (!file) {
+    const id = env.BOOTSTRAP_CLIENT_ID;
+    const secret = env.BOOTSTRAP_CLIENT_SECRET;
+    if (Boolean(id) !== Boolean(secret)) fail('BOOTSTRAP_CLIENT_ID', 'BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET must be set together');
+    bootstrap = id && secret ? { mode: 'env', clientId: id, secretHash: hashSecret(secret) } : { mode: 'generate', clientId: 'storefront' };
+  }
+
+  const config: Config = {
+    port: intEnv(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: urlEnv(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir,
+    smtpUrl: urlEnv(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.MAIL_FROM || 'storefront-auth <no-reply@localhost>',
+    mailOutboxDir: env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox'),
+    redisUrl: urlEnv(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    logLevel: logLevelEnv(env),
+    jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
+    tenants,
+    apps,
+    bootstrap,
+    argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
+  };
+  return deepFreeze(config);
+}
+
+function parseFile(text: string): ConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`CONFIG_FILE: not valid JSON (${(err as Error).message})`);
+  }
+  const first = Value.Errors(ConfigFileSchema, raw).First();
+  if (first) fail(pointerToPath(first.path), first.message);
+  return raw as ConfigFile;
+}
+
+function mergeLogin(partial: Partial<LoginSettings> | undefined): LoginSettings {
+  return {
+    twoFactor: { ...defaultLogin.twoFactor, ...partial?.twoFactor },
+    otpLogin: { ...defaultLogin.otpLogin, ...partial?.otpLogin },
+    lockout: { ...defaultLogin.lockout, ...partial?.lockout },
+    password: { ...defaultLogin.password, ...partial?.password },
+  };
+}
+
+/** `/tenants/0/sites/1/id` → `tenants[0].sites[1].id` */
+function pointerToPath(pointer: string): string {
+  const parts = pointer.split('/').filter(Boolean);
+  if (parts.length === 0) return '(root)';
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`))).join('');
+}
+
+function fail(field: string, message: string): never {
+  throw new ConfigError(`Invalid configuration at ${field}: ${message}`);
+}
+
+function intEnv(env: Env, name: string, def: number, min: number, max: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') return def;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) fail(name, `must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+function urlEnv(env: Env, name: string, protocols: string[]): string | undefined {
+  const v = env[name];
+  if (!v) return undefined;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return fail(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  return v;
+}
+
+const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+function logLevelEnv(env: Env): string {
+  const v = env.LOG_LEVEL || 'info';
+  if (!levels.includes(v)) fail('LOG_LEVEL', `must be one of ${levels.join(', ')}`);
+  return v;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Finds a tenant's site; undefined when either is unknown. */
+export function findSite(config: Config, tenantId: number, siteId: number): { tenant: TenantConfig; site: SiteConfig } | undefined {
+  const tenant = config.tenants.find((t) => t.id === tenantId);
+  const site = tenant?.sites.find((s) => s.id === siteId);
+  return tenant && site ? { tenant, site } : undefined;
+}

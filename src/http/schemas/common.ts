@@ -1,0 +1,27 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** Kibo's error shape (CONTRACT §7). */
+export const KiboErrorSchema = Type.Object({
+  message: Type.String(),
+  errorCode: Type.String(),
+  applicationName: Type.String(),
+  additionalErrorData: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+  items: Type.Array(Type.Unknown()),
+}, { $id: 'KiboError', title: 'KiboError' });
+
+/** Error statuses every route may answer, all in the Kibo shape. */
+export const errorResponses = {
+  '4xx': Type.Ref('KiboError'),
+  '5xx': Type.Ref('KiboError'),
+};
+
+/** `?responseFields=` which every Kibo route accepts. */
+export const ResponseFieldsQuery = Type.Object({
+  responseFields: Type.Optional(Type.String({ maxLength: 2000 })),
+});
+
+export const DateTime = Type.String({ format: 'date-time' });
+
+export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const EmptyObject = Type.Object({}, { additionalProperties: false });

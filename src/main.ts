@@ -1,0 +1,50 @@
+import fs from 'node:fs';
+import { loadConfig, ConfigError } from './config/load.ts';
+import { openStore } from './store/db.ts';
+import { migrateToLatest } from './store/migrate.ts';
+import { createServices } from './services.ts';
+import { buildApp } from './app.ts';
+import { systemClock } from './domain/clock.ts';
+
+/** Composition root: config → store → migrations → services → app → listen; closes on signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    const file = process.env.CONFIG_FILE;
+    config = loadConfig(process.env, file ? fs.readFileSync(file, 'utf8') : undefined);
+  } catch (err) {
+    const msg = err instanceof ConfigError ? err.message : `Cannot read CONFIG_FILE: ${(err as Error).message}`;
+    process.stderr.write(`storefront-auth: ${msg}\n`);
+    process.exit(2);
+  }
+  fs.mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  await migrateToLatest(store.db);
+  const services = await createServices({
+    config, store, clock: systemClock,
+    onBootstrapSecret: (clientId, secret) => {
+      process.stdout.write(
+        `\n  Generated the storefront app's credentials (shown only this once; only a hash is stored):\n` +
+        `    client_id:     ${clientId}\n    client_secret: ${secret}\n\n`,
+      );
+    },
+  });
+  const app = await buildApp({ services });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+}
+
+main().catch((err) => {
+  process.stderr.write(`storefront-auth: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

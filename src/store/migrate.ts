@@ -1,0 +1,34 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import * as m0001 from './migrations/0001_init.ts';
+
+/** Every migration, in order. Append only: a landed migration is never edited. */
+const migrations: Record<string, Migration> = {
+  '0001_init': m0001,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export class SchemaTooNewError extends Error {}
+
+/**
+ * Brings the schema up to date. Kysely's Postgres adapter takes a transaction-scoped advisory lock,
+ * so two instances starting at once run each migration exactly once.
+ * @throws SchemaTooNewError when the database has migrations this code does not know
+ */
+export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
+  await refuseNewerSchema(db);
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function refuseNewerSchema(db: Kysely<any>): Promise<void> {
+  const exists = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(db);
+  if (!exists.rows[0]?.t) return;
+  const applied = await db.selectFrom('kysely_migration').select('name').execute();
+  const unknown = applied.map((r: { name: string }) => r.name).filter((n: string) => !(n in migrations));
+  if (unknown.length > 0) {
+    throw new SchemaTooNewError(`The database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade the service.`);
+  }
+}

@@ -1,0 +1,142 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables made by store/migrations. One interface per table. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface AccountProfile {
+  firstName?: string;
+  lastName?: string;
+  localeCode?: string;
+  accountType?: string;
+  companyOrOrganization?: string;
+  externalId?: string;
+  taxExempt?: boolean;
+  taxId?: string;
+  acceptsMarketing?: boolean;
+  isActive?: boolean;
+  customerSinceDate?: string;
+  attributes?: unknown[];
+  contacts?: unknown[];
+  notes?: unknown[];
+  segments?: unknown[];
+  commerceSummary?: unknown;
+}
+
+export interface AccountsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  customer_set: string;
+  user_id: string;
+  user_name: string | null;
+  user_name_norm: string | null;
+  email: string | null;
+  email_norm: string | null;
+  password_hash: string | null;
+  profile: Json<AccountProfile>;
+  is_locked: Generated<boolean>;
+  locked_until: Timestamp | null;
+  failed_attempts: Generated<number>;
+  first_failed_at: Timestamp | null;
+  last_locked_at: Timestamp | null;
+  last_login_at: Timestamp | null;
+  last_password_change_at: Timestamp | null;
+  password_change_required: Generated<boolean>;
+  last_2fa_at: Timestamp | null;
+  last_region: string | null;
+  has_external_password: Generated<boolean>;
+  migration_required: Generated<boolean>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  created_by: string | null;
+  updated_by: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  tenant_id: number;
+  site_id: number;
+  customer_set: string;
+  account_id: number | null;
+  user_id: string;
+  anonymous: boolean;
+  client_id: string;
+  impersonated_by: string | null;
+  cart_id: string | null;
+  previous_anonymous_id: string | null;
+  created_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+}
+
+export interface AccessTokensTable {
+  token_hash: string;
+  session_id: string;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface AppsTable {
+  client_id: string;
+  tenant_id: number;
+  secret_hash: string;
+  behaviors: Json<string[]>;
+  created_at: Timestamp;
+}
+
+export interface AppRefreshTokensTable {
+  token_hash: string;
+  client_id: string;
+  tenant_id: number;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+export interface SigningKeysTable {
+  kid: string;
+  alg: string;
+  private_jwk: Json<Record<string, unknown>>;
+  public_jwk: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface ServerSecretsTable {
+  name: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface AuthEventsTable {
+  id: Generated<string>;
+  tenant_id: number;
+  site_id: number | null;
+  account_id: number | null;
+  type: string;
+  client_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  detail: Json<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  accounts: AccountsTable;
+  sessions: SessionsTable;
+  access_tokens: AccessTokensTable;
+  refresh_tokens: RefreshTokensTable;
+  apps: AppsTable;
+  app_refresh_tokens: AppRefreshTokensTable;
+  signing_keys: SigningKeysTable;
+  server_secrets: ServerSecretsTable;
+  auth_events: AuthEventsTable;
+}
