@@ -13,6 +13,9 @@ import { registerResponseFields } from './http/plugins/response-fields.ts';
 import { loggerOptions } from './http/plugins/logging.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { KiboErrorSchema } from './http/schemas/common.ts';
+import { CustomerAccount, CustomerAuthTicket } from './http/schemas/account.ts';
+import { authTicketRoutes } from './http/routes/authtickets.ts';
+import { accountRoutes } from './http/routes/accounts.ts';
 import { platformRoutes } from './http/routes/platform.ts';
 import { opsRoutes } from './http/routes/ops.ts';
 
@@ -42,6 +45,8 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
 
   app.setValidatorCompiler(createValidatorCompiler());
   app.addSchema(KiboErrorSchema);
+  app.addSchema(CustomerAccount);
+  app.addSchema(CustomerAuthTicket);
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION, request.id);
   });
@@ -65,6 +70,8 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(platformRoutes, { config, appTickets: services.appTickets });
+  await app.register(authTicketRoutes, { services });
+  await app.register(accountRoutes, { services });
   await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
   return app;
 }

@@ -86,7 +86,9 @@ export function loadConfig(env: Env, fileText?: string): Config {
     const tokens = { ...defaultTokens, ...t.tokens };
     if (tokens.accessMinutes > tokens.maxAccessMinutes) fail(`tenants[${ti}].tokens.accessMinutes`, 'exceeds maxAccessMinutes');
     if (tokens.refreshMinutes > tokens.maxRefreshMinutes) fail(`tenants[${ti}].tokens.refreshMinutes`, 'exceeds maxRefreshMinutes');
-    return { id: t.id, name: t.name, domain: t.domain ?? `t${t.id}.localhost`, customerSets: t.customerSets, sites, tokens };
+    // Copies, so that freezing the result never freezes the built-in defaults or the caller's objects.
+    const customerSets = t.customerSets.map((c) => ({ code: c.code, name: c.name }));
+    return { id: t.id, name: t.name, domain: t.domain ?? `t${t.id}.localhost`, customerSets, sites, tokens };
   });
   const tenantIds = new Set<number>();
   tenants.forEach((t, i) => {
@@ -139,8 +141,15 @@ function parseFile(text: string): ConfigFile {
     throw new ConfigError(`CONFIG_FILE: not valid JSON (${(err as Error).message})`);
   }
   const first = Value.Errors(ConfigFileSchema, raw).First();
-  if (first) fail(pointerToPath(first.path), first.message);
+  if (first) fail(pointerToPath(first.path), describeError(first.schema as { anyOf?: { const?: unknown }[] }, first.value, first.message));
   return raw as ConfigFile;
+}
+
+/** TypeBox says only "Expected union value" for an unknown enum member; name the choices instead. */
+function describeError(schema: { anyOf?: { const?: unknown }[] }, value: unknown, message: string): string {
+  const choices = schema.anyOf?.map((s) => s.const);
+  if (!choices?.length || choices.some((c) => c === undefined)) return message;
+  return `${JSON.stringify(value)} is not one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
 }
 
 function mergeLogin(partial: Partial<LoginSettings> | undefined): LoginSettings {

@@ -23,6 +23,8 @@ export function parseResponseFields(spec: string | undefined): FieldTree | undef
         if (!inner || spec![i] !== ')') return undefined;
         i++;
         sub = inner;
+        // `b(c) ,d`: spaces after a closing parenthesis are as harmless as anywhere else.
+        while (spec![i] === ' ' || spec![i] === '\t') i++;
       }
       if (name) tree[caseKey(name)] = mergeTree(tree[caseKey(name)], sub);
       if (spec![i] === ',') {

@@ -64,6 +64,9 @@ export interface SessionsTable {
   impersonated_by: string | null;
   cart_id: string | null;
   previous_anonymous_id: string | null;
+  /** lifetimes chosen at login, reused by every refresh of the chain */
+  access_minutes: number;
+  refresh_minutes: number;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
   revoke_reason: string | null;

@@ -3,19 +3,9 @@ import type { Behavior } from '../../config/schema.ts';
 import type { AppPrincipal, AppTicketService } from '../../domain/apps/tickets.ts';
 import { KiboError } from '../../domain/errors.ts';
 import { looksLikeJwt, type JwtService, type ShopperClaims } from '../../domain/tokens/jwt.ts';
+import type { ShopperPrincipal } from '../../domain/context.ts';
 
-/** A shopper, as known from a valid (unrevoked, unexpired) customer token. */
-export interface ShopperPrincipal {
-  sessionId: string;
-  userId: string;
-  accountId?: number;
-  anonymous: boolean;
-  tenantId: number;
-  siteId: number;
-  customerSet: string;
-  clientId: string;
-  impersonatedBy?: string;
-}
+export type { ShopperPrincipal };
 
 /** How customer tokens become shoppers; implemented by the ticket service. */
 export interface ShopperAuthenticator {

@@ -46,6 +46,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('impersonated_by', 'text')
     .addColumn('cart_id', 'text')
     .addColumn('previous_anonymous_id', 'text')
+    .addColumn('access_minutes', 'integer', (c) => c.notNull())
+    .addColumn('refresh_minutes', 'integer', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('revoked_at', 'timestamptz')
     .addColumn('revoke_reason', 'text')

@@ -1,0 +1,28 @@
+import type { AuditRepo } from '../../store/repos/audit.ts';
+import type { Clock } from '../clock.ts';
+import type { CallContext } from '../context.ts';
+
+/** Every kind of auth event the audit log keeps. */
+export type AuthEventType =
+  | 'account.created' | 'account.updated' | 'account.deleted'
+  | 'login.succeeded' | 'login.failed' | 'login.locked'
+  | '2fa.challenged' | '2fa.passed' | '2fa.failed'
+  | 'otp.passed' | 'otp.failed'
+  | 'password.changed' | 'password.reset' | 'password.reset_requested'
+  | 'account.locked' | 'account.unlocked' | 'password.change_required'
+  | 'refresh.reuse_detected' | 'logout' | 'impersonation';
+
+export interface Audit {
+  record(ctx: CallContext | { tenantId: number; siteId: number | null; clientId: string | null; ip: string | null; userAgent: string | null }, type: AuthEventType, accountId: number | null, detail?: Record<string, unknown>): Promise<void>;
+}
+
+export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
+  return {
+    async record(ctx, type, accountId, detail = {}) {
+      const where = 'tenant' in ctx
+        ? { tenantId: ctx.tenant.id, siteId: ctx.site.id, clientId: ctx.clientId, ip: ctx.ip, userAgent: ctx.userAgent }
+        : ctx;
+      await deps.repo.insert({ ...where, accountId, type, detail, at: deps.clock.now() });
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { SiteConfig, TenantConfig } from '../config/load.ts';
+
+/** A shopper, as known from a valid (unrevoked, unexpired) customer token. */
+export interface ShopperPrincipal {
+  sessionId: string;
+  userId: string;
+  accountId?: number;
+  anonymous: boolean;
+  tenantId: number;
+  siteId: number;
+  customerSet: string;
+  clientId: string;
+  impersonatedBy?: string;
+}
+
+/** Who is asking and from where: what the domain needs of a request, without HTTP. */
+export interface CallContext {
+  tenant: TenantConfig;
+  site: SiteConfig;
+  clientId: string;
+  behaviors: readonly string[];
+  ip: string | null;
+  userAgent: string | null;
+  /** The shopper whose token came with the request, if any (links a guest to a login). */
+  shopper?: ShopperPrincipal;
+}

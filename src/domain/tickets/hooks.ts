@@ -1,0 +1,49 @@
+import type { AccountRow } from '../../store/repos/accounts.ts';
+import type { CallContext } from '../context.ts';
+import type { Lifetimes } from './ttl.ts';
+
+/** The device facts a login may carry (CONTRACT §5). */
+export interface Device {
+  fingerprint?: string | null;
+  region?: string | null;
+}
+
+/** What a login answers when a second factor is needed: a challenge token, nothing more. */
+export interface Challenge {
+  requires2FA: true;
+  accessToken: string;
+  accessTokenExpiration: Date;
+  userId: string;
+}
+
+/**
+ * Lockout, fed by attempt reports (Sentinel-style): checked before the password is verified and
+ * told the outcome after.
+ */
+export interface LoginGuard {
+  /** @throws ACCOUNT_LOCKED | PASSWORD_CHANGE_REQUIRED */
+  beforeVerify(account: AccountRow, ctx: CallContext): Promise<void>;
+  afterVerify(account: AccountRow, ok: boolean, ctx: CallContext): Promise<void>;
+}
+
+/** Checks a password against an account's stored hash (argon2id, or an imported legacy hash). */
+export interface PasswordCheck {
+  verify(account: AccountRow, password: string): Promise<boolean>;
+}
+
+/** Decides, after a correct password, whether the login must pass a second factor. */
+export interface SecondFactor {
+  challengeIfNeeded(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Challenge | undefined>;
+  /** Called when a full ticket is issued for an account (records the device as known). */
+  onLogin(account: AccountRow, device: Device): Promise<void>;
+}
+
+export const noLoginGuard: LoginGuard = {
+  async beforeVerify() {},
+  async afterVerify() {},
+};
+
+export const noSecondFactor: SecondFactor = {
+  async challengeIfNeeded() { return undefined; },
+  async onLogin() {},
+};

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import type { SessionsRepo, SessionRow } from '../../store/repos/sessions.ts';
+import { addMinutes, type Clock } from '../clock.ts';
+import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
+import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
+import type { AccountRow } from '../../store/repos/accounts.ts';
+import type { Lifetimes } from './ttl.ts';
+
+/** A full ticket, before it is shaped for the wire. */
+export interface Ticket {
+  accessToken: string;
+  accessTokenExpiration: Date;
+  jwtAccessToken: string;
+  refreshToken: string;
+  refreshTokenExpiration: Date;
+  requires2FA: false;
+  userId: string;
+  account?: AccountRow;
+}
+
+export interface NewChain {
+  tenantId: number;
+  siteId: number;
+  customerSet: string;
+  account?: AccountRow;
+  /** for a guest: the anonymous shopper id */
+  anonymousUserId?: string;
+  clientId: string;
+  behaviors: readonly string[];
+  lifetimes: Lifetimes;
+  previousAnonymousId?: string;
+  impersonatedBy?: string;
+  cartId?: string;
+}
+
+/** Mints the tokens of a login chain (session): opaque access + refresh stored as hashes, and the JWT. */
+export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtService; clock: Clock }) {
+  const { sessions, jwt, clock } = deps;
+
+  async function mint(s: Pick<SessionRow, 'id' | 'tenant_id' | 'site_id' | 'customer_set' | 'account_id' | 'user_id' | 'anonymous' | 'client_id' | 'previous_anonymous_id' | 'impersonated_by' | 'cart_id' | 'access_minutes' | 'refresh_minutes'>, behaviors: readonly string[], now: Date) {
+    const accessToken = mintOpaqueToken();
+    const refreshToken = mintOpaqueToken();
+    const accessTokenExpiration = addMinutes(now, s.access_minutes);
+    const refreshTokenExpiration = addMinutes(now, s.refresh_minutes);
+    const claims: ShopperClaims = {
+      typ: 'shopper', sub: s.user_id, sid: s.id, tenant: s.tenant_id, site: s.site_id, customerSet: s.customer_set,
+      anonymous: s.anonymous, app: s.client_id, behaviors: [...behaviors],
+      ...(s.account_id !== null ? { accountId: s.account_id } : {}),
+      ...(s.previous_anonymous_id ? { prevAnonymousId: s.previous_anonymous_id } : {}),
+      ...(s.impersonated_by ? { impersonatedBy: s.impersonated_by } : {}),
+      ...(s.cart_id ? { cartId: s.cart_id } : {}),
+    };
+    const jwtAccessToken = await jwt.sign(claims, accessTokenExpiration);
+    return {
+      pair: { accessHash: hashToken(accessToken), accessExpiresAt: accessTokenExpiration, refreshHash: hashToken(refreshToken), refreshExpiresAt: refreshTokenExpiration },
+      ticket: { accessToken, accessTokenExpiration, jwtAccessToken, refreshToken, refreshTokenExpiration, requires2FA: false as const, userId: s.user_id },
+    };
+  }
+
+  return {
+    /** Starts a new login chain. */
+    async start(c: NewChain): Promise<Ticket> {
+      const now = clock.now();
+      const row = {
+        id: randomUUID(), tenant_id: c.tenantId, site_id: c.siteId, customer_set: c.customerSet,
+        account_id: c.account?.id ?? null, user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
+        anonymous: !c.account, client_id: c.clientId, previous_anonymous_id: c.previousAnonymousId ?? null,
+        impersonated_by: c.impersonatedBy ?? null, cart_id: c.cartId ?? null,
+        access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes,
+      };
+      const { pair, ticket } = await mint(row, c.behaviors, now);
+      await sessions.create({
+        id: row.id, tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, accountId: row.account_id,
+        userId: row.user_id, anonymous: row.anonymous, clientId: row.client_id, impersonatedBy: row.impersonated_by,
+        cartId: row.cart_id, previousAnonymousId: row.previous_anonymous_id,
+        accessMinutes: row.access_minutes, refreshMinutes: row.refresh_minutes, createdAt: now,
+      }, pair);
+      return { ...ticket, account: c.account };
+    },
+
+    /** New tokens on an existing chain (after its refresh token was consumed). */
+    async continue(session: SessionRow, behaviors: readonly string[], account?: AccountRow): Promise<Ticket> {
+      const now = clock.now();
+      const { pair, ticket } = await mint(session, behaviors, now);
+      await sessions.addTokens(session.id, pair, now);
+      return { ...ticket, account };
+    },
+  };
+}
+export type TicketIssuer = ReturnType<typeof createTicketIssuer>;

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import type { SessionsRepo } from '../../store/repos/sessions.ts';
+import type { Audit } from '../audit/events.ts';
+import type { Clock } from '../clock.ts';
+import type { CallContext, ShopperPrincipal } from '../context.ts';
+import { KiboError } from '../errors.ts';
+import type { PasswordHasher } from '../passwords/hasher.ts';
+import type { ShopperClaims } from '../tokens/jwt.ts';
+import { hashToken } from '../tokens/opaque.ts';
+import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from './hooks.ts';
+import type { Ticket, TicketIssuer } from './issue.ts';
+import { resolveLifetimes, type Lifetimes } from './ttl.ts';
+
+/** Impersonation tickets are short-lived (minutes). */
+export const IMPERSONATION_MINUTES = { accessMinutes: 15, refreshMinutes: 60 };
+
+export interface TicketDeps {
+  accounts: AccountsRepo;
+  sessions: SessionsRepo;
+  issuer: TicketIssuer;
+  hasher: PasswordHasher;
+  passwords: PasswordCheck;
+  guard: LoginGuard;
+  secondFactor: SecondFactor;
+  audit: Audit;
+  clock: Clock;
+}
+
+export interface PasswordLogin extends Device {
+  username: string;
+  password: string;
+  accountId?: number;
+  authTicketTtlMinutes?: number;
+  refreshTokenTtlMinutes?: number;
+}
+
+/** Shopper tickets: password login (2FA decision inside), anonymous, refresh, logout, impersonation. */
+export function createTicketService(deps: TicketDeps) {
+  const { accounts, sessions, issuer, hasher, passwords, guard, secondFactor, audit, clock } = deps;
+  const scopeOf = (ctx: CallContext) => ({ tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet });
+
+  /** Issues the full ticket for an account that has proven who it is. */
+  async function completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket> {
+    const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
+    const ticket = await issuer.start({
+      tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account,
+      clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes, previousAnonymousId,
+    });
+    const now = clock.now();
+    await accounts.recordLogin(account.id, now, device.region ?? null);
+    await secondFactor.onLogin(account, device);
+    await audit.record(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
+    const fresh = await accounts.findById(scopeOf(ctx), account.id);
+    return { ...ticket, account: fresh ?? account };
+  }
+
+  return {
+    completeLogin,
+
+    /**
+     * Password login. Unknown user and wrong password answer alike and cost alike (decoy verify).
+     * @throws INVALID_CREDENTIALS | ACCOUNT_LOCKED | PASSWORD_CHANGE_REQUIRED | FORBIDDEN | MISSING_OR_INVALID_PARAMETER
+     */
+    async passwordLogin(ctx: CallContext, input: PasswordLogin): Promise<Ticket | Challenge> {
+      const lifetimes = resolveLifetimes(ctx.tenant.tokens, ctx.behaviors, input);
+      const account = await accounts.findByLogin(scopeOf(ctx), input.username);
+      if (!account || !account.password_hash || (input.accountId !== undefined && input.accountId !== account.id)) {
+        await hasher.decoy(input.password);
+        await audit.record(ctx, 'login.failed', account?.id ?? null, { reason: 'unknown-user' });
+        throw new KiboError('INVALID_CREDENTIALS');
+      }
+      await guard.beforeVerify(account, ctx);
+      const ok = await passwords.verify(account, input.password);
+      await guard.afterVerify(account, ok, ctx);
+      if (!ok) {
+        await audit.record(ctx, 'login.failed', account.id, { reason: 'wrong-password' });
+        throw new KiboError('INVALID_CREDENTIALS');
+      }
+      const challenge = await secondFactor.challengeIfNeeded(account, ctx, input, lifetimes);
+      if (challenge) return challenge;
+      return completeLogin(account, ctx, input, lifetimes);
+    },
+
+    /** A new anonymous shopper: a guest id with refreshable tokens and no account. */
+    async anonymous(ctx: CallContext): Promise<Ticket> {
+      return issuer.start({
+        tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet,
+        anonymousUserId: randomUUID().replaceAll('-', ''), clientId: ctx.clientId, behaviors: ctx.behaviors,
+        lifetimes: { accessMinutes: ctx.tenant.tokens.accessMinutes, refreshMinutes: ctx.tenant.tokens.refreshMinutes },
+      });
+    },
+
+    /**
+     * Rotates a refresh token. A token that was already used is theft: the whole chain is revoked.
+     * @throws UNAUTHORIZED (unknown, reused, revoked, other account) | TOKEN_EXPIRED
+     */
+    async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
+      const hash = hashToken(refreshToken);
+      const known = await sessions.findRefresh(hash);
+      if (!known) throw new KiboError('UNAUTHORIZED', 'Invalid refresh token');
+      const session0 = await sessions.find(known.sessionId);
+      if (!session0 || session0.tenant_id !== ctx.tenant.id || session0.customer_set !== ctx.site.customerSet) {
+        throw new KiboError('UNAUTHORIZED', 'Invalid refresh token');
+      }
+      if (accountId !== undefined && known.accountId !== accountId) throw new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
+      const sessionId = await sessions.consumeRefresh(hash, clock.now());
+      if (!sessionId) {
+        if (known.consumedAt) {
+          await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
+          await audit.record(ctx, 'refresh.reuse_detected', known.accountId, { sessionId: known.sessionId });
+          throw new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+        }
+        throw new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
+      }
+      const session = await sessions.find(sessionId);
+      if (!session || session.revoked_at) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
+      const account = session.account_id !== null ? await accounts.findById(scopeOf(ctx), session.account_id) : undefined;
+      if (session.account_id !== null && !account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
+      return issuer.continue(session, ctx.behaviors, account);
+    },
+
+    /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */
+    async logout(ctx: CallContext, refreshToken: string): Promise<void> {
+      const known = await sessions.findRefresh(hashToken(refreshToken));
+      if (!known) return;
+      const session = await sessions.find(known.sessionId);
+      if (!session || session.tenant_id !== ctx.tenant.id) return;
+      await sessions.revoke(known.sessionId, 'logout', clock.now());
+      await audit.record(ctx, 'logout', known.accountId, {});
+    },
+
+    /**
+     * A short-lived ticket acting as a shopper for one cart; the JWT names the impersonating app.
+     * @throws ITEM_NOT_FOUND when the account is not in this customer set
+     */
+    async impersonate(ctx: CallContext, req: { cartId: string; accountId?: number; userId?: string | null }): Promise<Ticket> {
+      let account: AccountRow | undefined;
+      if (req.accountId !== undefined) account = await accounts.findById(scopeOf(ctx), req.accountId);
+      if (account && req.userId && account.user_id !== req.userId) account = undefined;
+      if (!account && req.accountId !== undefined) throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
+      if (!account && !req.userId) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'accountId or userId is required', { field: 'accountId' });
+      const ticket = await issuer.start({
+        tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account,
+        anonymousUserId: account ? undefined : req.userId ?? undefined,
+        clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes: IMPERSONATION_MINUTES,
+        impersonatedBy: ctx.clientId, cartId: req.cartId,
+      });
+      await audit.record(ctx, 'impersonation', account?.id ?? null, { cartId: req.cartId, userId: ticket.userId, impersonatedBy: ctx.clientId });
+      return ticket;
+    },
+
+    /** @throws UNAUTHORIZED | TOKEN_EXPIRED */
+    async fromAccessToken(opaque: string): Promise<ShopperPrincipal> {
+      const row = await sessions.findByAccessHash(hashToken(opaque));
+      if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'Invalid or revoked access token');
+      if (row.access_expires_at <= clock.now()) throw new KiboError('TOKEN_EXPIRED');
+      return {
+        sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
+        tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
+        impersonatedBy: row.impersonated_by ?? undefined,
+      };
+    },
+
+    /** The JWT was verified already; this checks its chain is still live. @throws UNAUTHORIZED */
+    async fromClaims(c: ShopperClaims): Promise<ShopperPrincipal> {
+      const row = await sessions.find(c.sid);
+      if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
+      return {
+        sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
+        tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
+        impersonatedBy: row.impersonated_by ?? undefined,
+      };
+    },
+  };
+}
+export type TicketService = ReturnType<typeof createTicketService>;
