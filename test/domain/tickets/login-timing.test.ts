@@ -1,0 +1,49 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { testConfigFile } from '../../helpers/config.ts';
+import { newShopper } from '../../helpers/sdk.ts';
+
+/**
+ * With production argon2 parameters, an unknown user must cost about what a wrong password
+ * costs: the decoy verify runs for unknown users (no user enumeration by timing).
+ */
+describe('login timing: unknown user vs wrong password', () => {
+  let s: TestServer;
+  let appToken: string;
+  before(async () => {
+    const file = testConfigFile();
+    delete file.passwords; // OWASP defaults: m=19456 KiB, t=2, p=1
+    s = await startTestServer({ configFile: file });
+    appToken = await s.appToken();
+  });
+  after(async () => { await s?.close(); });
+
+  async function timeLogin(username: string, password: string): Promise<number> {
+    const t0 = performance.now();
+    const r = await s.request('POST', '/api/commerce/customer/authtickets', { body: { username, password }, headers: { authorization: `Bearer ${appToken}` } });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.errorCode, 'INVALID_CREDENTIALS');
+    return performance.now() - t0;
+  }
+
+  it('spends a full argon2id verify on unknown users too', async () => {
+    const u = newShopper();
+    const signup = await s.request('POST', '/api/commerce/customer/accounts/Add-Account-And-Login', {
+      body: { account: { emailAddress: u.email }, password: u.password }, headers: { authorization: `Bearer ${appToken}` },
+    });
+    assert.equal(signup.status, 200);
+    const stored = await s.store.db.selectFrom('accounts').select('password_hash').where('email_norm', '=', u.email).executeTakeFirstOrThrow();
+    assert.match(stored.password_hash!, /m=19456,t=2,p=1/);
+    await timeLogin(u.email, 'Wrong-passw0rd'); // warm up
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      wrong.push(await timeLogin(u.email, 'Wrong-passw0rd'));
+      unknown.push(await timeLogin(`nobody-${i}@example.com`, 'Wrong-passw0rd'));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const ratio = median(unknown) / median(wrong);
+    assert.ok(ratio > 0.6 && ratio < 1.6, `unknown/wrong median time ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms)`);
+  });
+});
