@@ -1,0 +1,66 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort, spawnNode, stopChild, waitForOk } from './server.ts';
+
+export interface BareServer {
+  readonly baseUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts bench/bare-server.ts in its own process, serving each of `bodies` (already-parsed JSON
+ * objects, e.g. the real service's answers) at GET /<name>.
+ */
+export async function startBareServer(bodies: Record<string, unknown>): Promise<BareServer> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bare-'));
+  const bodiesFile = path.join(dir, 'bodies.json');
+  await fs.writeFile(bodiesFile, JSON.stringify(bodies));
+  const port = await freePort();
+  const { child, output } = spawnNode('bench/bare-server.ts', { PORT: String(port), BODIES_FILE: bodiesFile }, 'bare-server');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await stopChild(child);
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForOk(`${baseUrl}/ok`, child, output, 30_000);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { baseUrl, stop };
+}
+
+export interface Argon2Ceiling {
+  readonly verifiesPerSec: number;
+  readonly verifies: number;
+  readonly failures: number;
+  readonly concurrency: number;
+  readonly threadpool: string;
+}
+
+/**
+ * Raw argon2id verifies/s at `params`, with `concurrency` async verifies in flight, measured in a
+ * child process (bench/argon2-worker.ts) while nothing else runs.
+ */
+export async function measureArgon2(
+  params: { memoryCost: number; timeCost: number; parallelism: number },
+  concurrency: number,
+  durationMs: number,
+  warmupMs: number,
+): Promise<Argon2Ceiling> {
+  const { child, output } = spawnNode('bench/argon2-worker.ts', {
+    MEMORY_COST: String(params.memoryCost),
+    TIME_COST: String(params.timeCost),
+    PARALLELISM: String(params.parallelism),
+    CONCURRENCY: String(concurrency),
+    DURATION_MS: String(durationMs),
+    WARMUP_MS: String(warmupMs),
+  }, 'argon2-worker');
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  await stopChild(child);
+  const line = output().split('\n').find((l) => l.startsWith('{'));
+  if (code !== 0 || !line) throw new Error(`argon2 worker failed (exit ${code}):\n${output()}`);
+  return JSON.parse(line) as Argon2Ceiling;
+}

@@ -1,0 +1,145 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ConfigFile } from '../src/config/schema.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const BENCH_APP = { clientId: 'bench-storefront', clientSecret: 'bench-storefront-secret' };
+
+/** A child process the bench started; every one is killed on exit, errors and SIGINT. */
+const children = new Set<ChildProcess>();
+let hooked = false;
+
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  const killAll = () => {
+    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  };
+  process.on('exit', killAll);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      killAll();
+      process.exit(130);
+    });
+  }
+}
+
+/** Spawns `node --import tsx <script>` and tracks it for cleanup. */
+export function spawnNode(script: string, env: Record<string, string>, label: string): { child: ChildProcess; output: () => string } {
+  hookExit();
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let out = '';
+  const keep = (b: Buffer) => {
+    out += b.toString('utf8');
+    if (out.length > 20_000) out = out.slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.on('error', (err) => keep(Buffer.from(`${label}: ${err.message}\n`)));
+  return { child, output: () => out };
+}
+
+/** Stops a child: SIGTERM, then SIGKILL after a grace period. */
+export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A free TCP port on loopback (bind to 0, read it, release it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `url` until it answers 200, the child dies, or the timeout passes. */
+export async function waitForOk(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`child exited (${child.exitCode ?? child.signalCode}) before ${url} was ready:\n${output()}`);
+    }
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch { /* not listening yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${url}:\n${output()}`);
+}
+
+export interface BenchServer {
+  readonly baseUrl: string;
+  readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** Last lines the server wrote (warnings, errors). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real service (`node --import tsx src/main.ts`) in a child process on a free loopback
+ * port with a temp DATA_DIR (embedded PGlite) and a CONFIG_FILE holding one tenant/site and one
+ * storefront app. The passwords section is left out, so the production argon2 defaults apply.
+ * With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it instead of PGlite.
+ */
+export async function startServer(opts: { databaseUrl?: string } = {}): Promise<BenchServer> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
+  const config: ConfigFile = {
+    tenants: [{
+      id: 1, name: 'Bench', domain: 't1.localhost',
+      customerSets: [{ code: 'default', name: 'Default' }],
+      sites: [{ id: 1, name: 'Main', customerSet: 'default' }],
+    }],
+    apps: [{ ...BENCH_APP, tenantId: 1, behaviors: [] }],
+    // 50 connections logging in as one shopper from one IP is exactly what the limiter stops;
+    // the bench measures the work behind it, so it is off.
+    rateLimits: { enabled: false },
+  };
+  const configFile = path.join(dir, 'config.json');
+  await fs.writeFile(configFile, JSON.stringify(config, null, 2));
+  const port = await freePort();
+  const { child, output } = spawnNode('src/main.ts', {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: path.join(dir, 'data'),
+    CONFIG_FILE: configFile,
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'production',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  }, 'server');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const cleanup = async () => {
+    await stopChild(child);
+    await fs.rm(dir, { recursive: true, force: true });
+  };
+  try {
+    await waitForOk(`${baseUrl}/readyz`, child, output);
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  // Same values as src/config/defaults.ts (defaultArgon2); the config file leaves them unset.
+  const { defaultArgon2 } = await import('../src/config/defaults.ts');
+  return { baseUrl, argon2: { ...defaultArgon2 }, output, stop: cleanup };
+}
