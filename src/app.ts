@@ -15,7 +15,10 @@ import { createValidatorCompiler } from './http/validation.ts';
 import { KiboErrorSchema } from './http/schemas/common.ts';
 import { CustomerAccount, CustomerAuthTicket } from './http/schemas/account.ts';
 import { authTicketRoutes } from './http/routes/authtickets.ts';
+import { twoFactorRoutes } from './http/routes/twofactor.ts';
 import { accountRoutes } from './http/routes/accounts.ts';
+import { accountSecurityRoutes } from './http/routes/account-security.ts';
+import { registerRateLimits } from './http/plugins/rate-limit.ts';
 import { platformRoutes } from './http/routes/platform.ts';
 import { opsRoutes } from './http/routes/ops.ts';
 
@@ -59,6 +62,8 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   registerTenancy(app, config);
   registerCredentials(app, services);
   registerResponseFields(app);
+  // Before any route: its onRoute hook attaches the limits to the routes registered below.
+  await registerRateLimits(app, config);
 
   await app.register(swagger, {
     openapi: {
@@ -71,7 +76,9 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
 
   await app.register(platformRoutes, { config, appTickets: services.appTickets });
   await app.register(authTicketRoutes, { services });
+  await app.register(twoFactorRoutes, { services });
   await app.register(accountRoutes, { services });
+  await app.register(accountSecurityRoutes, { services });
   await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
   return app;
 }

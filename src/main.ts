@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { FastifyBaseLogger } from 'fastify';
 import { loadConfig, ConfigError } from './config/load.ts';
 import { openStore } from './store/db.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -20,8 +21,14 @@ async function main(): Promise<void> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(store.db);
+  // Lines the services log outside a request (outbox files, failed mail) go to the app's logger.
+  let log: FastifyBaseLogger | undefined;
   const services = await createServices({
     config, store, clock: systemClock,
+    logger: {
+      info: (obj, msg) => (log ? log.info(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
+      error: (obj, msg) => (log ? log.error(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
+    },
     onBootstrapSecret: (clientId, secret) => {
       process.stdout.write(
         `\n  Generated the storefront app's credentials (shown only this once; only a hash is stored):\n` +
@@ -30,12 +37,14 @@ async function main(): Promise<void> {
     },
   });
   const app = await buildApp({ services });
+  log = app.log;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await services.codeLogin.idle();
     await store.close();
     process.exit(0);
   };

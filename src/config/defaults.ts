@@ -1,4 +1,4 @@
-import type { ConfigFile, LoginSettings, TokenSettings } from './schema.ts';
+import type { ConfigFile, LoginSettings, RateLimitGroup, RateLimitRule, TokenSettings } from './schema.ts';
 
 /** Login settings a site gets for every field its config leaves out. */
 export const defaultLogin: LoginSettings = {
@@ -14,6 +14,20 @@ export const defaultTokens: TokenSettings = {
   refreshMinutes: 43200, // 30 days
   maxAccessMinutes: 1440, // 24 h
   maxRefreshMinutes: 129600, // 90 days
+};
+
+/**
+ * Rate limits per group of routes (CONTRACT §8), each per client IP and per target account (the
+ * user name / email / user id / client id the request names), counted over a fixed window.
+ * login: POST authtickets; signup: Add-Account-And-Login; codes: 2FA and OTP request/auth;
+ * reset: Reset-Password, Update-Forgotten-Password; appLogin: the app OAuth route (per client_id).
+ */
+export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
+  login: { perIp: 30, perAccount: 10, windowSeconds: 60 },
+  signup: { perIp: 30, perAccount: 10, windowSeconds: 60 },
+  codes: { perIp: 30, perAccount: 10, windowSeconds: 60 },
+  reset: { perIp: 10, perAccount: 5, windowSeconds: 60 },
+  appLogin: { perIp: 60, perAccount: 30, windowSeconds: 60 },
 };
 
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { builtInConfig, defaultArgon2, defaultLogin, defaultTokens } from './defaults.ts';
-import { ConfigFileSchema, type Behavior, type ConfigFile, type LoginSettings, type TokenSettings } from './schema.ts';
+import { builtInConfig, defaultArgon2, defaultLogin, defaultRateLimits, defaultTokens } from './defaults.ts';
+import { ConfigFileSchema, RateLimitGroups, type Behavior, type ConfigFile, type LoginSettings, type RateLimitGroup, type RateLimitRule, type TokenSettings } from './schema.ts';
 
 export interface SiteConfig {
   readonly id: number;
@@ -42,6 +42,8 @@ export interface Config {
   readonly mailFrom: string;
   readonly mailOutboxDir: string;
   readonly redisUrl?: string;
+  /** Prefix of every Redis key this service writes (REDIS_KEY_PREFIX), so deployments can share a Redis. */
+  readonly redisKeyPrefix: string;
   readonly logLevel: string;
   readonly jwtIssuer: string;
   readonly tenants: readonly TenantConfig[];
@@ -49,6 +51,8 @@ export interface Config {
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
   readonly bootstrap?: BootstrapApp;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
+  readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
 }
 
 /** A configuration that cannot be used; the message names the bad field. */
@@ -123,12 +127,17 @@ export function loadConfig(env: Env, fileText?: string): Config {
     mailFrom: env.MAIL_FROM || 'storefront-auth <no-reply@localhost>',
     mailOutboxDir: env.MAIL_OUTBOX_DIR || path.join(dataDir, 'outbox'),
     redisUrl: urlEnv(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || 'storefront-auth:',
     logLevel: logLevelEnv(env),
     jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
     tenants,
     apps,
     bootstrap,
     argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
+    rateLimits: {
+      enabled: file?.rateLimits?.enabled ?? true,
+      ...(Object.fromEntries(RateLimitGroups.map((g) => [g, { ...defaultRateLimits[g], ...file?.rateLimits?.[g] }])) as Record<RateLimitGroup, RateLimitRule>),
+    },
   };
   return deepFreeze(config);
 }

@@ -58,6 +58,25 @@ export const AppSchema = Type.Object({
   behaviors: Type.Array(Type.Union(Behaviors.map((b) => Type.Literal(b)))),
 }, { additionalProperties: false });
 
+/** One rate-limited group of routes: requests allowed per window, per client IP and per target account. */
+export const RateLimitRuleSchema = Type.Object({
+  perIp: Int(1, 1_000_000),
+  perAccount: Int(1, 1_000_000),
+  windowSeconds: Int(1, 86400),
+}, { additionalProperties: false });
+
+export const RateLimitGroups = ['login', 'signup', 'codes', 'reset', 'appLogin'] as const;
+export type RateLimitGroup = (typeof RateLimitGroups)[number];
+
+export const RateLimitsSchema = Type.Object({
+  enabled: Type.Optional(Type.Boolean()),
+  login: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+  signup: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+  codes: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+  reset: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+  appLogin: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+}, { additionalProperties: false });
+
 export const ConfigFileSchema = Type.Object({
   tenants: Type.Array(TenantSchema, { minItems: 1 }),
   apps: Type.Array(AppSchema),
@@ -68,9 +87,11 @@ export const ConfigFileSchema = Type.Object({
       parallelism: Int(1, 16),
     }, { additionalProperties: false })),
   }, { additionalProperties: false })),
+  rateLimits: Type.Optional(RateLimitsSchema),
 }, { additionalProperties: false });
 
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type AppConfigInput = Static<typeof AppSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
+export type RateLimitRule = Static<typeof RateLimitRuleSchema>;

@@ -1,14 +1,24 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as m0001 from './migrations/0001_init.ts';
+import * as m0002 from './migrations/0002_codes_devices.ts';
+import * as m0003 from './migrations/0003_password_resets.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
   '0001_init': m0001,
+  '0002_codes_devices': m0002,
+  '0003_password_resets': m0003,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export class SchemaTooNewError extends Error {}
+/** The database has migrations this code does not know: an older build must not touch it. */
+export class SchemaTooNewError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaTooNewError';
+  }
+}
 
 /**
  * Brings the schema up to date. Kysely's Postgres adapter takes a transaction-scoped advisory lock,

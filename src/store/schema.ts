@@ -132,6 +132,50 @@ export interface AuthEventsTable {
   created_at: Timestamp;
 }
 
+/** Password reset confirmation codes (migration 0003), by SHA-256 of the code. */
+export interface PasswordResetsTable {
+  token_hash: string;
+  tenant_id: number;
+  account_id: number;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
+/** 2FA / OTP codes (migration 0002): an HMAC of the code, and for 2FA the pending login. */
+export interface VerificationCodesTable {
+  id: string;
+  tenant_id: number;
+  account_id: number;
+  purpose: string;
+  code_hash: string;
+  challenge_hash: string | null;
+  attempts: Generated<number>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+  site_id: number;
+  client_id: string;
+  access_minutes: number | null;
+  refresh_minutes: number | null;
+  fingerprint_hash: string | null;
+  region: string | null;
+}
+
+/** Devices an account has logged in from (migration 0002), by keyed hash of the fingerprint. */
+export interface KnownDevicesTable {
+  account_id: number;
+  fingerprint_hash: string;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+}
+
+/** When a code was last sent per throttle key (migration 0002). */
+export interface CodeSendsTable {
+  key: string;
+  sent_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -142,4 +186,8 @@ export interface Database {
   signing_keys: SigningKeysTable;
   server_secrets: ServerSecretsTable;
   auth_events: AuthEventsTable;
+  password_resets: PasswordResetsTable;
+  verification_codes: VerificationCodesTable;
+  known_devices: KnownDevicesTable;
+  code_sends: CodeSendsTable;
 }

@@ -7,6 +7,7 @@ import type { ConfigFile } from '../../src/config/schema.ts';
 import { openStore, type Store } from '../../src/store/db.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { createServices, type Services } from '../../src/services.ts';
+import type { Mailer } from '../../src/mail/mailer.ts';
 import { buildApp } from '../../src/app.ts';
 import { TestClock } from './clock.ts';
 import { freshStore } from './db.ts';
@@ -36,6 +37,8 @@ export interface TestServerOptions {
   /** Share a database between servers (multi-instance tests); default is a fresh one. */
   databaseUrl?: string;
   clock?: TestClock;
+  /** Replaces the mailer built from SMTP_URL / MAIL_OUTBOX_DIR. */
+  mailer?: Mailer;
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or TEST_DATABASE_URL). */
@@ -53,8 +56,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   }
   await migrateToLatest(store.db);
   const clock = opts.clock ?? new TestClock();
-  const services = await createServices({ config, store, clock });
   const logs: string[] = [];
+  // Lines the services log outside requests (outbox files, failed background mail) go to `logs` too.
+  const logger = {
+    info: (obj: object, msg: string) => { logs.push(JSON.stringify({ level: 30, ...obj, msg })); },
+    error: (obj: object, msg: string) => { logs.push(JSON.stringify({ level: 50, ...obj, msg })); },
+  };
+  const services = await createServices({ config, store, clock, mailer: opts.mailer, logger });
   const logStream = new Writable({
     write(chunk, _enc, cb) {
       logs.push(...String(chunk).split('\n').filter(Boolean));
@@ -96,6 +104,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     async close() {
       await app.close();
+      await services.codeLogin.idle();
       await store.close();
       await drop();
     },

@@ -2,23 +2,32 @@ import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { Clock } from '../clock.ts';
 import type { PasswordCheck } from '../tickets/hooks.ts';
 import type { PasswordHasher } from './hasher.ts';
+import { isLegacyHash, verifyLegacy } from './legacy.ts';
 
 /**
- * Verifies a login password against the stored hash and, on success, upgrades a hash made with
- * older parameters to the current argon2id ones.
+ * Verifies a login password against the stored hash and, on success, upgrades it: an argon2id
+ * hash made with older parameters gets the current ones, and an imported legacy hash (bcrypt,
+ * PBKDF2-SHA256; see legacy.ts) becomes argon2id, clearing hasExternalPassword/migrationRequired.
+ * A failed legacy check also spends a decoy argon2id verify, so a fast legacy hash does not
+ * answer faster than a real one.
  */
 export function createPasswordCheck(deps: { hasher: PasswordHasher; accounts: AccountsRepo; clock: Clock }): PasswordCheck {
   const { hasher, accounts, clock } = deps;
   return {
     async verify(account: AccountRow, password: string) {
       const stored = account.password_hash;
-      if (!stored || !stored.startsWith('$argon2')) {
-        await hasher.decoy(password);
-        return false;
+      if (stored?.startsWith('$argon2')) {
+        const ok = await hasher.verify(stored, password);
+        if (ok && hasher.needsRehash(stored)) await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
+        return ok;
       }
-      const ok = await hasher.verify(stored, password);
-      if (ok && hasher.needsRehash(stored)) await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
-      return ok;
+      if (stored && isLegacyHash(stored)) {
+        const ok = await verifyLegacy(stored, password);
+        if (!ok) return hasher.decoy(password);
+        await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now(), { hasExternalPassword: false, migrationRequired: false });
+        return true;
+      }
+      return hasher.decoy(password);
     },
   };
 }

@@ -21,8 +21,13 @@ export interface Challenge {
  * told the outcome after.
  */
 export interface LoginGuard {
-  /** @throws ACCOUNT_LOCKED | PASSWORD_CHANGE_REQUIRED */
+  /** @throws ACCOUNT_LOCKED */
   beforeVerify(account: AccountRow, ctx: CallContext): Promise<void>;
+  /**
+   * Told the outcome right after the verify. Only after a correct password may it answer that the
+   * password must be changed, so a wrong guess never learns it.
+   * @throws ACCOUNT_LOCKED | PASSWORD_CHANGE_REQUIRED (when `ok`)
+   */
   afterVerify(account: AccountRow, ok: boolean, ctx: CallContext): Promise<void>;
 }
 

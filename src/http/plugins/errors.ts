@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { KiboError, toKiboBody, type ErrorCode } from '../../domain/errors.ts';
@@ -93,4 +95,26 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     return sendKiboError(reply, new KiboError('ITEM_NOT_FOUND', 'No such route'));
   });
+}
+
+/**
+ * For Fastify's `clientErrorHandler` option: requests so malformed that Node's HTTP parser rejects
+ * them (bad framing, oversized headers, timeouts) never reach the error handler above, and
+ * Fastify's default answers them in its own JSON shape. This answers in Kibo's shape instead.
+ */
+export function kiboClientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, reason, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'Request Timeout', 'The request took too long to arrive']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
+      : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify(toKiboBody(new KiboError('MISSING_OR_INVALID_PARAMETER', message)));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nx-vol-correlation: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
 }

@@ -8,7 +8,8 @@ const SECRET_PARAMS = /^(refreshtoken|refresh_token|password|newpassword|oldpass
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   let path = q === -1 ? url : url.slice(0, q);
-  path = path.replace(/(\/applications\/authtickets\/)(?!oauth|refresh-ticket)[^/?]+/i, '$1[REDACTED]');
+  // Only the exact fixed segments are spared: a token that merely starts with "oauth" is still hidden.
+  path = path.replace(/(\/applications\/authtickets\/)(?!(?:oauth|refresh-ticket)(?:\/|$))[^/?]+/i, '$1[REDACTED]');
   if (q === -1) return path;
   const parts = url.slice(q + 1).split('&').map((kv) => {
     const eq = kv.indexOf('=');

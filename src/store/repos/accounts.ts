@@ -112,6 +112,13 @@ export function createAccountsRepo(db: Db) {
         .executeTakeFirst();
     },
 
+    /** By the shopper's userId (the id tickets carry), inside one customer set. */
+    async findByUserId(scope: AccountScope, userId: string): Promise<AccountRow | undefined> {
+      return db.selectFrom('accounts').selectAll()
+        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('user_id', '=', userId)
+        .executeTakeFirst();
+    },
+
     async findByUserName(scope: AccountScope, userName: string): Promise<AccountRow | undefined> {
       return db.selectFrom('accounts').selectAll()
         .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('user_name_norm', '=', norm(userName))
@@ -142,6 +149,55 @@ export function createAccountsRepo(db: Db) {
         ...(fields.passwordChanged ? { last_password_change_at: at, password_change_required: false } : {}),
         updated_at: at,
       }).where('id', '=', id).execute();
+    },
+
+    /**
+     * Counts one failed password attempt in a single statement, so instances sharing the database
+     * agree: an expired lock starts a fresh count, and reaching `maxAttempts` locks until
+     * `now + lockMinutes`. Answers the row as it is afterwards, and whether this attempt locked it.
+     */
+    async recordFailedAttempt(id: number, now: Date, maxAttempts: number, lockMinutes: number): Promise<{ row: AccountRow; lockedNow: boolean } | undefined> {
+      const until = new Date(now.getTime() + lockMinutes * 60_000);
+      const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
+      const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
+      const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
+      const row = await db.updateTable('accounts').set({
+        failed_attempts: next,
+        first_failed_at: sql`case when ${expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
+        locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
+        last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
+      }).where('id', '=', id).returningAll().executeTakeFirst();
+      if (!row) return undefined;
+      return { row, lockedNow: row.last_locked_at !== null && row.last_locked_at.getTime() === now.getTime() };
+    },
+
+    /**
+     * A correct password: clears the failure count, but only while the account is not locked
+     * (a lock made meanwhile by parallel failures wins). Undefined when it is locked.
+     */
+    async clearFailedAttempts(id: number, now: Date): Promise<AccountRow | undefined> {
+      return db.updateTable('accounts').set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
+        .where('id', '=', id).where('is_locked', '=', false)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .returningAll().executeTakeFirst();
+    },
+
+    /** Set-Login-Locked: an admin lock holds until unlocked; unlocking also clears a timed lock. */
+    async setLocked(id: number, locked: boolean, at: Date, by: string | null): Promise<AccountRow | undefined> {
+      return db.updateTable('accounts').set(locked
+        ? { is_locked: true, last_locked_at: at, updated_at: at, updated_by: by }
+        : { is_locked: false, locked_until: null, failed_attempts: 0, first_failed_at: null, updated_at: at, updated_by: by })
+        .where('id', '=', id).returningAll().executeTakeFirst();
+    },
+
+    /** Clears a timed lockout and the failure count (a password reset), leaving an admin lock. */
+    async clearLockout(id: number): Promise<void> {
+      await db.updateTable('accounts').set({ locked_until: null, failed_attempts: 0, first_failed_at: null }).where('id', '=', id).execute();
+    },
+
+    async setPasswordChangeRequired(id: number, required: boolean, at: Date, by: string | null): Promise<AccountRow | undefined> {
+      return db.updateTable('accounts').set({ password_change_required: required, updated_at: at, updated_by: by })
+        .where('id', '=', id).returningAll().executeTakeFirst();
     },
 
     async recordLogin(id: number, at: Date, region: string | null): Promise<void> {

@@ -1,4 +1,20 @@
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { AuthEventsTable } from '../schema.ts';
+
+export type AuthEventRow = Selectable<AuthEventsTable>;
+
+/** A page of one account's events: filter on type and time, newest or oldest first. */
+export interface AuthEventQuery {
+  tenantId: number;
+  accountId: number;
+  startIndex: number;
+  pageSize: number;
+  order: { column: 'created_at' | 'id'; desc: boolean };
+  types?: string[];
+  since?: { at: Date; inclusive: boolean };
+  until?: { at: Date; inclusive: boolean };
+}
 
 export interface NewAuthEvent {
   tenantId: number;
@@ -19,6 +35,18 @@ export function createAuditRepo(db: Db) {
         tenant_id: e.tenantId, site_id: e.siteId, account_id: e.accountId, type: e.type, client_id: e.clientId,
         ip: e.ip, user_agent: e.userAgent?.slice(0, 500) ?? null, detail: JSON.stringify(e.detail), created_at: e.at,
       }).execute();
+    },
+
+    async listForAccount(q: AuthEventQuery): Promise<{ total: number; rows: AuthEventRow[] }> {
+      let base = db.selectFrom('auth_events').where('tenant_id', '=', q.tenantId).where('account_id', '=', q.accountId);
+      if (q.types) base = base.where('type', 'in', q.types.length ? q.types : ['']);
+      if (q.since) base = base.where('created_at', q.since.inclusive ? '>=' : '>', q.since.at);
+      if (q.until) base = base.where('created_at', q.until.inclusive ? '<=' : '<', q.until.at);
+      const count = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      const dir = q.order.desc ? 'desc' : 'asc';
+      const rows = await base.selectAll().orderBy(q.order.column, dir).orderBy('id', dir)
+        .offset(q.startIndex).limit(q.pageSize).execute();
+      return { total: Number(count.n), rows };
     },
   };
 }

@@ -1,0 +1,89 @@
+import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import type { Audit } from '../audit/events.ts';
+import type { Clock } from '../clock.ts';
+import type { CallContext } from '../context.ts';
+import { KiboError } from '../errors.ts';
+import type { LoginGuard } from '../tickets/hooks.ts';
+
+/** Whether an account is locked at `now`: by an admin (Set-Login-Locked) or by too many failures. */
+export function isLockedAt(row: Pick<AccountRow, 'is_locked' | 'locked_until'>, now: Date): boolean {
+  return row.is_locked || (row.locked_until !== null && row.locked_until > now);
+}
+
+/**
+ * Failed attempts still counting toward a lock at `now` (a lock that has run out starts afresh),
+ * and how many remain before the next lock.
+ */
+export function attemptsAt(row: Pick<AccountRow, 'failed_attempts' | 'locked_until'>, now: Date, maxAttempts: number) {
+  const expired = row.locked_until !== null && row.locked_until <= now;
+  const failed = expired ? 0 : row.failed_attempts;
+  return { failed, remaining: Math.max(0, maxAttempts - failed) };
+}
+
+export interface LockoutDeps {
+  accounts: AccountsRepo;
+  audit: Audit;
+  clock: Clock;
+}
+
+/**
+ * Lockout, Sentinel-style: `check` before a password is verified, `report` after. Counters live in
+ * the account row and change by single atomic statements, so every instance on the database sees
+ * the same count and lock. Times come from the injected clock (tests move it), not the database's.
+ */
+export function createLockout(deps: LockoutDeps) {
+  const { accounts, audit, clock } = deps;
+
+  async function locked(account: AccountRow, ctx: CallContext, reason: string): Promise<never> {
+    await audit.record(ctx, 'login.locked', account.id, { reason });
+    throw new KiboError('ACCOUNT_LOCKED', account.is_locked
+      ? 'The account is locked; an administrator must unlock it'
+      : 'The account is locked after too many failed attempts; try again later');
+  }
+
+  const lockout = {
+    /** @throws ACCOUNT_LOCKED while the account is locked */
+    async check(account: AccountRow, ctx: CallContext): Promise<void> {
+      if (isLockedAt(account, clock.now())) await locked(account, ctx, account.is_locked ? 'admin-lock' : 'too-many-attempts');
+    },
+
+    /**
+     * Reports a verify outcome. A failure counts (and may lock); a success clears the count unless
+     * a lock was set meanwhile. Answers the account as it is now.
+     * @throws ACCOUNT_LOCKED when a correct password meets a lock made by parallel failures
+     */
+    async report(account: AccountRow, ok: boolean, ctx: CallContext): Promise<AccountRow> {
+      const now = clock.now();
+      if (ok) {
+        const fresh = await accounts.clearFailedAttempts(account.id, now);
+        if (!fresh) return locked(account, ctx, 'locked-meanwhile');
+        return fresh;
+      }
+      const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
+      const r = await accounts.recordFailedAttempt(account.id, now, maxAttempts, lockMinutes);
+      if (r?.lockedNow) await audit.record(ctx, 'account.locked', account.id, { reason: 'too-many-attempts', lockMinutes, failedAttempts: r.row.failed_attempts });
+      return r?.row ?? account;
+    },
+  };
+  return lockout;
+}
+export type Lockout = ReturnType<typeof createLockout>;
+
+/**
+ * The login guard of the ticket and code-login services: lockout before the secret is checked,
+ * counting after it, and for password logins — only once the password proved right, so a guesser
+ * learns nothing — the forced password change.
+ */
+export function createLoginGuard(lockout: Lockout, opts: { passwordLogin: boolean } = { passwordLogin: true }): LoginGuard {
+  return {
+    beforeVerify: (account, ctx) => lockout.check(account, ctx),
+    async afterVerify(account, ok, ctx) {
+      const fresh = await lockout.report(account, ok, ctx);
+      // A forced change concerns the password; a passwordless (OTP) login is not held up by it.
+      if (ok && opts.passwordLogin && fresh.password_change_required) {
+        // The caller proved the password, so it may learn which account must change it (Change-Password needs the id).
+        throw new KiboError('PASSWORD_CHANGE_REQUIRED', 'The password must be changed before logging in; use Change-Password or Reset-Password', { accountId: account.id });
+      }
+    },
+  };
+}

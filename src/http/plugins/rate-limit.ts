@@ -1,0 +1,119 @@
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import { Redis } from 'ioredis';
+import type { Config } from '../../config/load.ts';
+import type { RateLimitGroup, RateLimitRule } from '../../config/schema.ts';
+import { KiboError } from '../../domain/errors.ts';
+
+/**
+ * The routes that are limited, by method and URL, and the group whose limits they share. Matched in
+ * an onRoute hook, so routes registered later (2FA/OTP) are covered without touching their files.
+ */
+export const LIMITED_ROUTES: readonly { method: string; url: string; group: RateLimitGroup }[] = [
+  { method: 'POST', url: '/api/commerce/customer/authtickets', group: 'login' },
+  { method: 'POST', url: '/api/commerce/customer/authtickets/2fa/request', group: 'codes' },
+  { method: 'POST', url: '/api/commerce/customer/authtickets/2fa/auth', group: 'codes' },
+  { method: 'POST', url: '/api/commerce/customer/authtickets/otp/request', group: 'codes' },
+  { method: 'POST', url: '/api/commerce/customer/authtickets/otp/auth', group: 'codes' },
+  { method: 'POST', url: '/api/commerce/customer/accounts/Reset-Password', group: 'reset' },
+  { method: 'POST', url: '/api/commerce/customer/accounts/Update-Forgotten-Password', group: 'reset' },
+  { method: 'POST', url: '/api/commerce/customer/accounts/Add-Account-And-Login', group: 'signup' },
+  { method: 'POST', url: '/api/platform/applications/authtickets/oauth', group: 'appLogin' },
+  { method: 'POST', url: '/api/platform/applications/authtickets', group: 'appLogin' },
+];
+
+/** Body fields that name the account a request is about, in order of preference. */
+const TARGET_FIELDS = ['username', 'userName', 'email', 'emailAddress', 'userId', 'client_id', 'applicationId'] as const;
+
+/** The account a limited request targets (lower-cased), or undefined when it names none. */
+export function targetOf(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const b = body as Record<string, unknown>;
+  for (const f of TARGET_FIELDS) {
+    const v = b[f];
+    if (typeof v === 'string' && v.trim()) return v.trim().toLowerCase().slice(0, 320);
+  }
+  const account = b.account;
+  if (account && typeof account === 'object') return targetOf(account);
+  return undefined;
+}
+
+type Limiter = (req: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
+
+function tooMany(seconds: number): KiboError {
+  const s = Math.max(1, seconds);
+  return new KiboError('TOO_MANY_REQUESTS', `Too many requests; retry in ${s} seconds`, { retryAfter: s }, s);
+}
+
+function addHook<H>(existing: H | H[] | undefined, hook: H): H[] {
+  if (Array.isArray(existing)) return [...existing, hook];
+  return existing ? [existing, hook] : [hook];
+}
+
+/**
+ * Rate limits (CONTRACT §8) on login, code, reset and sign-up routes, in two layers: per client IP
+ * (checked first, before credentials are even looked at) and per target account (the user name,
+ * email, user id or client id in the body, within the tenant). Counters live in Redis when
+ * REDIS_URL is set, so every instance shares them; in process memory otherwise. An exceeded limit
+ * answers TOO_MANY_REQUESTS (429) with Retry-After. A Redis outage lets requests through (logged)
+ * rather than failing every login.
+ */
+export async function registerRateLimits(app: FastifyInstance, config: Config): Promise<void> {
+  const limits = config.rateLimits;
+  let redis: Redis | undefined;
+  if (config.redisUrl && limits.enabled) {
+    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
+    redis.on('error', (err) => app.log.warn({ err }, 'rate limit store (Redis) error'));
+    app.addHook('onClose', async () => { await redis?.quit().catch(() => redis?.disconnect()); });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    skipOnError: true,
+    cache: 10000,
+    ...(redis ? { redis, nameSpace: `${config.redisKeyPrefix}rl:` } : {}),
+    // Only for a route that sets config.rateLimit itself; ours throw tooMany directly.
+    errorResponseBuilder: (_req, ctx) => tooMany(Math.ceil(ctx.ttl / 1000)),
+  });
+  if (!limits.enabled) return;
+
+  const limiters = new Map<string, Limiter>();
+  const limiter = (group: RateLimitGroup, layer: 'ip' | 'account', rule: RateLimitRule): Limiter => {
+    const id = `${group}:${layer}`;
+    let l = limiters.get(id);
+    if (!l) {
+      l = app.createRateLimit({
+        max: layer === 'ip' ? rule.perIp : rule.perAccount,
+        timeWindow: rule.windowSeconds * 1000,
+        keyGenerator: (req) => `${id}:${layer === 'ip' ? req.ip : accountKey(req) ?? ''}`,
+      }) as Limiter;
+      limiters.set(id, l);
+    }
+    return l;
+  };
+  const check = async (l: Limiter, req: FastifyRequest) => {
+    const r = await l(req);
+    if (!r.isAllowed && r.isExceeded) throw tooMany(r.ttlInSeconds);
+  };
+
+  const byRoute = new Map(LIMITED_ROUTES.map((r) => [`${r.method} ${r.url.toLowerCase()}`, r.group]));
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const group = methods.map((m) => byRoute.get(`${m} ${route.url.toLowerCase().replace(/\/$/, '')}`)).find(Boolean);
+    if (!group) return;
+    const rule = limits[group];
+    const perIp: onRequestHookHandler = async (req) => check(limiter(group, 'ip', rule), req);
+    const perAccount: preHandlerHookHandler = async (req) => {
+      if (accountKey(req) !== undefined) await check(limiter(group, 'account', rule), req);
+    };
+    route.onRequest = addHook(route.onRequest, perIp);
+    route.preHandler = addHook(route.preHandler, perAccount);
+  });
+}
+
+/** `tenant:customerSet:target` of a request, or undefined when its body names no account. */
+function accountKey(req: FastifyRequest): string | undefined {
+  const target = targetOf(req.body);
+  if (target === undefined) return undefined;
+  const t = req.tenancy;
+  return t ? `${t.tenant.id}:${t.site.customerSet}:${target}` : `platform:${target}`;
+}

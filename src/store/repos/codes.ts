@@ -1,0 +1,110 @@
+import type { Selectable } from 'kysely';
+import type { Db } from '../db.ts';
+import type { VerificationCodesTable } from '../schema.ts';
+
+export type CodeRow = Selectable<VerificationCodesTable>;
+
+export interface NewCode {
+  id: string;
+  tenantId: number;
+  accountId: number;
+  purpose: string;
+  codeHash: string;
+  challengeHash: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+  siteId: number;
+  clientId: string;
+  accessMinutes: number | null;
+  refreshMinutes: number | null;
+  fingerprintHash: string | null;
+  region: string | null;
+}
+
+/** 2FA / OTP codes. Every state change is one conditional statement, safe under concurrency. */
+export function createCodesRepo(db: Db) {
+  return {
+    /**
+     * Stores a new code and kills every older live one of the same account and purpose (their
+     * challenge tokens die with them), in one transaction.
+     */
+    async replace(c: NewCode): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('verification_codes').set({ consumed_at: c.createdAt, challenge_hash: null })
+          .where('account_id', '=', c.accountId).where('purpose', '=', c.purpose).where('consumed_at', 'is', null)
+          .execute();
+        await trx.insertInto('verification_codes').values({
+          id: c.id, tenant_id: c.tenantId, account_id: c.accountId, purpose: c.purpose, code_hash: c.codeHash,
+          challenge_hash: c.challengeHash, created_at: c.createdAt, expires_at: c.expiresAt, site_id: c.siteId,
+          client_id: c.clientId, access_minutes: c.accessMinutes, refresh_minutes: c.refreshMinutes,
+          fingerprint_hash: c.fingerprintHash, region: c.region,
+        }).execute();
+      });
+    },
+
+    /** Removes a code that was never delivered. */
+    async delete(id: string): Promise<void> {
+      await db.deleteFrom('verification_codes').where('id', '=', id).execute();
+    },
+
+    /** The live row a challenge token belongs to. */
+    async findLiveByChallenge(challengeHash: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
+      return db.selectFrom('verification_codes').selectAll()
+        .where('challenge_hash', '=', challengeHash).where('consumed_at', 'is', null)
+        .where('expires_at', '>', now).where('attempts', '<', maxAttempts)
+        .executeTakeFirst();
+    },
+
+    /** The newest live code of an account for a purpose. */
+    async findLive(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
+      return db.selectFrom('verification_codes').selectAll()
+        .where('account_id', '=', accountId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
+        .where('expires_at', '>', now).where('attempts', '<', maxAttempts)
+        .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+    },
+
+    /**
+     * Spends one try on the account's live code before it is compared, so that parallel guesses
+     * can never get more than `maxAttempts` comparisons. Returns the row (with the new count) or
+     * undefined when there is no live code.
+     */
+    async takeAttempt(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
+      return db.updateTable('verification_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', (eb) => eb.selectFrom('verification_codes').select('id')
+          .where('account_id', '=', accountId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
+          .orderBy('created_at', 'desc').limit(1))
+        .where('consumed_at', 'is', null).where('expires_at', '>', now).where('attempts', '<', maxAttempts)
+        .returningAll().executeTakeFirst();
+    },
+
+    /**
+     * Single use: retires a code with one conditional update; of concurrent callers exactly one
+     * gets the row back.
+     */
+    async consume(id: string, now: Date): Promise<CodeRow | undefined> {
+      return db.updateTable('verification_codes').set({ consumed_at: now })
+        .where('id', '=', id).where('consumed_at', 'is', null).where('expires_at', '>', now)
+        .returningAll().executeTakeFirst();
+    },
+
+    /**
+     * Resend throttle: records a send for `key` unless one was recorded after `cutoff`. One
+     * statement, so two instances can't both pass. Returns the time of the blocking send, or
+     * undefined when this send may go.
+     */
+    async claimSend(key: string, now: Date, cutoff: Date): Promise<Date | undefined> {
+      const won = await db.insertInto('code_sends').values({ key, sent_at: now })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ sent_at: now }).where('code_sends.sent_at', '<=', cutoff))
+        .returning('key').executeTakeFirst();
+      if (won) return undefined;
+      const row = await db.selectFrom('code_sends').select('sent_at').where('key', '=', key).executeTakeFirst();
+      return row?.sent_at ?? now;
+    },
+
+    /** Forgets a send that did not happen (the mail failed), so the caller may retry at once. */
+    async releaseSend(key: string, sentAt: Date): Promise<void> {
+      await db.deleteFrom('code_sends').where('key', '=', key).where('sent_at', '=', sentAt).execute();
+    },
+  };
+}
+export type CodesRepo = ReturnType<typeof createCodesRepo>;

@@ -1,0 +1,27 @@
+import type { Db } from '../db.ts';
+
+/** Password reset codes, stored as hashes; consumed by one conditional update. */
+export function createResetsRepo(db: Db) {
+  return {
+    /** Stores a new code for an account and retires every older live one (a new request wins). */
+    async replace(r: { tokenHash: string; tenantId: number; accountId: number; expiresAt: Date; at: Date }): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('password_resets').set({ consumed_at: r.at })
+          .where('account_id', '=', r.accountId).where('consumed_at', 'is', null).execute();
+        await trx.insertInto('password_resets').values({
+          token_hash: r.tokenHash, tenant_id: r.tenantId, account_id: r.accountId, expires_at: r.expiresAt, created_at: r.at,
+        }).execute();
+      });
+    },
+
+    /** Retires a live, unexpired code of the account; true for exactly one of concurrent callers. */
+    async consume(tokenHash: string, accountId: number, now: Date): Promise<boolean> {
+      const r = await db.updateTable('password_resets').set({ consumed_at: now })
+        .where('token_hash', '=', tokenHash).where('account_id', '=', accountId)
+        .where('consumed_at', 'is', null).where('expires_at', '>', now)
+        .returning('token_hash').executeTakeFirst();
+      return r !== undefined;
+    },
+  };
+}
+export type ResetsRepo = ReturnType<typeof createResetsRepo>;
