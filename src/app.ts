@@ -5,7 +5,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DestinationStream } from 'pino';
 import type { Services } from './services.ts';
-import { registerErrorHandling } from './http/plugins/errors.ts';
+import type { Config } from './config/load.ts';
+import { kiboClientErrorHandler, registerErrorHandling } from './http/plugins/errors.ts';
 import { registerTenancy } from './http/plugins/tenancy.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
@@ -31,13 +32,21 @@ export interface BuildOptions {
 const CORRELATION = 'x-vol-correlation';
 const SAFE_ID = /^[\w.:-]{1,128}$/;
 
+function trustProxyOption(v: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof v === 'number') return (_address, hop) => hop < v;
+  return typeof v === 'boolean' ? v : [...v];
+}
+
 /** Builds the HTTP app: plugins and routes registered explicitly. Never listens (main.ts does). */
 export async function buildApp({ services, logStream }: BuildOptions): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, logStream),
     bodyLimit: 64 * 1024,
-    trustProxy: true,
+    // Malformed HTTP (bad request line, oversized headers) still gets a Kibo-shaped JSON answer.
+    clientErrorHandler: kiboClientErrorHandler,
+    // Off unless configured: otherwise any client could pick its own IP for the per-IP rate limits.
+    trustProxy: trustProxyOption(config.trustProxy),
     // Echo the caller's correlation id when it is sane, else make one.
     genReqId: (req) => {
       const sent = req.headers[CORRELATION];

@@ -45,6 +45,11 @@ export interface Config {
   /** Prefix of every Redis key this service writes (REDIS_KEY_PREFIX), so deployments can share a Redis. */
   readonly redisKeyPrefix: string;
   readonly logLevel: string;
+  /**
+   * Which proxies may set X-Forwarded-For (TRUST_PROXY): false (default: the socket's address is the
+   * client), true (any), a hop count, or a list of addresses/CIDRs. Per-IP rate limits key on it.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
   readonly jwtIssuer: string;
   readonly tenants: readonly TenantConfig[];
   readonly apps: readonly AppConfig[];
@@ -129,6 +134,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     redisUrl: urlEnv(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.REDIS_KEY_PREFIX || 'storefront-auth:',
     logLevel: logLevelEnv(env),
+    trustProxy: trustProxyEnv(env),
     jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
     tenants,
     apps,
@@ -200,6 +206,19 @@ function urlEnv(env: Env, name: string, protocols: string[]): string | undefined
   }
   if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   return v;
+}
+
+const ADDRESS = /^[0-9a-fA-F.:]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/;
+function trustProxyEnv(env: Env): boolean | number | string[] {
+  const v = env.TRUST_PROXY?.trim();
+  if (!v || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return intEnv(env, 'TRUST_PROXY', 0, 0, 32);
+  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  if (!list.every((a) => ADDRESS.test(a))) {
+    fail('TRUST_PROXY', 'must be true, false, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal');
+  }
+  return list;
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

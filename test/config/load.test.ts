@@ -127,6 +127,16 @@ describe('loadConfig: environment variables', () => {
     rejects({ LOG_LEVEL: 'verbose' }, undefined, 'LOG_LEVEL');
   });
 
+  it('reads TRUST_PROXY: off by default, true, a hop count, or a list of addresses', () => {
+    assert.equal(loadConfig({}).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+    assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
+    assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).trustProxy, ['loopback', '10.0.0.0/8', '::1']);
+    rejects({ TRUST_PROXY: 'yes please' }, undefined, 'TRUST_PROXY');
+    rejects({ TRUST_PROXY: '99' }, undefined, 'TRUST_PROXY');
+  });
+
   it('takes BOOTSTRAP_CLIENT_ID/SECRET together and stores only the hash', () => {
     const c = loadConfig({ BOOTSTRAP_CLIENT_ID: 'shop', BOOTSTRAP_CLIENT_SECRET: 's3cret' });
     assert.deepEqual(c.bootstrap, { mode: 'env', clientId: 'shop', secretHash: hashSecret('s3cret') });
