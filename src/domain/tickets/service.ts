@@ -55,6 +55,25 @@ export function createTicketService(deps: TicketDeps) {
     return { ...ticket, account: fresh ?? account };
   }
 
+  /**
+   * The refresh token could not be spent: say why. A token that was already used is theft, so its
+   * whole chain is revoked. A token of another scope or account is left unspent.
+   */
+  async function whyRefreshFailed(ctx: CallContext, hash: string, accountId?: number): Promise<KiboError> {
+    const known = await sessions.findRefresh(hash);
+    if (!known || known.tenantId !== ctx.tenant.id || known.customerSet !== ctx.site.customerSet) {
+      return new KiboError('UNAUTHORIZED', 'Invalid refresh token');
+    }
+    if (accountId !== undefined && known.accountId !== accountId) return new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
+    if (known.revokedAt) return new KiboError('UNAUTHORIZED', 'The session has been revoked');
+    if (known.consumedAt) {
+      await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
+      await audit.record(ctx, 'refresh.reuse_detected', known.accountId, { sessionId: known.sessionId });
+      return new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+    }
+    return new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
+  }
+
   return {
     completeLogin,
 
@@ -97,24 +116,8 @@ export function createTicketService(deps: TicketDeps) {
      */
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
       const hash = hashToken(refreshToken);
-      const known = await sessions.findRefresh(hash);
-      if (!known) throw new KiboError('UNAUTHORIZED', 'Invalid refresh token');
-      const session0 = await sessions.find(known.sessionId);
-      if (!session0 || session0.tenant_id !== ctx.tenant.id || session0.customer_set !== ctx.site.customerSet) {
-        throw new KiboError('UNAUTHORIZED', 'Invalid refresh token');
-      }
-      if (accountId !== undefined && known.accountId !== accountId) throw new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
-      const sessionId = await sessions.consumeRefresh(hash, clock.now());
-      if (!sessionId) {
-        if (known.consumedAt) {
-          await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
-          await audit.record(ctx, 'refresh.reuse_detected', known.accountId, { sessionId: known.sessionId });
-          throw new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
-        }
-        throw new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
-      }
-      const session = await sessions.find(sessionId);
-      if (!session || session.revoked_at) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
+      const session = await sessions.consumeRefresh(hash, { ...scopeOf(ctx), accountId }, clock.now());
+      if (!session) throw await whyRefreshFailed(ctx, hash, accountId);
       const account = session.account_id !== null ? await accounts.findById(scopeOf(ctx), session.account_id) : undefined;
       if (session.account_id !== null && !account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
       return issuer.continue(session, ctx.behaviors, account);

@@ -1,4 +1,5 @@
 import { SignJWT, jwtVerify, decodeProtectedHeader, errors } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { KiboError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { KeyRing } from './keys.ts';
@@ -44,6 +45,11 @@ export interface JwtService {
 
 export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: string }): JwtService {
   const { keys, clock, issuer } = deps;
+  type Verified = TokenClaims & { exp: number };
+  // A token verified once is the same bytes under the same signature: remember its claims briefly so
+  // that a storefront sending one app token on every call pays for one ECDSA verify a minute, not
+  // one per call. Expiry is still checked on every use, against the service clock.
+  const verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 60_000 });
   return {
     async sign(claims, expiresAt) {
       const k = keys.signer();
@@ -55,6 +61,11 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
         .sign(k.privateKey);
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        if (known.exp <= Math.floor(clock.now().getTime() / 1000)) throw new KiboError('TOKEN_EXPIRED');
+        return known;
+      }
       let kid: string | undefined;
       try {
         kid = decodeProtectedHeader(token).kid;
@@ -66,7 +77,11 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
       try {
         const { payload } = await jwtVerify(token, key, { issuer, algorithms: ['ES256'], currentDate: clock.now() });
         if (payload.typ !== 'app' && payload.typ !== 'shopper') throw new KiboError('UNAUTHORIZED', 'Unknown token type');
-        return payload as unknown as TokenClaims & { exp: number };
+        if (typeof payload.exp !== 'number') throw new KiboError('UNAUTHORIZED', 'The token has no expiry');
+        const claims = Object.freeze(payload) as unknown as Verified;
+        if (Array.isArray(claims.behaviors)) Object.freeze(claims.behaviors);
+        verified.set(token, claims);
+        return claims;
       } catch (err) {
         if (err instanceof KiboError) throw err;
         if (err instanceof errors.JWTExpired) throw new KiboError('TOKEN_EXPIRED');

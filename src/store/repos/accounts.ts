@@ -1,6 +1,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Db } from '../db.ts';
 import type { AccountProfile, AccountsTable, Database } from '../schema.ts';
+import { batched } from '../batch.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
 
@@ -77,6 +78,16 @@ function termExpr(eb: Eb, t: FilterTerm): Expression<SqlBool> {
 }
 
 export function createAccountsRepo(db: Db) {
+  // On every refresh and accounts/current: concurrent lookups share one statement.
+  const findById = batched(async (keys: readonly { scope: AccountScope; id: number }[]) => {
+    const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', [...new Set(keys.map((k) => k.id))]).execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return keys.map(({ scope, id }) => {
+      const r = byId.get(id);
+      return r && r.tenant_id === scope.tenantId && r.customer_set === scope.customerSet ? r : undefined;
+    });
+  });
+
   return {
     async insert(a: NewAccount): Promise<AccountRow> {
       return db.insertInto('accounts').values({
@@ -89,10 +100,8 @@ export function createAccountsRepo(db: Db) {
       }).returningAll().executeTakeFirstOrThrow();
     },
 
-    async findById(scope: AccountScope, id: number): Promise<AccountRow | undefined> {
-      return db.selectFrom('accounts').selectAll()
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('id', '=', id)
-        .executeTakeFirst();
+    findById(scope: AccountScope, id: number): Promise<AccountRow | undefined> {
+      return findById({ scope, id });
     },
 
     /** The account whose user name or email is `login` (case-insensitive); a user name match wins. */
