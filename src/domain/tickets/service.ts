@@ -48,10 +48,9 @@ export function createTicketService(deps: TicketDeps) {
       clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes, previousAnonymousId,
     });
     const now = clock.now();
-    await accounts.recordLogin(account.id, now, device.region ?? null);
+    const fresh = await accounts.recordLogin(account.id, now, device.region ?? null);
     await secondFactor.onLogin(account, device);
     await audit.record(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
-    const fresh = await accounts.findById(scopeOf(ctx), account.id);
     return { ...ticket, account: fresh ?? account };
   }
 

@@ -209,10 +209,11 @@ export function createAccountsRepo(db: Db) {
         .where('id', '=', id).returningAll().executeTakeFirst();
     },
 
-    async recordLogin(id: number, at: Date, region: string | null): Promise<void> {
-      await db.updateTable('accounts').set({
+    /** Stamps a completed login; answers the account as it is now (undefined if it was deleted). */
+    async recordLogin(id: number, at: Date, region: string | null): Promise<AccountRow | undefined> {
+      return db.updateTable('accounts').set({
         last_login_at: at, ...(region ? { last_region: region } : {}),
-      }).where('id', '=', id).execute();
+      }).where('id', '=', id).returningAll().executeTakeFirst();
     },
 
     async delete(scope: AccountScope, id: number): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
 import type { AuthEventsTable } from '../schema.ts';
+import { batched } from '../batch.ts';
 
 export type AuthEventRow = Selectable<AuthEventsTable>;
 
@@ -29,12 +30,18 @@ export interface NewAuthEvent {
 }
 
 export function createAuditRepo(db: Db) {
+  const insert = batched(async (events: readonly NewAuthEvent[]) => {
+    await db.insertInto('auth_events').values(events.map((e) => ({
+      tenant_id: e.tenantId, site_id: e.siteId, account_id: e.accountId, type: e.type, client_id: e.clientId,
+      ip: e.ip, user_agent: e.userAgent?.slice(0, 500) ?? null, detail: JSON.stringify(e.detail), created_at: e.at,
+    }))).execute();
+    return events.map(() => undefined);
+  });
+
   return {
+    /** Events of concurrent requests are written together (one statement per round of I/O). */
     async insert(e: NewAuthEvent): Promise<void> {
-      await db.insertInto('auth_events').values({
-        tenant_id: e.tenantId, site_id: e.siteId, account_id: e.accountId, type: e.type, client_id: e.clientId,
-        ip: e.ip, user_agent: e.userAgent?.slice(0, 500) ?? null, detail: JSON.stringify(e.detail), created_at: e.at,
-      }).execute();
+      await insert(e);
     },
 
     async listForAccount(q: AuthEventQuery): Promise<{ total: number; rows: AuthEventRow[] }> {
