@@ -209,7 +209,10 @@ export function createAccountSecurity(deps: SecurityDeps) {
       assertPasswordPolicy(info.newPassword, ctx.site.login.password);
       const account = await accounts.findByLogin(scopeOf(ctx), userName);
       const now = clock.now();
-      if (!account || !(await resets.consume(hashToken(info.confirmationCode), account.id, now))) {
+      // The same statement runs for an unknown user name (no account has id 0), so the answer's
+      // timing does not tell whether the user exists.
+      const spent = await resets.consume(hashToken(info.confirmationCode), account?.id ?? 0, now);
+      if (!account || !spent) {
         throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
       }
       const revoked = await storePassword(ctx, account, { passwordHash: await hasher.hash(info.newPassword), hasExternalPassword: false, migrationRequired: false }, 'password-reset');

@@ -53,11 +53,19 @@ export function createSessionsRepo(db: Db) {
     access_minutes: s.accessMinutes, refresh_minutes: s.refreshMinutes, created_at: s.createdAt,
   });
 
+  // The tail of a statement whose CTE `j` holds token pairs (session_id, created_at, access_hash, ...).
+  const insertTokensOfJ = sql`
+      a as (
+        insert into access_tokens (token_hash, session_id, expires_at, created_at)
+        select access_hash, session_id, access_expires_at, created_at from j)
+      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
+      select refresh_hash, session_id, refresh_expires_at, created_at from j`;
+
   // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
     const rows = JSON.stringify(items.map(({ s: n, t }) => ({
-      ...sessionValues(n),
+      ...sessionValues(n), session_id: n.id,
       access_hash: t.accessHash, access_expires_at: t.accessExpiresAt, refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt,
     })));
     await sql`
@@ -65,18 +73,14 @@ export function createSessionsRepo(db: Db) {
         select * from json_to_recordset(${rows}::json) as x(
           id text, tenant_id integer, site_id integer, customer_set text, account_id integer, user_id text, anonymous boolean,
           client_id text, impersonated_by text, cart_id text, previous_anonymous_id text, access_minutes integer,
-          refresh_minutes integer, created_at timestamptz, access_hash text, access_expires_at timestamptz,
+          refresh_minutes integer, created_at timestamptz, session_id text, access_hash text, access_expires_at timestamptz,
           refresh_hash text, refresh_expires_at timestamptz)),
       s as (
         insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at)
         select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at from j),
-      a as (
-        insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, id, access_expires_at, created_at from j)
-      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, id, refresh_expires_at, created_at from j`.execute(db);
+      ${insertTokensOfJ}`.execute(db);
     return items.map(() => undefined);
   });
 
@@ -89,11 +93,7 @@ export function createSessionsRepo(db: Db) {
       with j as (
         select * from json_to_recordset(${rows}::json) as x(
           session_id text, created_at timestamptz, access_hash text, access_expires_at timestamptz, refresh_hash text, refresh_expires_at timestamptz)),
-      a as (
-        insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, session_id, access_expires_at, created_at from j)
-      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, session_id, refresh_expires_at, created_at from j`.execute(db);
+      ${insertTokensOfJ}`.execute(db);
     return items.map(() => undefined);
   });
 
