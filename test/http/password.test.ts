@@ -2,13 +2,14 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
-import { sdkApis, sdkError } from '../helpers/sdk.ts';
+import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { login, signup } from '../helpers/signup.ts';
 
 /** The reset code line of the mail (src/mail/reset-template.ts indents it by four spaces). */
 function resetCodeIn(raw: string): string {
-  const m = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(raw);
+  // undo quoted-printable soft line breaks, which may split the code's line
+  const m = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(raw.replace(/=\r?\n/g, ''));
   if (!m) throw new Error(`no reset code in:\n${raw}`);
   return m[1];
 }
@@ -155,6 +156,21 @@ describe('password change, forced change and reset through the official SDK', ()
       const late = await sdkError(() => apps().updateForgottenPassword({ confirmationInfo: { userName: u.userName, confirmationCode: second, newPassword: 'Reset-passw0rd' } }));
       assert.equal(late.errorCode, 'INVALID_CODE');
       assert.ok((await login(s, appToken, u.email, u.password)).accessToken);
+    });
+
+    it('completes a reset asked for another customer set, and only with the account’s own user name', async () => {
+      // an account of customer set `other` (site 3), reset through site 1 by naming the set
+      const u = newShopper('otherset');
+      const site3 = sdkApis(s, { accessToken: appToken, siteId: 3 });
+      await site3.accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email, userName: `${u.email.split('@')[0]}-un` }, password: u.password } });
+      await apps().resetPassword({ customerResetPasswordInfo: { emailAddress: u.email, customerSetCode: 'other' } });
+      const code = resetCodeIn((await inbox.next(u.email)).raw);
+      const wrongName = await sdkError(() => apps().updateForgottenPassword({ confirmationInfo: { userName: 'someone-else', confirmationCode: code, newPassword: 'Other-set-passw0rd' } }));
+      assert.equal(wrongName.errorCode, 'INVALID_CODE');
+      // the wrong user name did not spend the code
+      await apps().updateForgottenPassword({ confirmationInfo: { userName: u.email.toUpperCase(), confirmationCode: code, newPassword: 'Other-set-passw0rd' } });
+      const t = await site3.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: 'Other-set-passw0rd' } });
+      assert.ok(t.accessToken);
     });
 
     it('answers an unknown email with the same 200 and sends no mail', async () => {

@@ -1,4 +1,4 @@
-import type { AccountsRepo, AccountRow, AccountScope } from '../../store/repos/accounts.ts';
+import { norm, type AccountsRepo, type AccountRow, type AccountScope } from '../../store/repos/accounts.ts';
 import type { SessionsRepo } from '../../store/repos/sessions.ts';
 import type { ResetsRepo } from '../../store/repos/resets.ts';
 import type { AuditRepo, AuthEventQuery, AuthEventRow } from '../../store/repos/audit.ts';
@@ -207,12 +207,14 @@ export function createAccountSecurity(deps: SecurityDeps) {
       assertThat(info.confirmationCode, 'MISSING_OR_INVALID_PARAMETER', 'confirmationCode is required', { field: 'confirmationCode' });
       assertThat(info.newPassword, 'MISSING_OR_INVALID_PARAMETER', 'newPassword is required', { field: 'newPassword' });
       assertPasswordPolicy(info.newPassword, ctx.site.login.password);
-      const account = await accounts.findByLogin(scopeOf(ctx), userName);
+      // The code names its account, in whichever customer set Reset-Password was asked for; the user
+      // name must be that account's user name or email. A wrong user name leaves the code unspent.
+      const hash = hashToken(info.confirmationCode);
       const now = clock.now();
-      // The same statement runs for an unknown user name (no account has id 0), so the answer's
-      // timing does not tell whether the user exists.
-      const spent = await resets.consume(hashToken(info.confirmationCode), account?.id ?? 0, now);
-      if (!account || !spent) {
+      const pending = await resets.findLive(hash, now);
+      const account = pending && pending.tenantId === ctx.tenant.id ? await accounts.findInTenant(ctx.tenant.id, pending.accountId) : undefined;
+      const named = account && [account.user_name_norm, account.email_norm].includes(norm(userName));
+      if (!account || !named || !(await resets.consume(hash, account.id, now))) {
         throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
       }
       const revoked = await storePassword(ctx, account, { passwordHash: await hasher.hash(info.newPassword), hasExternalPassword: false, migrationRequired: false }, 'password-reset');

@@ -104,6 +104,11 @@ export function createAccountsRepo(db: Db) {
       return findById({ scope, id });
     },
 
+    /** An account of the tenant in any of its customer sets (a reset code names its account). */
+    async findInTenant(tenantId: number, id: number): Promise<AccountRow | undefined> {
+      return db.selectFrom('accounts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    },
+
     /** The account whose user name or email is `login` (case-insensitive); a user name match wins. */
     async findByLogin(scope: AccountScope, login: string): Promise<AccountRow | undefined> {
       const n = norm(login);

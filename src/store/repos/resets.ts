@@ -14,6 +14,14 @@ export function createResetsRepo(db: Db) {
       });
     },
 
+    /** The account a live (unused, unexpired) code was issued for. */
+    async findLive(tokenHash: string, now: Date): Promise<{ accountId: number; tenantId: number } | undefined> {
+      const r = await db.selectFrom('password_resets').select(['account_id', 'tenant_id'])
+        .where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).where('expires_at', '>', now)
+        .executeTakeFirst();
+      return r && { accountId: r.account_id, tenantId: r.tenant_id };
+    },
+
     /** Retires a live, unexpired code of the account; true for exactly one of concurrent callers. */
     async consume(tokenHash: string, accountId: number, now: Date): Promise<boolean> {
       const r = await db.updateTable('password_resets').set({ consumed_at: now })
