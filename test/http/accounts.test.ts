@@ -144,6 +144,8 @@ describe('customer accounts through the official SDK', () => {
     assert.deepEqual(sw.items!.map((a) => a.firstName), ['Bob']);
     const desc = await admin.getAccounts({ q: tag, sortBy: 'firstName desc' });
     assert.deepEqual(desc.items!.map((a) => a.firstName), ['Carol', 'Bob', 'Alice']);
+    const tooBig = await sdkError(() => admin.getAccounts({ filter: 'id eq 9999999999' }));
+    assert.equal(tooBig.status, 400, 'an id beyond the column is refused, not a database error');
     const bad = await sdkError(() => admin.getAccounts({ filter: 'password eq "x"' }));
     assert.equal(bad.status, 400);
     const badSort = await sdkError(() => admin.getAccounts({ sortBy: 'firstName sideways' }));

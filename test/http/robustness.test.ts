@@ -46,6 +46,10 @@ function wrongValues(schema: Schema | undefined): unknown[] {
   });
 }
 
+function isInteger(schema: Schema | undefined): boolean {
+  return [schema?.type, ...(schema?.anyOf?.map((x) => x.type) ?? [])].flat().includes('integer');
+}
+
 function bodiesFor(op: Operation): { label: string; text: string }[] {
   const out = [
     { label: 'malformed JSON', text: '{"a": [1, 2' },
@@ -65,6 +69,8 @@ function bodiesFor(op: Operation): { label: string; text: string }[] {
   }
   for (const n of names) {
     for (const v of wrongValues(props[n]).slice(0, 3)) out.push({ label: `${n}=${JSON.stringify(v).slice(0, 20)}`, text: JSON.stringify({ [n]: v }) });
+    // The right type out of every database column's range.
+    if (isInteger(props[n])) for (const v of [99999999999, -99999999999]) out.push({ label: `${n}=${v}`, text: JSON.stringify({ [n]: v }) });
   }
   return out;
 }
@@ -180,6 +186,7 @@ describe('every route survives junk', () => {
       }
       if (junkQuery) {
         add('junk query', `${base}?${junkQuery}`, { ...tenancy, ...auth.admin });
+        add('out-of-range query', `${base}?${queryNames.map((n) => `${encodeURIComponent(n)}=99999999999`).join('&')}`, { ...tenancy, ...auth.admin });
         add('empty query', `${base}?${queryNames.map((n) => `${n}=`).join('&')}`, { ...tenancy, ...auth.storefront });
       }
       add('junk responseFields', `${base}?responseFields=${encodeURIComponent('a((,)b,,(')}`, { ...tenancy, ...auth.storefront });

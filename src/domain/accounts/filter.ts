@@ -44,7 +44,7 @@ function toValue(column: FilterColumn, raw: string): string | number | boolean {
   const quoted = /^(["']).*\1$/s.test(raw);
   const text = quoted ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
   if (column === 'id') {
-    if (!/^\d{1,10}$/.test(text)) bad('id filters take a number');
+    if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31 - 1) bad('id filters take a number up to 2147483647');
     return Number(text);
   }
   if (column === 'isLocked') {

@@ -3,12 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.ts';
 import { toAuditEntry, type LoginState } from '../../domain/accounts/security.ts';
 import { callContext } from '../context.ts';
-import { errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountId, errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
 
 const base = '/api/commerce/customer/accounts';
 const tags = ['accounts'];
 const MANAGE = 'customer:manage-accounts' as const;
-const IdParams = Type.Object({ accountId: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
+const IdParams = Type.Object({ accountId: AccountId });
 const NStr = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
 const Empty = Type.Null({ description: 'Empty body' });
 

@@ -4,7 +4,7 @@ import type { Services } from '../../services.ts';
 import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 import { callContext } from '../context.ts';
 import { requireBehavior, requireShopper } from '../plugins/credentials.ts';
-import { errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
 import { CustomerAccountAndAuthInfo, CustomerAccountCollection, CustomerAccountInput, CustomerLoginInfo } from '../schemas/account.ts';
 import { shapeTicket } from './shape.ts';
 
@@ -12,7 +12,7 @@ const base = '/api/commerce/customer/accounts';
 const tags = ['accounts'];
 const Account = Type.Ref('CustomerAccount');
 const Ticket = Type.Ref('CustomerAuthTicket');
-const IdParams = Type.Object({ accountId: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });
+const IdParams = Type.Object({ accountId: AccountId });
 const MANAGE = 'customer:manage-accounts' as const;
 
 /** Customer account routes (CONTRACT §6): create, read, update, delete, list, current, Create-Login. */

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.ts';
 import { callContext } from '../context.ts';
-import { errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
 import { CartAuthTicketRequest, CustomerUserAuthInfo } from '../schemas/account.ts';
 import { shapeTicket } from './shape.ts';
 
@@ -22,7 +22,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
   app.put(`${base}/refresh`, {
     schema: {
       tags, summary: 'Rotate a refresh token for a new ticket',
-      querystring: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }), accountId: Type.Optional(Type.Integer()), responseFields: Type.Optional(Type.String()) }),
+      querystring: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }), accountId: Type.Optional(AccountId), responseFields: Type.Optional(Type.String()) }),
       response: { 200: Ticket, ...errorResponses },
     },
     config: { auth: 'app' },

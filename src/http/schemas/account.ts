@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime } from './common.ts';
+import { AccountId, DateTime } from './common.ts';
 
 const Str = (max = 1000) => Type.String({ maxLength: max });
 const Opt = Type.Optional;
@@ -95,7 +95,7 @@ const Password = Type.String({ minLength: 1, maxLength: 1024 });
 export const CustomerUserAuthInfo = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 320 }),
   password: Password,
-  accountId: Opt(Type.Integer()),
+  accountId: Opt(AccountId),
   ...DeviceFields,
   ...TtlFields,
 });
@@ -121,6 +121,6 @@ export const CustomerLoginInfo = Type.Object({
 
 export const CartAuthTicketRequest = Type.Object({
   cartId: Type.String({ minLength: 1, maxLength: 200 }),
-  accountId: Opt(Type.Integer()),
+  accountId: Opt(AccountId),
   userId: NStr(200),
 });

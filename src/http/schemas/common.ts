@@ -20,6 +20,9 @@ export const ResponseFieldsQuery = Type.Object({
   responseFields: Type.Optional(Type.String({ maxLength: 2000 })),
 });
 
+/** An account id: a PostgreSQL `integer`, so larger numbers are refused at the door, not by the database. */
+export const AccountId = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
+
 export const DateTime = Type.String({ format: 'date-time' });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
