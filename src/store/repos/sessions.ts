@@ -118,21 +118,19 @@ export function createSessionsRepo(db: Db) {
    */
   const consume = batched(async (items: readonly { hash: string; scope: RefreshScope; now: Date }[]) => {
     const now = new Date(Math.max(...items.map((i) => i.now.getTime())));
-    const wanted = sql.join(items.map((i) => sql`(${i.hash}::text, ${i.scope.tenantId}::integer, ${i.scope.customerSet}::text, ${i.scope.accountId ?? null}::integer)`));
-    const { rows } = await sql<SessionRow & { token_hash: string }>`
+    // Each row carries its caller's index: with one token sent twice, PostgreSQL updates the row once
+    // through one matching caller's row, and that caller, and no other, receives the chain.
+    const wanted = sql.join(items.map((i, n) => sql`(${n}::integer, ${i.hash}::text, ${i.scope.tenantId}::integer, ${i.scope.customerSet}::text, ${i.scope.accountId ?? null}::integer)`));
+    const { rows } = await sql<SessionRow & { caller: number }>`
       update refresh_tokens r set consumed_at = ${now}
-      from sessions s, (values ${wanted}) as q(hash, tenant_id, customer_set, account_id)
+      from sessions s, (values ${wanted}) as q(caller, hash, tenant_id, customer_set, account_id)
       where r.token_hash = q.hash and s.id = r.session_id
         and s.tenant_id = q.tenant_id and s.customer_set = q.customer_set
         and (q.account_id is null or s.account_id = q.account_id)
         and r.consumed_at is null and r.expires_at > ${now} and s.revoked_at is null
-      returning r.token_hash, s.*`.execute(db);
-    const won = new Map(rows.map(({ token_hash, ...session }) => [token_hash, session as SessionRow]));
-    return items.map((i) => {
-      const session = won.get(i.hash);
-      won.delete(i.hash); // the same token twice in one batch: only the first caller gets the chain
-      return session;
-    });
+      returning q.caller, s.*`.execute(db);
+    const won = new Map(rows.map(({ caller, ...session }) => [caller, session as SessionRow]));
+    return items.map((_, n) => won.get(n));
   });
 
   return {

@@ -64,6 +64,19 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     assert.ok((await repo.findRefresh(t.refreshHash))?.consumedAt);
   });
 
+  it('gives the chain only to a caller whose scope fits, when one batch holds the token twice', async () => {
+    const [s, t] = newChain();
+    await repo.create(s, t);
+    const now = new Date();
+    // the misfit comes first in the batch: it must not be handed the chain the fitting caller spent
+    const [misfit, fitting] = await Promise.all([
+      repo.consumeRefresh(t.refreshHash, { ...scope, accountId: 42 }, now),
+      repo.consumeRefresh(t.refreshHash, scope, now),
+    ]);
+    assert.equal(misfit, undefined);
+    assert.equal(fitting?.id, s.id);
+  });
+
   it('leaves the token unspent when the scope, the account or the chain does not fit', async () => {
     const [s, t] = newChain();
     await repo.create(s, t);
