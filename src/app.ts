@@ -69,7 +69,7 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   registerErrorHandling(app);
   const registry = registerMetrics(app);
   registerTenancy(app, config);
-  registerCredentials(app, services);
+  registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });
   registerResponseFields(app);
   // Before any route: its onRoute hook attaches the limits to the routes registered below.
   await registerRateLimits(app, config);

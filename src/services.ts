@@ -97,7 +97,7 @@ export async function createServices(opts: ServiceOptions) {
   const codeLogin = createCodeLoginService({
     accounts: repos.accounts, devices, codes, mail: codeMailer, guard: createLoginGuard(lockout, { passwordLogin: false }), audit, clock, completeLogin: tickets.completeLogin, onError,
   });
-  return { config, store, clock, keys, jwt, appTickets, shoppers: tickets, tickets, accounts, repos, hasher, audit, mailer, codes, devices, codeLogin, security };
+  return { config, store, clock, keys, jwt, appTickets, tickets, accounts, repos, hasher, audit, mailer, codes, devices, codeLogin, security };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

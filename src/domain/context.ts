@@ -1,4 +1,5 @@
 import type { SiteConfig, TenantConfig } from '../config/load.ts';
+import type { AccountScope } from '../store/repos/accounts.ts';
 
 /** A shopper, as known from a valid (unrevoked, unexpired) customer token. */
 export interface ShopperPrincipal {
@@ -23,4 +24,9 @@ export interface CallContext {
   userAgent: string | null;
   /** The shopper whose token came with the request, if any (links a guest to a login). */
   shopper?: ShopperPrincipal;
+}
+
+/** The accounts a request may address: its tenant and its site's customer set. */
+export function scopeOf(ctx: CallContext): AccountScope {
+  return { tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet };
 }

@@ -10,7 +10,8 @@ export interface CodeMailInput {
   firstName?: string;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+/** Text made safe to put inside HTML. */
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The message carrying a two-factor or one-time login code: plain text and HTML, naming the site. */
 export function codeMail(m: CodeMailInput): MailMessage {

@@ -6,7 +6,8 @@ import type { Mailer } from '../../mail/mailer.ts';
 import { passwordResetMessage } from '../../mail/reset-template.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
-import type { CallContext } from '../context.ts';
+import { scopeOf as siteScope, type CallContext } from '../context.ts';
+import { mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import { attemptsAt, isLockedAt, type Lockout } from '../guard/lockout.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
@@ -73,16 +74,13 @@ export function createAccountSecurity(deps: SecurityDeps) {
    * @throws ITEM_NOT_FOUND for a customer set the tenant does not have
    */
   function scopeOf(ctx: CallContext, customerSetCode?: string | null): AccountScope {
-    const code = customerSetCode?.trim() || ctx.site.customerSet;
+    const code = customerSetCode?.trim();
+    if (!code) return siteScope(ctx);
     if (!ctx.tenant.customerSets.some((c) => c.code === code)) throw new KiboError('ITEM_NOT_FOUND', `Customer set ${code} not found`, { customerSetCode: code });
     return { tenantId: ctx.tenant.id, customerSet: code };
   }
 
-  async function mustFind(ctx: CallContext, id: number): Promise<AccountRow> {
-    const row = await accounts.findById(scopeOf(ctx), id);
-    if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
-    return row;
-  }
+  const mustFind = (ctx: CallContext, id: number) => mustFindAccount(accounts, siteScope(ctx), id);
 
   function stateOf(ctx: CallContext, row: AccountRow): LoginState {
     const now = clock.now();
@@ -214,7 +212,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const pending = await resets.findLive(hash, now);
       const account = pending && pending.tenantId === ctx.tenant.id ? await accounts.findInTenant(ctx.tenant.id, pending.accountId) : undefined;
       const named = account && [account.user_name_norm, account.email_norm].includes(norm(userName));
-      if (!account || !named || !(await resets.consume(hash, account.id, now))) {
+      if (!account || !named || !(await resets.consume(hash, now))) {
         throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
       }
       const revoked = await storePassword(ctx, account, { passwordHash: await hasher.hash(info.newPassword), hasExternalPassword: false, migrationRequired: false }, 'password-reset');

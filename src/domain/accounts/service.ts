@@ -3,7 +3,8 @@ import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import type { CallContext, ShopperPrincipal } from '../context.ts';
+import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
+import { isEmailAddress, mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
@@ -35,17 +36,14 @@ export interface AccountDeps {
   importSecret?(externalPassword: string): NewLoginSecret | undefined;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 /** Customer accounts: create (with or without a login), read, update, delete, list. */
 export function createAccountService(deps: AccountDeps) {
   const { accounts, sessions, hasher, audit, clock } = deps;
-  const scopeOf = (ctx: CallContext) => ({ tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet });
 
   function identity(input: AccountInput): { userName: string | null; email: string | null } {
     const email = input.emailAddress?.trim() || null;
     const userName = input.userName?.trim() || email;
-    if (email !== null) assertThat(EMAIL.test(email), 'MISSING_OR_INVALID_PARAMETER', 'emailAddress is not a valid email address', { field: 'emailAddress' });
+    if (email !== null) assertThat(isEmailAddress(email), 'MISSING_OR_INVALID_PARAMETER', 'emailAddress is not a valid email address', { field: 'emailAddress' });
     return { userName, email };
   }
 
@@ -73,11 +71,7 @@ export function createAccountService(deps: AccountDeps) {
     return row;
   }
 
-  async function mustFind(ctx: CallContext, id: number): Promise<AccountRow> {
-    const row = await accounts.findById(scopeOf(ctx), id);
-    if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
-    return row;
-  }
+  const mustFind = (ctx: CallContext, id: number) => mustFindAccount(accounts, scopeOf(ctx), id);
 
   return {
     /** Add-Account-And-Login. @throws VALIDATION_CONFLICT for a taken email or user name */

@@ -13,16 +13,16 @@ export type AuthEventType =
   | 'refresh.reuse_detected' | 'logout' | 'impersonation';
 
 export interface Audit {
-  record(ctx: CallContext | { tenantId: number; siteId: number | null; clientId: string | null; ip: string | null; userAgent: string | null }, type: AuthEventType, accountId: number | null, detail?: Record<string, unknown>): Promise<void>;
+  record(ctx: CallContext, type: AuthEventType, accountId: number | null, detail?: Record<string, unknown>): Promise<void>;
 }
 
 export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
   return {
     async record(ctx, type, accountId, detail = {}) {
-      const where = 'tenant' in ctx
-        ? { tenantId: ctx.tenant.id, siteId: ctx.site.id, clientId: ctx.clientId, ip: ctx.ip, userAgent: ctx.userAgent }
-        : ctx;
-      await deps.repo.insert({ ...where, accountId, type, detail, at: deps.clock.now() });
+      await deps.repo.insert({
+        tenantId: ctx.tenant.id, siteId: ctx.site.id, clientId: ctx.clientId, ip: ctx.ip, userAgent: ctx.userAgent,
+        accountId, type, detail, at: deps.clock.now(),
+      });
     },
   };
 }

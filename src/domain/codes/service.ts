@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { CodeRow, CodesRepo } from '../../store/repos/codes.ts';
+import type { CodeRow, CodesRepo, NewCode } from '../../store/repos/codes.ts';
 import type { SecretsRepo } from '../../store/repos/secrets.ts';
 import { addMinutes, addSeconds, type Clock } from '../clock.ts';
 import { KiboError } from '../errors.ts';
@@ -28,14 +28,7 @@ export function generateCode(): string {
 }
 
 /** The pending login a 2FA code finishes (stored with the code). */
-export interface PendingLogin {
-  siteId: number;
-  clientId: string;
-  accessMinutes: number | null;
-  refreshMinutes: number | null;
-  fingerprintHash: string | null;
-  region: string | null;
-}
+export type PendingLogin = Pick<NewCode, 'siteId' | 'clientId' | 'accessMinutes' | 'refreshMinutes' | 'fingerprintHash' | 'region'>;
 
 export interface IssuedCode {
   id: string;

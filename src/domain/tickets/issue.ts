@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SessionsRepo, SessionRow } from '../../store/repos/sessions.ts';
+import type { NewSession, SessionsRepo } from '../../store/repos/sessions.ts';
 import { addMinutes, type Clock } from '../clock.ts';
 import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
@@ -37,7 +37,7 @@ export interface NewChain {
 export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtService; clock: Clock }) {
   const { sessions, jwt, clock } = deps;
 
-  async function mint(s: Pick<SessionRow, 'id' | 'tenant_id' | 'site_id' | 'customer_set' | 'account_id' | 'user_id' | 'anonymous' | 'client_id' | 'previous_anonymous_id' | 'impersonated_by' | 'cart_id' | 'access_minutes' | 'refresh_minutes'>, behaviors: readonly string[], now: Date) {
+  async function mint(s: NewSession, behaviors: readonly string[], now: Date) {
     const accessToken = mintOpaqueToken();
     const refreshToken = mintOpaqueToken();
     const accessTokenExpiration = addMinutes(now, s.access_minutes);
@@ -61,25 +61,20 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
     /** Starts a new login chain. */
     async start(c: NewChain): Promise<Ticket> {
       const now = clock.now();
-      const row = {
+      const row: NewSession = {
         id: randomUUID(), tenant_id: c.tenantId, site_id: c.siteId, customer_set: c.customerSet,
         account_id: c.account?.id ?? null, user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
         anonymous: !c.account, client_id: c.clientId, previous_anonymous_id: c.previousAnonymousId ?? null,
         impersonated_by: c.impersonatedBy ?? null, cart_id: c.cartId ?? null,
-        access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes,
+        access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes, created_at: now,
       };
       const { pair, ticket } = await mint(row, c.behaviors, now);
-      await sessions.create({
-        id: row.id, tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, accountId: row.account_id,
-        userId: row.user_id, anonymous: row.anonymous, clientId: row.client_id, impersonatedBy: row.impersonated_by,
-        cartId: row.cart_id, previousAnonymousId: row.previous_anonymous_id,
-        accessMinutes: row.access_minutes, refreshMinutes: row.refresh_minutes, createdAt: now,
-      }, pair);
+      await sessions.create(row, pair);
       return { ...ticket, account: c.account };
     },
 
     /** New tokens on an existing chain (after its refresh token was consumed). */
-    async continue(session: SessionRow, behaviors: readonly string[], account?: AccountRow): Promise<Ticket> {
+    async continue(session: NewSession, behaviors: readonly string[], account?: AccountRow): Promise<Ticket> {
       const now = clock.now();
       const { pair, ticket } = await mint(session, behaviors, now);
       await sessions.addTokens(session.id, pair, now);

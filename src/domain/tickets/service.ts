@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
-import type { SessionsRepo } from '../../store/repos/sessions.ts';
+import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import type { CallContext, ShopperPrincipal } from '../context.ts';
+import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import type { ShopperClaims } from '../tokens/jwt.ts';
@@ -38,7 +38,6 @@ export interface PasswordLogin extends Device {
 /** Shopper tickets: password login (2FA decision inside), anonymous, refresh, logout, impersonation. */
 export function createTicketService(deps: TicketDeps) {
   const { accounts, sessions, issuer, hasher, passwords, guard, secondFactor, audit, clock } = deps;
-  const scopeOf = (ctx: CallContext) => ({ tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet });
 
   /** Issues the full ticket for an account that has proven who it is. */
   async function completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket> {
@@ -157,23 +156,24 @@ export function createTicketService(deps: TicketDeps) {
       const row = await sessions.findByAccessHash(hashToken(opaque));
       if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'Invalid or revoked access token');
       if (row.access_expires_at <= clock.now()) throw new KiboError('TOKEN_EXPIRED');
-      return {
-        sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
-        tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
-        impersonatedBy: row.impersonated_by ?? undefined,
-      };
+      return principalOf(row);
     },
 
     /** The JWT was verified already; this checks its chain is still live. @throws UNAUTHORIZED */
     async fromClaims(c: ShopperClaims): Promise<ShopperPrincipal> {
       const row = await sessions.find(c.sid);
       if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
-      return {
-        sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
-        tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
-        impersonatedBy: row.impersonated_by ?? undefined,
-      };
+      return principalOf(row);
     },
   };
 }
 export type TicketService = ReturnType<typeof createTicketService>;
+
+/** The shopper a live login chain stands for. */
+function principalOf(row: SessionRow): ShopperPrincipal {
+  return {
+    sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
+    tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
+    impersonatedBy: row.impersonated_by ?? undefined,
+  };
+}

@@ -51,13 +51,20 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
   // that a storefront sending one app token on every call pays for one ECDSA verify a minute, not
   // one per call. Expiry is still checked on every use, against the service clock.
   const verified = new LRUCache<string, Verified>({ max: 10_000, ttl: 60_000 });
+  // The protected header depends only on the key: encode it once per key, not per token.
+  const headers = new Map<string, string>();
+  const headerOf = (kid: string) => {
+    let h = headers.get(kid);
+    if (!h) headers.set(kid, (h = b64url({ alg: 'ES256', kid, typ: 'JWT' })));
+    return h;
+  };
   return {
     // A compact JWS (RFC 7515) with ES256 (RFC 7518 §3.4: P-256, SHA-256, the signature as r||s).
     // Signing is on every ticket's path: node:crypto's one-shot sign costs a fraction of WebCrypto's
     // (measured in bench/), and jose still verifies every token, here and in the tests.
     async sign(claims, expiresAt) {
       const k = keys.signer();
-      const header = b64url({ alg: 'ES256', kid: k.kid, typ: 'JWT' });
+      const header = headerOf(k.kid);
       const payload = b64url({ ...claims, iss: issuer, iat: Math.floor(clock.now().getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000) });
       const input = `${header}.${payload}`;
       const signature = ecdsaSign('sha256', Buffer.from(input), { key: k.signingKey, dsaEncoding: 'ieee-p1363' });

@@ -1,4 +1,4 @@
-import { KeyObject, randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Clock } from '../clock.ts';
 import type { KeysRepo, StoredKey } from '../../store/repos/keys.ts';
@@ -7,8 +7,7 @@ const ALG = 'ES256';
 
 interface LoadedKey {
   kid: string;
-  privateKey: CryptoKey;
-  /** The same private key for node:crypto's one-shot sign (see tokens/jwt.ts). */
+  /** The private key, for node:crypto's one-shot sign (see tokens/jwt.ts). */
   signingKey: KeyObject;
   publicKey: CryptoKey;
   publicJwk: JWK;
@@ -44,16 +43,12 @@ export async function openKeyRing(repo: KeysRepo, clock: Clock): Promise<KeyRing
 
   async function reload(): Promise<void> {
     const stored = await repo.listActive();
-    keys = await Promise.all(stored.map(async (s) => {
-      const privateKey = (await importJWK(s.privateJwk as JWK, s.alg)) as CryptoKey;
-      return {
-        kid: s.kid,
-        privateKey,
-        signingKey: KeyObject.from(privateKey),
-        publicKey: (await importJWK(s.publicJwk as JWK, s.alg)) as CryptoKey,
-        publicJwk: s.publicJwk as JWK,
-      };
-    }));
+    keys = await Promise.all(stored.map(async (s) => ({
+      kid: s.kid,
+      signingKey: createPrivateKey({ key: s.privateJwk as JWK & { kty: string }, format: 'jwk' }),
+      publicKey: (await importJWK(s.publicJwk as JWK, s.alg)) as CryptoKey,
+      publicJwk: s.publicJwk as JWK,
+    })));
     lastReload = Date.now();
   }
   await reload();

@@ -3,7 +3,8 @@ import type { DevicesRepo } from '../../store/repos/devices.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { generateCode, type CodeService } from '../codes/service.ts';
-import type { CallContext } from '../context.ts';
+import { scopeOf, type CallContext } from '../context.ts';
+import { isEmailAddress } from '../accounts/lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { Device, LoginGuard } from '../tickets/hooks.ts';
 import type { Ticket } from '../tickets/issue.ts';
@@ -26,8 +27,6 @@ export interface CodeLoginDeps {
   onError?: (err: unknown, what: string) => void;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
 /** How the pending login is named: the challenge token, or the shopper's userId. */
 export interface PendingRef {
   challengeToken?: string;
@@ -39,7 +38,6 @@ export interface PendingRef {
  */
 export function createCodeLoginService(deps: CodeLoginDeps) {
   const { accounts, devices, codes, mail, guard, audit, clock } = deps;
-  const scopeOf = (ctx: CallContext) => ({ tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet });
   const background = new Set<Promise<void>>();
 
   /** The account of a pending 2FA login, by challenge token (preferred) or userId. */
@@ -62,7 +60,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
 
   function normEmail(email: string): string {
     const e = email.trim().toLowerCase();
-    assertThat(EMAIL.test(e), 'MISSING_OR_INVALID_PARAMETER', 'email is not a valid email address', { field: 'email' });
+    assertThat(isEmailAddress(e), 'MISSING_OR_INVALID_PARAMETER', 'email is not a valid email address', { field: 'email' });
     return e;
   }
 

@@ -78,6 +78,10 @@ function termExpr(eb: Eb, t: FilterTerm): Expression<SqlBool> {
 }
 
 export function createAccountsRepo(db: Db) {
+  /** Every account of one customer set of one tenant. */
+  const inScope = (scope: AccountScope) => db.selectFrom('accounts').selectAll()
+    .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet);
+
   // On every refresh and accounts/current: concurrent lookups share one statement.
   const findById = batched(async (keys: readonly { scope: AccountScope; id: number }[]) => {
     const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', [...new Set(keys.map((k) => k.id))]).execute();
@@ -113,30 +117,23 @@ export function createAccountsRepo(db: Db) {
     async findByLogin(scope: AccountScope, login: string): Promise<AccountRow | undefined> {
       const n = norm(login);
       if (!n) return undefined;
-      const rows = await db.selectFrom('accounts').selectAll()
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet)
+      const rows = await inScope(scope)
         .where((eb) => eb.or([eb('user_name_norm', '=', n), eb('email_norm', '=', n)]))
         .limit(2).execute();
       return rows.find((r) => r.user_name_norm === n) ?? rows[0];
     },
 
-    async findByEmail(scope: AccountScope, email: string): Promise<AccountRow | undefined> {
-      return db.selectFrom('accounts').selectAll()
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('email_norm', '=', norm(email))
-        .executeTakeFirst();
+    findByEmail(scope: AccountScope, email: string): Promise<AccountRow | undefined> {
+      return inScope(scope).where('email_norm', '=', norm(email)).executeTakeFirst();
     },
 
     /** By the shopper's userId (the id tickets carry), inside one customer set. */
-    async findByUserId(scope: AccountScope, userId: string): Promise<AccountRow | undefined> {
-      return db.selectFrom('accounts').selectAll()
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('user_id', '=', userId)
-        .executeTakeFirst();
+    findByUserId(scope: AccountScope, userId: string): Promise<AccountRow | undefined> {
+      return inScope(scope).where('user_id', '=', userId).executeTakeFirst();
     },
 
-    async findByUserName(scope: AccountScope, userName: string): Promise<AccountRow | undefined> {
-      return db.selectFrom('accounts').selectAll()
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('user_name_norm', '=', norm(userName))
-        .executeTakeFirst();
+    findByUserName(scope: AccountScope, userName: string): Promise<AccountRow | undefined> {
+      return inScope(scope).where('user_name_norm', '=', norm(userName)).executeTakeFirst();
     },
 
     async updateProfile(id: number, patch: { userName: string | null; email: string | null; profile: AccountProfile; at: Date; by: string | null }): Promise<AccountRow | undefined> {

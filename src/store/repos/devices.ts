@@ -16,11 +16,6 @@ export function createDevicesRepo(db: Db) {
         .execute();
     },
 
-    async list(accountId: number): Promise<{ fingerprintHash: string; firstSeenAt: Date; lastSeenAt: Date }[]> {
-      const rows = await db.selectFrom('known_devices').selectAll().where('account_id', '=', accountId).orderBy('first_seen_at').execute();
-      return rows.map((r) => ({ fingerprintHash: r.fingerprint_hash, firstSeenAt: r.first_seen_at, lastSeenAt: r.last_seen_at }));
-    },
-
     /** Sets accounts.last_2fa_at (customerAccount.last2FaDate). */
     async markTwoFactorPassed(accountId: number, at: Date): Promise<void> {
       await db.updateTable('accounts').set({ last_2fa_at: at }).where('id', '=', accountId).execute();

@@ -22,10 +22,10 @@ export function createResetsRepo(db: Db) {
       return r && { accountId: r.account_id, tenantId: r.tenant_id };
     },
 
-    /** Retires a live, unexpired code of the account; true for exactly one of concurrent callers. */
-    async consume(tokenHash: string, accountId: number, now: Date): Promise<boolean> {
+    /** Retires a live, unexpired code; true for exactly one of concurrent callers. */
+    async consume(tokenHash: string, now: Date): Promise<boolean> {
       const r = await db.updateTable('password_resets').set({ consumed_at: now })
-        .where('token_hash', '=', tokenHash).where('account_id', '=', accountId)
+        .where('token_hash', '=', tokenHash)
         .where('consumed_at', 'is', null).where('expires_at', '>', now)
         .returning('token_hash').executeTakeFirst();
       return r !== undefined;

@@ -5,22 +5,8 @@ import { batched } from '../batch.ts';
 
 export type SessionRow = Selectable<SessionsTable>;
 
-export interface NewSession {
-  id: string;
-  tenantId: number;
-  siteId: number;
-  customerSet: string;
-  accountId: number | null;
-  userId: string;
-  anonymous: boolean;
-  clientId: string;
-  impersonatedBy?: string | null;
-  cartId?: string | null;
-  previousAnonymousId?: string | null;
-  accessMinutes: number;
-  refreshMinutes: number;
-  createdAt: Date;
-}
+/** A new login chain, as stored (not revoked yet). */
+export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason'>;
 
 export interface TokenPair {
   accessHash: string;
@@ -29,10 +15,7 @@ export interface TokenPair {
   refreshExpiresAt: Date;
 }
 
-/**
- * A session is one login chain: every access and refresh token descended from one login. Revoking
- * the session revokes them all.
- */
+/** Where a refresh token may be spent. */
 export interface RefreshScope {
   tenantId: number;
   customerSet: string;
@@ -46,13 +29,6 @@ export interface RefreshScope {
  * lookup, refresh, new tokens) are batched: concurrent calls share one statement.
  */
 export function createSessionsRepo(db: Db) {
-  const sessionValues = (s: NewSession) => ({
-    id: s.id, tenant_id: s.tenantId, site_id: s.siteId, customer_set: s.customerSet, account_id: s.accountId,
-    user_id: s.userId, anonymous: s.anonymous, client_id: s.clientId, impersonated_by: s.impersonatedBy ?? null,
-    cart_id: s.cartId ?? null, previous_anonymous_id: s.previousAnonymousId ?? null,
-    access_minutes: s.accessMinutes, refresh_minutes: s.refreshMinutes, created_at: s.createdAt,
-  });
-
   // The tail of a statement whose CTE `j` holds token pairs (session_id, created_at, access_hash, ...).
   const insertTokensOfJ = sql`
       a as (
@@ -65,7 +41,7 @@ export function createSessionsRepo(db: Db) {
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
     const rows = JSON.stringify(items.map(({ s: n, t }) => ({
-      ...sessionValues(n), session_id: n.id,
+      ...n, session_id: n.id,
       access_hash: t.accessHash, access_expires_at: t.accessExpiresAt, refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt,
     })));
     await sql`

@@ -12,7 +12,11 @@ function newChain(overrides: Partial<NewSession> = {}): [NewSession, TokenPair] 
   const now = new Date();
   const later = new Date(now.getTime() + 3_600_000);
   return [
-    { id: randomUUID(), tenantId: 1, siteId: 1, customerSet: 'default', accountId: null, userId: randomUUID(), anonymous: true, clientId: 'storefront', accessMinutes: 60, refreshMinutes: 600, createdAt: now, ...overrides },
+    {
+      id: randomUUID(), tenant_id: 1, site_id: 1, customer_set: 'default', account_id: null, user_id: randomUUID(), anonymous: true,
+      client_id: 'storefront', impersonated_by: null, cart_id: null, previous_anonymous_id: null,
+      access_minutes: 60, refresh_minutes: 600, created_at: now, ...overrides,
+    },
     { accessHash: `a-${randomUUID()}`, accessExpiresAt: later, refreshHash: `r-${randomUUID()}`, refreshExpiresAt: later },
   ];
 }
