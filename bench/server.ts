@@ -29,9 +29,9 @@ function hookExit(): void {
 }
 
 /** Spawns `node --import tsx <script>` and tracks it for cleanup. */
-export function spawnNode(script: string, env: Record<string, string>, label: string): { child: ChildProcess; output: () => string } {
+export function spawnNode(script: string, env: Record<string, string>, label: string, nodeArgs: string[] = []): { child: ChildProcess; output: () => string } {
   hookExit();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -127,7 +127,7 @@ export async function startServer(opts: { databaseUrl?: string } = {}): Promise<
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
-  }, 'server');
+  }, 'server', process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : []);
   const baseUrl = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
     await stopChild(child);

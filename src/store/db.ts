@@ -47,7 +47,7 @@ function openPostgres(url: string, max: number): Db {
 
 async function openPglite(dataDir: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  const { PreparedPGliteDialect } = await import('./pglite-prepared.ts');
   let client;
   if (dataDir === 'memory') {
     client = await PGlite.create();
@@ -56,5 +56,5 @@ async function openPglite(dataDir: string): Promise<Db> {
     await fs.mkdir(dir, { recursive: true });
     client = await PGlite.create(dir);
   }
-  return new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return new Kysely<Database>({ dialect: new PreparedPGliteDialect(client) });
 }

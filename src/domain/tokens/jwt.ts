@@ -60,14 +60,17 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
   };
   return {
     // A compact JWS (RFC 7515) with ES256 (RFC 7518 §3.4: P-256, SHA-256, the signature as r||s).
-    // Signing is on every ticket's path: node:crypto's one-shot sign costs a fraction of WebCrypto's
-    // (measured in bench/), and jose still verifies every token, here and in the tests.
+    // Signing is on every ticket's path: node:crypto's one-shot sign costs a fraction of WebCrypto's,
+    // and with a callback it runs on libuv's thread pool, off the event loop (measured in bench/).
+    // jose still verifies every token, here and in the tests.
     async sign(claims, expiresAt) {
       const k = keys.signer();
       const header = headerOf(k.kid);
       const payload = b64url({ ...claims, iss: issuer, iat: Math.floor(clock.now().getTime() / 1000), exp: Math.floor(expiresAt.getTime() / 1000) });
       const input = `${header}.${payload}`;
-      const signature = ecdsaSign('sha256', Buffer.from(input), { key: k.signingKey, dsaEncoding: 'ieee-p1363' });
+      const signature = await new Promise<Buffer>((resolve, reject) => {
+        ecdsaSign('sha256', Buffer.from(input), { key: k.signingKey, dsaEncoding: 'ieee-p1363' }, (err, sig) => (err ? reject(err) : resolve(sig)));
+      });
       return `${input}.${signature.toString('base64url')}`;
     },
     async verify(token) {
