@@ -16,6 +16,8 @@ interface Prepared {
 
 /** Statements worth keeping prepared: queries and transaction control. Anything else is DDL. */
 const CACHEABLE = /^\s*(select|insert|update|delete|with|values|begin|start|commit|rollback|savepoint|release)\b/i;
+/** Types whose binary wire format is their UTF-8 text: text, varchar, json. */
+const BYTES_AS_TEXT = new Set([25, 1043, 114]);
 /** "cached plan must not change result type": a kept statement outlived a change of its table. */
 const STALE_PLAN = '0A000';
 
@@ -154,8 +156,13 @@ class PreparedPGliteConnection implements DatabaseConnection {
     const serializers = this.pg.serializers;
     const text = values.map((v, i) => {
       if (v === null || v === undefined) return null;
-      const serializer = serializers[st.paramTypes[i]];
-      return serializer ? serializer(v) : String(v);
+      const type = st.paramTypes[i];
+      const serializer = serializers[type];
+      const out: string = serializer ? serializer(v) : String(v);
+      // A long text or json value (the batched rows) goes as bytes: for these types the binary
+      // format is the UTF-8 text itself, and Node encodes it natively where the protocol writer
+      // would walk it character by character in JavaScript.
+      return out.length > 256 && BYTES_AS_TEXT.has(type) ? Buffer.from(out, 'utf8') : out;
     });
     const { messages } = await this.pg.execProtocol(this.message([
       serialize.bind({ statement: st.name, values: text }), serialize.execute({}), serialize.sync(),

@@ -33,6 +33,14 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
     assert.equal(a.ok, true);
   });
 
+  it('sends long text and json values intact, non-ASCII included', async () => {
+    const long = `ünïcødé ✓ ${'x'.repeat(400)} 🛒`;
+    const rows = JSON.stringify([{ name: long, n: 7 }, { name: 'short', n: 8 }]);
+    const r = await sql<{ name: string; n: number; echo: string }>`
+      select x.name, x.n, ${long}::text as echo from json_to_recordset(${rows}::json) as x(name text, n integer) order by x.n`.execute(db);
+    assert.deepEqual(r.rows, [{ name: long, n: 7, echo: long }, { name: 'short', n: 8, echo: long }]);
+  });
+
   it('prepares a statement once and reuses it', async () => {
     const find = (name: string) => db.selectFrom('t').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
     await find('a');

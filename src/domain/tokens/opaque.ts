@@ -1,8 +1,20 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
+
+// Random bytes are drawn from the CSPRNG 4 KiB at a time and every byte is handed out once (as
+// node:crypto's randomUUID does): one call per 128 tokens instead of one per token, which showed
+// as ~5 % of the event loop on the ticket routes.
+const pool = Buffer.alloc(4096);
+let used = pool.length;
 
 /** A new opaque token: 256 random bits, base64url. */
 export function mintOpaqueToken(): string {
-  return randomBytes(32).toString('base64url');
+  if (used + 32 > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const token = pool.toString('base64url', used, used + 32);
+  used += 32;
+  return token;
 }
 
 /** How opaque tokens are stored and looked up: SHA-256, hex. */
