@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewSession, SessionsRepo } from '../../store/repos/sessions.ts';
+import type { NewSession, RefreshScope, SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import { addMinutes, type Clock } from '../clock.ts';
 import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
@@ -37,9 +37,8 @@ export interface NewChain {
 export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtService; clock: Clock }) {
   const { sessions, jwt, clock } = deps;
 
-  async function mint(s: NewSession, behaviors: readonly string[], now: Date) {
-    const accessToken = mintOpaqueToken();
-    const refreshToken = mintOpaqueToken();
+  /** The chain's JWT and the ticket around a new opaque pair, expiring `now` + the chain's lifetimes. */
+  async function ticketFor(s: NewSession, behaviors: readonly string[], now: Date, accessToken: string, refreshToken: string) {
     const accessTokenExpiration = addMinutes(now, s.access_minutes);
     const refreshTokenExpiration = addMinutes(now, s.refresh_minutes);
     const claims: ShopperClaims = {
@@ -51,10 +50,7 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
       ...(s.cart_id ? { cartId: s.cart_id } : {}),
     };
     const jwtAccessToken = await jwt.sign(claims, accessTokenExpiration);
-    return {
-      pair: { accessHash: hashToken(accessToken), accessExpiresAt: accessTokenExpiration, refreshHash: hashToken(refreshToken), refreshExpiresAt: refreshTokenExpiration },
-      ticket: { accessToken, accessTokenExpiration, jwtAccessToken, refreshToken, refreshTokenExpiration, requires2FA: false as const, userId: s.user_id },
-    };
+    return { accessToken, accessTokenExpiration, jwtAccessToken, refreshToken, refreshTokenExpiration, requires2FA: false as const, userId: s.user_id };
   }
 
   return {
@@ -68,17 +64,27 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
         impersonated_by: c.impersonatedBy ?? null, cart_id: c.cartId ?? null,
         access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes, created_at: now,
       };
-      const { pair, ticket } = await mint(row, c.behaviors, now);
-      await sessions.create(row, pair);
+      const accessToken = mintOpaqueToken();
+      const refreshToken = mintOpaqueToken();
+      const ticket = await ticketFor(row, c.behaviors, now, accessToken, refreshToken);
+      await sessions.create(row, {
+        accessHash: hashToken(accessToken), accessExpiresAt: ticket.accessTokenExpiration,
+        refreshHash: hashToken(refreshToken), refreshExpiresAt: ticket.refreshTokenExpiration,
+      });
       return { ...ticket, account: c.account };
     },
 
-    /** New tokens on an existing chain (after its refresh token was consumed). */
-    async continue(session: NewSession, behaviors: readonly string[], account?: AccountRow): Promise<Ticket> {
+    /**
+     * Spends a refresh token and stores its successor pair in one statement; answers the chain and
+     * its new ticket, or undefined when the token could not be spent in `scope` (nothing written).
+     */
+    async rotate(refreshHash: string, scope: RefreshScope, behaviors: readonly string[]): Promise<{ session: SessionRow; ticket: Ticket } | undefined> {
       const now = clock.now();
-      const { pair, ticket } = await mint(session, behaviors, now);
-      await sessions.addTokens(session.id, pair, now);
-      return { ...ticket, account };
+      const accessToken = mintOpaqueToken();
+      const refreshToken = mintOpaqueToken();
+      const session = await sessions.rotateRefresh(refreshHash, scope, now, { accessHash: hashToken(accessToken), refreshHash: hashToken(refreshToken) });
+      if (!session) return undefined;
+      return { session, ticket: await ticketFor(session, behaviors, now, accessToken, refreshToken) };
     },
   };
 }

@@ -114,11 +114,12 @@ export function createTicketService(deps: TicketDeps) {
      */
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
       const hash = hashToken(refreshToken);
-      const session = await sessions.consumeRefresh(hash, { ...scopeOf(ctx), accountId }, clock.now());
-      if (!session) throw await whyRefreshFailed(ctx, hash, accountId);
+      const rotated = await issuer.rotate(hash, { ...scopeOf(ctx), accountId }, ctx.behaviors);
+      if (!rotated) throw await whyRefreshFailed(ctx, hash, accountId);
+      const { session, ticket } = rotated;
       const account = session.account_id !== null ? await accounts.findById(scopeOf(ctx), session.account_id) : undefined;
       if (session.account_id !== null && !account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
-      return issuer.continue(session, ctx.behaviors, account);
+      return { ...ticket, account };
     },
 
     /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */

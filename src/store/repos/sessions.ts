@@ -15,6 +15,12 @@ export interface TokenPair {
   refreshExpiresAt: Date;
 }
 
+/** The token pair that replaces a spent refresh token (hashes only). */
+export interface Successor {
+  accessHash: string;
+  refreshHash: string;
+}
+
 /** Where a refresh token may be spent. */
 export interface RefreshScope {
   tenantId: number;
@@ -26,17 +32,9 @@ export interface RefreshScope {
 /**
  * A session is one login chain: every access and refresh token descended from one login. Revoking
  * the session revokes them all. The calls on every ticket's path (create, find, access-token
- * lookup, refresh, new tokens) are batched: concurrent calls share one statement.
+ * lookup, refresh rotation) are batched: concurrent calls share one statement.
  */
 export function createSessionsRepo(db: Db) {
-  // The tail of a statement whose CTE `j` holds token pairs (session_id, created_at, access_hash, ...).
-  const insertTokensOfJ = sql`
-      a as (
-        insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, session_id, access_expires_at, created_at from j)
-      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, session_id, refresh_expires_at, created_at from j`;
-
   // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
@@ -56,20 +54,11 @@ export function createSessionsRepo(db: Db) {
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at)
         select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at from j),
-      ${insertTokensOfJ}`.execute(db);
-    return items.map(() => undefined);
-  });
-
-  const addTokens = batched(async (items: readonly { sessionId: string; t: TokenPair; at: Date }[]) => {
-    const rows = JSON.stringify(items.map(({ sessionId, t, at }) => ({
-      session_id: sessionId, created_at: at,
-      access_hash: t.accessHash, access_expires_at: t.accessExpiresAt, refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt,
-    })));
-    await sql`
-      with j as (
-        select * from json_to_recordset(${rows}::json) as x(
-          session_id text, created_at timestamptz, access_hash text, access_expires_at timestamptz, refresh_hash text, refresh_expires_at timestamptz)),
-      ${insertTokensOfJ}`.execute(db);
+      a as (
+        insert into access_tokens (token_hash, session_id, expires_at, created_at)
+        select access_hash, session_id, access_expires_at, created_at from j)
+      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
+      select refresh_hash, session_id, refresh_expires_at, created_at from j`.execute(db);
     return items.map(() => undefined);
   });
 
@@ -88,25 +77,52 @@ export function createSessionsRepo(db: Db) {
   });
 
   /**
-   * Retires live refresh tokens with one conditional update: a token is spent only if it is unused,
-   * unexpired, its chain is live and in the caller's scope. Of concurrent callers with the same
-   * token the database updates the row once, and exactly one caller receives it.
+   * Rotates refresh tokens with one statement: a token is spent only if it is unused, unexpired,
+   * its chain is live and in the caller's scope, and in the same statement the caller's successor
+   * pair is stored on that chain, its expiries taken from the chain's lifetimes. Of concurrent
+   * callers with the same token the database updates the row once, and exactly one caller receives
+   * the chain; nobody else's successor is stored. No moment exists where the old token is spent
+   * and the new one not yet stored.
    */
-  const consume = batched(async (items: readonly { hash: string; scope: RefreshScope; now: Date }[]) => {
-    const now = new Date(Math.max(...items.map((i) => i.now.getTime())));
+  const rotate = batched(async (items: readonly { hash: string; scope: RefreshScope; now: Date; next: Successor }[]) => {
     // Each row carries its caller's index: with one token sent twice, PostgreSQL updates the row once
     // through one matching caller's row, and that caller, and no other, receives the chain.
-    const wanted = sql.join(items.map((i, n) => sql`(${n}::integer, ${i.hash}::text, ${i.scope.tenantId}::integer, ${i.scope.customerSet}::text, ${i.scope.accountId ?? null}::integer)`));
-    const { rows } = await sql<SessionRow & { caller: number }>`
-      update refresh_tokens r set consumed_at = ${now}
-      from sessions s, (values ${wanted}) as q(caller, hash, tenant_id, customer_set, account_id)
-      where r.token_hash = q.hash and s.id = r.session_id
-        and s.tenant_id = q.tenant_id and s.customer_set = q.customer_set
-        and (q.account_id is null or s.account_id = q.account_id)
-        and r.consumed_at is null and r.expires_at > ${now} and s.revoked_at is null
-      returning q.caller, s.*`.execute(db);
-    const won = new Map(rows.map(({ caller, ...session }) => [caller, session as SessionRow]));
-    return items.map((_, n) => won.get(n));
+    const rows = JSON.stringify(items.map((i, n) => ({
+      caller: n, now: i.now, hash: i.hash, tenant_id: i.scope.tenantId, customer_set: i.scope.customerSet, account_id: i.scope.accountId ?? null,
+      access_hash: i.next.accessHash, refresh_hash: i.next.refreshHash,
+    })));
+    // Each token is looked up by its key inside a lateral subquery fenced with `offset 0`, and the
+    // update finds its rows by `= any(array)`, so the plan is key lookups whatever the planner
+    // believes of the tables' sizes. (PGlite never analyses its tables: without statistics the
+    // planner guessed that few sessions are unrevoked and hash-joined a scan of all of them.)
+    const { rows: won } = await sql<SessionRow & { caller: number }>`
+      with q as (
+        select * from json_to_recordset(${rows}::json) as x(
+          caller integer, now timestamptz, hash text, tenant_id integer, customer_set text, account_id integer, access_hash text, refresh_hash text)),
+      m as materialized (
+        select q.caller, q.now, q.access_hash, q.refresh_hash, k.*
+        from q cross join lateral (
+          select r.token_hash as spent, s.*
+          from refresh_tokens r join sessions s on s.id = r.session_id
+          where r.token_hash = q.hash and r.consumed_at is null and r.expires_at > q.now
+            and s.tenant_id = q.tenant_id and s.customer_set = q.customer_set
+            and (q.account_id is null or s.account_id = q.account_id) and s.revoked_at is null
+          offset 0) k),
+      c as (
+        update refresh_tokens r set consumed_at = m.now
+        from m
+        where r.token_hash = any (array(select spent from m)) and r.token_hash = m.spent and r.consumed_at is null
+        returning m.*),
+      a as (
+        insert into access_tokens (token_hash, session_id, expires_at, created_at)
+        select access_hash, id, now + make_interval(mins => access_minutes), now from c),
+      n as (
+        insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
+        select refresh_hash, id, now + make_interval(mins => refresh_minutes), now from c)
+      select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
+        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason from c`.execute(db);
+    const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
+    return items.map((_, n) => byCaller.get(n));
   });
 
   return {
@@ -134,13 +150,12 @@ export function createSessionsRepo(db: Db) {
       };
     },
 
-    /** Spends a refresh token if it may be used in `scope`; answers its live chain, or undefined. */
-    consumeRefresh(hash: string, scope: RefreshScope, now: Date): Promise<SessionRow | undefined> {
-      return consume({ hash, scope, now });
-    },
-
-    async addTokens(sessionId: string, t: TokenPair, at: Date): Promise<void> {
-      await addTokens({ sessionId, t, at });
+    /**
+     * Spends a refresh token if it may be used in `scope` and stores `next` on its chain, expiring
+     * `now` + the chain's lifetimes; answers the live chain, or undefined (nothing written).
+     */
+    rotateRefresh(hash: string, scope: RefreshScope, now: Date, next: Successor): Promise<SessionRow | undefined> {
+      return rotate({ hash, scope, now, next });
     },
 
     async revoke(id: string, reason: string, at: Date): Promise<void> {

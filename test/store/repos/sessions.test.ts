@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { freshStore } from '../../helpers/db.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
-import { createSessionsRepo, type NewSession, type TokenPair } from '../../../src/store/repos/sessions.ts';
+import { createSessionsRepo, type NewSession, type Successor, type TokenPair } from '../../../src/store/repos/sessions.ts';
 import type { Store } from '../../../src/store/db.ts';
 
 const scope = { tenantId: 1, customerSet: 'default' };
@@ -20,6 +20,8 @@ function newChain(overrides: Partial<NewSession> = {}): [NewSession, TokenPair] 
     { accessHash: `a-${randomUUID()}`, accessExpiresAt: later, refreshHash: `r-${randomUUID()}`, refreshExpiresAt: later },
   ];
 }
+
+const successor = (): Successor => ({ accessHash: `a-${randomUUID()}`, refreshHash: `r-${randomUUID()}` });
 
 describe('sessions repository: batched ticket writes and reads (PGlite or PostgreSQL)', () => {
   let store: Store;
@@ -57,15 +59,35 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     assert.equal(await repo.findByAccessHash(dupTokens.accessHash), undefined, 'nothing of the failed chain was written');
   });
 
-  it('hands a refresh token to exactly one of concurrent callers in one batch', async () => {
+  it('hands a refresh token to exactly one of concurrent callers in one batch, storing only its successor', async () => {
     const [s, t] = newChain();
     await repo.create(s, t);
     const now = new Date();
-    const winners = (await Promise.all(Array.from({ length: 5 }, () => repo.consumeRefresh(t.refreshHash, scope, now)))).filter(Boolean);
+    const next = Array.from({ length: 5 }, successor);
+    const results = await Promise.all(next.map((n) => repo.rotateRefresh(t.refreshHash, scope, now, n)));
+    const winners = results.flatMap((r, i) => (r ? [i] : []));
     assert.equal(winners.length, 1);
-    assert.equal(winners[0]!.id, s.id);
-    assert.equal(await repo.consumeRefresh(t.refreshHash, scope, now), undefined, 'spent');
+    assert.equal(results[winners[0]]!.id, s.id);
+    const stored = await Promise.all(next.map((n) => repo.findRefresh(n.refreshHash)));
+    assert.deepEqual(stored.map((x) => Boolean(x)), results.map((r) => Boolean(r)), "only the winner's successor is stored");
+    assert.equal(await repo.rotateRefresh(t.refreshHash, scope, now, successor()), undefined, 'spent');
     assert.ok((await repo.findRefresh(t.refreshHash))?.consumedAt);
+  });
+
+  it("stores the successor pair on the chain, expiring at now + the chain's lifetimes", async () => {
+    const [s, t] = newChain({ access_minutes: 15, refresh_minutes: 90 });
+    await repo.create(s, t);
+    const now = new Date(Date.now() + 1234);
+    const n = successor();
+    assert.equal((await repo.rotateRefresh(t.refreshHash, scope, now, n))?.id, s.id);
+    const access = await repo.findByAccessHash(n.accessHash);
+    assert.equal(access?.id, s.id);
+    assert.equal(access?.access_expires_at.getTime(), now.getTime() + 15 * 60_000);
+    const refresh = await repo.findRefresh(n.refreshHash);
+    assert.equal(refresh?.sessionId, s.id);
+    assert.equal(refresh?.consumedAt, null);
+    assert.equal(refresh?.expiresAt.getTime(), now.getTime() + 90 * 60_000);
+    assert.equal((await repo.rotateRefresh(n.refreshHash, scope, now, successor()))?.id, s.id, 'the successor rotates in turn');
   });
 
   it('gives the chain only to a caller whose scope fits, when one batch holds the token twice', async () => {
@@ -73,34 +95,49 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     await repo.create(s, t);
     const now = new Date();
     // the misfit comes first in the batch: it must not be handed the chain the fitting caller spent
+    const [misfitNext, fittingNext] = [successor(), successor()];
     const [misfit, fitting] = await Promise.all([
-      repo.consumeRefresh(t.refreshHash, { ...scope, accountId: 42 }, now),
-      repo.consumeRefresh(t.refreshHash, scope, now),
+      repo.rotateRefresh(t.refreshHash, { ...scope, accountId: 42 }, now, misfitNext),
+      repo.rotateRefresh(t.refreshHash, scope, now, fittingNext),
     ]);
     assert.equal(misfit, undefined);
     assert.equal(fitting?.id, s.id);
+    assert.equal(await repo.findRefresh(misfitNext.refreshHash), undefined);
+    assert.ok(await repo.findRefresh(fittingNext.refreshHash));
   });
 
-  it('leaves the token unspent when the scope, the account or the chain does not fit', async () => {
+  it('leaves the token unspent and writes nothing when the scope, the account or the chain does not fit', async () => {
     const [s, t] = newChain();
     await repo.create(s, t);
     const now = new Date();
-    assert.equal(await repo.consumeRefresh(t.refreshHash, { tenantId: 2, customerSet: 'default' }, now), undefined);
-    assert.equal(await repo.consumeRefresh(t.refreshHash, { tenantId: 1, customerSet: 'other' }, now), undefined);
-    assert.equal(await repo.consumeRefresh(t.refreshHash, { ...scope, accountId: 42 }, now), undefined);
-    assert.equal(await repo.consumeRefresh(t.refreshHash, scope, new Date(now.getTime() + 2 * 3_600_000)), undefined, 'expired');
+    const tries: Successor[] = [];
+    const rotate = (sc: typeof scope & { accountId?: number }, at = now) => {
+      const n = successor();
+      tries.push(n);
+      return repo.rotateRefresh(t.refreshHash, sc, at, n);
+    };
+    assert.equal(await rotate({ tenantId: 2, customerSet: 'default' }), undefined);
+    assert.equal(await rotate({ tenantId: 1, customerSet: 'other' }), undefined);
+    assert.equal(await rotate({ ...scope, accountId: 42 }), undefined);
+    assert.equal(await rotate(scope, new Date(now.getTime() + 2 * 3_600_000)), undefined, 'expired');
     assert.equal((await repo.findRefresh(t.refreshHash))?.consumedAt, null);
     await repo.revoke(s.id, 'test', now);
-    assert.equal(await repo.consumeRefresh(t.refreshHash, scope, now), undefined, 'revoked chain');
+    assert.equal(await rotate(scope), undefined, 'revoked chain');
     assert.equal((await repo.findRefresh(t.refreshHash))?.consumedAt, null);
+    for (const n of tries) {
+      assert.equal(await repo.findRefresh(n.refreshHash), undefined);
+      assert.equal(await repo.findByAccessHash(n.accessHash), undefined);
+    }
   });
 
-  it('adds token pairs to existing chains in one batch', async () => {
-    const chains = Array.from({ length: 4 }, () => newChain());
+  it('rotates many chains in one batch, each receiving its own chain and successor', async () => {
+    const chains = Array.from({ length: 6 }, () => newChain());
     await Promise.all(chains.map(([s, t]) => repo.create(s, t)));
-    const fresh = chains.map(() => newChain()[1]);
-    await Promise.all(chains.map(([s], i) => repo.addTokens(s.id, fresh[i], new Date())));
-    const found = await Promise.all(fresh.map((t) => repo.findByAccessHash(t.accessHash)));
+    const next = chains.map(() => successor());
+    const now = new Date();
+    const got = await Promise.all(chains.map(([, t], i) => repo.rotateRefresh(t.refreshHash, scope, now, next[i])));
+    assert.deepEqual(got.map((g) => g?.id), chains.map(([s]) => s.id));
+    const found = await Promise.all(next.map((n) => repo.findByAccessHash(n.accessHash)));
     assert.deepEqual(found.map((f) => f?.id), chains.map(([s]) => s.id));
   });
 });
