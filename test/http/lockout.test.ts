@@ -131,4 +131,28 @@ describe('lockout and login state through the official SDK', () => {
     const r2 = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Set-Login-Locked`, { headers: { authorization: `Bearer ${adminToken}` }, raw: 'true', });
     assert.ok(r2.status === 415 || r2.status === 400, r2.text);
   });
+
+  it('a lock made while the password is being verified stops the login before any token exists', async () => {
+    const u = await signup(s, appToken);
+    const hasher = s.services.hasher;
+    const verify = hasher.verify;
+    // An admin locks the account while the (correct) password is being checked.
+    hasher.verify = async (hash, password) => {
+      const ok = await verify.call(hasher, hash, password);
+      await s.services.repos.accounts.setLocked(u.accountId, true, s.clock.now(), 'admin');
+      return ok;
+    };
+    const sessionsBefore = await s.store.db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute();
+    try {
+      const e = await sdkError(() => login(s, appToken, u.email, u.password));
+      assert.equal(e.status, 423);
+      assert.equal(e.errorCode, 'ACCOUNT_LOCKED');
+    } finally {
+      hasher.verify = verify;
+    }
+    const sessionsAfter = await s.store.db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute();
+    assert.equal(sessionsAfter.length, sessionsBefore.length, 'no new login chain');
+    const st = await admin().getLoginState({ accountId: u.accountId });
+    assert.equal(st.isLocked, true);
+  });
 });

@@ -55,6 +55,9 @@ export function createLockout(deps: LockoutDeps) {
     async report(account: AccountRow, ok: boolean, ctx: CallContext): Promise<AccountRow> {
       const now = clock.now();
       if (ok) {
+        // Nothing to clear: no statement. A lock made meanwhile still stops the login, when the
+        // login is recorded (accounts.recordLogin only stamps an unlocked account).
+        if (account.failed_attempts === 0 && account.first_failed_at === null && account.locked_until === null) return account;
         const fresh = await accounts.clearFailedAttempts(account.id, now);
         if (!fresh) return locked(account, ctx, 'locked-meanwhile');
         return fresh;

@@ -42,15 +42,20 @@ export function createTicketService(deps: TicketDeps) {
   /** Issues the full ticket for an account that has proven who it is. */
   async function completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket> {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
+    // Recorded first, and only on an unlocked account: a lock made while the secret was being
+    // checked (parallel failures, an admin) stops the login before any token exists.
+    const fresh = await accounts.recordLogin(account.id, clock.now(), device.region ?? null);
+    if (!fresh) {
+      await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
+      throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
+    }
     const ticket = await issuer.start({
-      tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account,
+      tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account: fresh,
       clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes, previousAnonymousId,
     });
-    const now = clock.now();
-    const fresh = await accounts.recordLogin(account.id, now, device.region ?? null);
-    await secondFactor.onLogin(account, device);
+    await secondFactor.onLogin(fresh, device);
     await audit.record(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
-    return { ...ticket, account: fresh ?? account };
+    return ticket;
   }
 
   /**

@@ -211,11 +211,17 @@ export function createAccountsRepo(db: Db) {
         .where('id', '=', id).returningAll().executeTakeFirst();
     },
 
-    /** Stamps a completed login; answers the account as it is now (undefined if it was deleted). */
+    /**
+     * Stamps a completed login, but only on an account that is not locked at `at` (a lock made
+     * meanwhile by parallel failures or an admin wins); answers the account as it is now, or
+     * undefined when it is locked or was deleted.
+     */
     async recordLogin(id: number, at: Date, region: string | null): Promise<AccountRow | undefined> {
       return db.updateTable('accounts').set({
         last_login_at: at, ...(region ? { last_region: region } : {}),
-      }).where('id', '=', id).returningAll().executeTakeFirst();
+      }).where('id', '=', id).where('is_locked', '=', false)
+        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+        .returningAll().executeTakeFirst();
     },
 
     async delete(scope: AccountScope, id: number): Promise<boolean> {
