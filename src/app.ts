@@ -12,6 +12,7 @@ import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
 import { loggerOptions } from './http/plugins/logging.ts';
+import { lazyChildLoggerFactory } from './http/plugins/lazy-logger.ts';
 import { createValidatorCompiler } from './http/validation.ts';
 import { KiboErrorSchema } from './http/schemas/common.ts';
 import { CustomerAccount, CustomerAuthTicket } from './http/schemas/account.ts';
@@ -42,6 +43,7 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   const { config } = services;
   const app = Fastify({
     logger: loggerOptions(config.logLevel, logStream),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024,
     // Malformed HTTP (bad request line, oversized headers) still gets a Kibo-shaped JSON answer.
     clientErrorHandler: kiboClientErrorHandler,
