@@ -124,7 +124,8 @@ export function createTicketService(deps: TicketDeps) {
       const { session, ticket } = rotated;
       const account = session.account_id !== null ? await accounts.findById(scopeOf(ctx), session.account_id) : undefined;
       if (session.account_id !== null && !account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
-      return { ...ticket, account };
+      ticket.account = account;
+      return ticket;
     },
 
     /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */

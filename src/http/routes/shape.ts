@@ -15,6 +15,6 @@ export function shapeTicket(t: Ticket | Challenge, now: Date) {
     refreshTokenExpiration: t.refreshTokenExpiration.toISOString(),
     requires2FA: false,
     userId: t.userId,
-    ...(t.account ? { customerAccount: toCustomerAccount(t.account, now) } : {}),
+    customerAccount: t.account ? toCustomerAccount(t.account, now) : undefined,
   };
 }

@@ -37,17 +37,23 @@ export interface RefreshScope {
 export function createSessionsRepo(db: Db) {
   // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
+  // Each row is a literal with its dates already ISO text: spreading the session into a new object
+  // and letting JSON.stringify call Date#toJSON cost ~4× as much (~20 µs a row, on the event loop).
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
     const rows = JSON.stringify(items.map(({ s: n, t }) => ({
-      ...n, session_id: n.id,
-      access_hash: t.accessHash, access_expires_at: t.accessExpiresAt, refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt,
+      id: n.id, tenant_id: n.tenant_id, site_id: n.site_id, customer_set: n.customer_set, account_id: n.account_id, user_id: n.user_id,
+      anonymous: n.anonymous, client_id: n.client_id, impersonated_by: n.impersonated_by, cart_id: n.cart_id,
+      previous_anonymous_id: n.previous_anonymous_id, access_minutes: n.access_minutes, refresh_minutes: n.refresh_minutes,
+      created_at: n.created_at.toISOString(),
+      access_hash: t.accessHash, access_expires_at: t.accessExpiresAt.toISOString(),
+      refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt.toISOString(),
     })));
     await sql`
       with j as (
         select * from json_to_recordset(${rows}::json) as x(
           id text, tenant_id integer, site_id integer, customer_set text, account_id integer, user_id text, anonymous boolean,
           client_id text, impersonated_by text, cart_id text, previous_anonymous_id text, access_minutes integer,
-          refresh_minutes integer, created_at timestamptz, session_id text, access_hash text, access_expires_at timestamptz,
+          refresh_minutes integer, created_at timestamptz, access_hash text, access_expires_at timestamptz,
           refresh_hash text, refresh_expires_at timestamptz)),
       s as (
         insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
@@ -56,9 +62,9 @@ export function createSessionsRepo(db: Db) {
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at from j),
       a as (
         insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, session_id, access_expires_at, created_at from j)
+        select access_hash, id, access_expires_at, created_at from j)
       insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, session_id, refresh_expires_at, created_at from j`.execute(db);
+      select refresh_hash, id, refresh_expires_at, created_at from j`.execute(db);
     return items.map(() => undefined);
   });
 
@@ -88,7 +94,7 @@ export function createSessionsRepo(db: Db) {
     // Each row carries its caller's index: with one token sent twice, PostgreSQL updates the row once
     // through one matching caller's row, and that caller, and no other, receives the chain.
     const rows = JSON.stringify(items.map((i, n) => ({
-      caller: n, now: i.now, hash: i.hash, tenant_id: i.scope.tenantId, customer_set: i.scope.customerSet, account_id: i.scope.accountId ?? null,
+      caller: n, now: i.now.toISOString(), hash: i.hash, tenant_id: i.scope.tenantId, customer_set: i.scope.customerSet, account_id: i.scope.accountId ?? null,
       access_hash: i.next.accessHash, refresh_hash: i.next.refreshHash,
     })));
     // Each token is looked up by its key inside a lateral subquery fenced with `offset 0`, and the
