@@ -1,9 +1,9 @@
-import { sign as ecdsaSign } from 'node:crypto';
 import { jwtVerify, decodeProtectedHeader, errors } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { KiboError } from '../errors.ts';
 import type { Clock } from '../clock.ts';
 import type { KeyRing } from './keys.ts';
+import { es256 } from './signer.ts';
 
 /** Claims of an application access token. */
 export interface AppClaims {
@@ -61,7 +61,7 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
   return {
     // A compact JWS (RFC 7515) with ES256 (RFC 7518 §3.4: P-256, SHA-256, the signature as r||s).
     // Signing is on every ticket's path: node:crypto's one-shot sign costs a fraction of WebCrypto's,
-    // and with a callback it runs on libuv's thread pool, off the event loop (measured in bench/).
+    // and it runs in a signing thread fed in batches, off the event loop (signer.ts).
     // jose still verifies every token, here and in the tests.
     async sign(claims, expiresAt) {
       const k = keys.signer();
@@ -71,10 +71,7 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
       const registered = `{"iss":${JSON.stringify(issuer)},"iat":${Math.floor(clock.now().getTime() / 1000)},"exp":${Math.floor(expiresAt.getTime() / 1000)},`;
       const payload = Buffer.from(registered + JSON.stringify(claims).slice(1)).toString('base64url');
       const input = `${header}.${payload}`;
-      const signature = await new Promise<Buffer>((resolve, reject) => {
-        ecdsaSign('sha256', Buffer.from(input), { key: k.signingKey, dsaEncoding: 'ieee-p1363' }, (err, sig) => (err ? reject(err) : resolve(sig)));
-      });
-      return `${input}.${signature.toString('base64url')}`;
+      return `${input}.${await es256(input, k.signingKey)}`;
     },
     async verify(token) {
       const known = verified.get(token);
