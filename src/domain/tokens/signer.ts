@@ -10,7 +10,7 @@ interface Queued { input: string; key: KeyObject; resolve: (s: string) => void; 
  * ES256 in one thread of its own per process, fed in batches: the inputs of one round of the event
  * loop go in one message and come back in one. Handing each signature to libuv's pool instead cost
  * the event loop ~40 µs per token under load, and the pool is where argon2 runs (docs/performance.md).
- * Each key crosses to the thread once; the thread is unref'd, so it never holds the process open.
+ * Each key crosses to the thread once; the thread holds the process open only while signing.
  */
 export const es256: Es256Signer = (input, key) => new Promise<string>((resolve, reject) => {
   if (queue.length === 0) setImmediate(flush);
@@ -28,12 +28,12 @@ let nextKeyId = 0;
 
 function start(): Worker {
   const w = new Worker(new URL('./sign-thread.mjs', import.meta.url));
-  w.unref();
   w.on('message', (m: { id: number; out?: string[]; error?: string }) => {
     const items = pending.get(m.id) ?? [];
     pending.delete(m.id);
     if (m.out) items.forEach((it, i) => it.resolve(m.out![i]));
     else items.forEach((it) => it.reject(new Error(m.error ?? 'signing failed')));
+    if (pending.size === 0) w.unref();
   });
   const fail = (err: Error) => {
     if (worker !== w) return;
@@ -51,6 +51,8 @@ function flush(): void {
   const batch = queue;
   queue = [];
   const w = (worker ??= start());
+  // The thread holds the process open only while signatures are owed (an idle one never does).
+  if (pending.size === 0) w.ref();
   // One message per key: a batch rarely holds more than one.
   const byKey = new Map<KeyObject, Queued[]>();
   for (const item of batch) {

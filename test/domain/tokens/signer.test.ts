@@ -1,6 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { es256 } from '../../../src/domain/tokens/signer.ts';
 
 const p1363 = { dsaEncoding: 'ieee-p1363' } as const;
@@ -22,5 +26,23 @@ describe('ES256 signing thread', () => {
     // Later rounds reuse the key the thread already holds.
     const again = await es256('header.later', a.privateKey);
     assert.ok(verify('sha256', Buffer.from('header.later'), { key: a.publicKey, ...p1363 }, Buffer.from(again, 'base64url')));
+  });
+
+  it('keeps a process alive while a signature is owed, and not once it is idle', () => {
+    // The thread is unref'd when idle: a process whose work is done exits at once (exit 0), and a
+    // pending signature is still delivered (no "unsettled top-level await", exit 13).
+    const script = `
+      import { generateKeyPairSync } from 'node:crypto';
+      import { es256 } from ${JSON.stringify(new URL('../../../src/domain/tokens/signer.ts', import.meta.url).href)};
+      const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      console.log((await es256('header.payload', privateKey)).length);`;
+    const dir = mkdtempSync(path.join(tmpdir(), 'signer-exit-'));
+    const file = path.join(dir, 'sign-once.mjs');
+    writeFileSync(file, script);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 30_000 });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.signal, null, 'the process exited on its own');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '86', 'a 64-byte signature in base64url');
   });
 });
