@@ -26,8 +26,6 @@ export interface LoadOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   headers?: Record<string, string>;
   body?: string;
-  /** Requests per second across all connections (autocannon's overallRate); unset = as fast as possible. */
-  overallRate?: number;
   /** Per-request mutation, e.g. to take the next single-use token from a pool. */
   setupRequest?: (req: autocannon.Request) => autocannon.Request;
   /** Sees every response (used to collect tokens while minting). */
@@ -52,7 +50,6 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
     connections: opts.connections,
     pipelining: 1,
     timeout: 30,
-    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
     ...(opts.amount !== undefined ? { amount: opts.amount } : { duration: opts.duration ?? 5 }),
     requests: [request],
   });

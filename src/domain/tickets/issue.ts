@@ -55,6 +55,13 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
     return { accessToken, accessTokenExpiration, jwtAccessToken, refreshToken, refreshTokenExpiration, requires2FA: false, userId: s.user_id, account };
   }
 
+  /** A new opaque access/refresh pair and the hashes that are stored for it. */
+  function newPair() {
+    const accessToken = mintOpaqueToken();
+    const refreshToken = mintOpaqueToken();
+    return { accessToken, refreshToken, accessHash: hashToken(accessToken), refreshHash: hashToken(refreshToken) };
+  }
+
   return {
     /** Starts a new login chain. */
     async start(c: NewChain): Promise<Ticket> {
@@ -66,12 +73,11 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
         impersonated_by: c.impersonatedBy ?? null, cart_id: c.cartId ?? null,
         access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes, created_at: now,
       };
-      const accessToken = mintOpaqueToken();
-      const refreshToken = mintOpaqueToken();
-      const ticket = await ticketFor(row, c.behaviors, now, accessToken, refreshToken, c.account);
+      const pair = newPair();
+      const ticket = await ticketFor(row, c.behaviors, now, pair.accessToken, pair.refreshToken, c.account);
       await sessions.create(row, {
-        accessHash: hashToken(accessToken), accessExpiresAt: ticket.accessTokenExpiration,
-        refreshHash: hashToken(refreshToken), refreshExpiresAt: ticket.refreshTokenExpiration,
+        accessHash: pair.accessHash, accessExpiresAt: ticket.accessTokenExpiration,
+        refreshHash: pair.refreshHash, refreshExpiresAt: ticket.refreshTokenExpiration,
       });
       return ticket;
     },
@@ -82,11 +88,10 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
      */
     async rotate(refreshHash: string, scope: RefreshScope, behaviors: readonly string[]): Promise<{ session: SessionRow; ticket: Ticket } | undefined> {
       const now = clock.now();
-      const accessToken = mintOpaqueToken();
-      const refreshToken = mintOpaqueToken();
-      const session = await sessions.rotateRefresh(refreshHash, scope, now, { accessHash: hashToken(accessToken), refreshHash: hashToken(refreshToken) });
+      const pair = newPair();
+      const session = await sessions.rotateRefresh(refreshHash, scope, now, { accessHash: pair.accessHash, refreshHash: pair.refreshHash });
       if (!session) return undefined;
-      return { session, ticket: await ticketFor(session, behaviors, now, accessToken, refreshToken) };
+      return { session, ticket: await ticketFor(session, behaviors, now, pair.accessToken, pair.refreshToken) };
     },
   };
 }

@@ -2,12 +2,9 @@
 import { parentPort } from 'node:worker_threads';
 import { sign } from 'node:crypto';
 
-const keys = new Map();
-parentPort.on('message', ({ id, keyId, key, inputs }) => {
-  if (key) keys.set(keyId, key);
+parentPort.on('message', ({ id, key, inputs }) => {
   try {
-    const k = keys.get(keyId);
-    const out = inputs.map((input) => sign('sha256', Buffer.from(input), { key: k, dsaEncoding: 'ieee-p1363' }).toString('base64url'));
+    const out = inputs.map((input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url'));
     parentPort.postMessage({ id, out });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err) });

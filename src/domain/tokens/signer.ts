@@ -10,7 +10,8 @@ interface Queued { input: string; key: KeyObject; resolve: (s: string) => void; 
  * ES256 in one thread of its own per process, fed in batches: the inputs of one round of the event
  * loop go in one message and come back in one. Handing each signature to libuv's pool instead cost
  * the event loop ~40 µs per token under load, and the pool is where argon2 runs (docs/performance.md).
- * Each key crosses to the thread once; the thread holds the process open only while signing.
+ * The key travels with each batch (a handle, not key material); the thread holds the process open
+ * only while signatures are owed.
  */
 export const es256: Es256Signer = (input, key) => new Promise<string>((resolve, reject) => {
   if (queue.length === 0) setImmediate(flush);
@@ -21,10 +22,6 @@ let worker: Worker | undefined;
 let queue: Queued[] = [];
 let seq = 0;
 const pending = new Map<number, Queued[]>();
-/** Keys the current thread holds, by a number of ours (a kid is only unique within one key ring). */
-const keyIds = new WeakMap<KeyObject, number>();
-let sent = new WeakSet<KeyObject>();
-let nextKeyId = 0;
 
 function start(): Worker {
   const w = new Worker(new URL('./sign-thread.mjs', import.meta.url));
@@ -38,7 +35,6 @@ function start(): Worker {
   const fail = (err: Error) => {
     if (worker !== w) return;
     worker = undefined; // the next batch starts a new thread
-    sent = new WeakSet();
     for (const items of pending.values()) items.forEach((it) => it.reject(err));
     pending.clear();
   };
@@ -61,11 +57,8 @@ function flush(): void {
     else byKey.set(item.key, [item]);
   }
   for (const [key, items] of byKey) {
-    let keyId = keyIds.get(key);
-    if (keyId === undefined) keyIds.set(key, (keyId = ++nextKeyId));
     const id = ++seq;
     pending.set(id, items);
-    w.postMessage({ id, keyId, key: sent.has(key) ? undefined : key, inputs: items.map((it) => it.input) });
-    sent.add(key);
+    w.postMessage({ id, key, inputs: items.map((it) => it.input) });
   }
 }
