@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer, STOREFRONT } from '../helpers/server.ts';
-import { redactUrl } from '../../src/http/plugins/logging.ts';
+import { pino, type DestinationStream, type LoggerOptions } from 'pino';
+import { loggerOptions, redactUrl } from '../../src/http/plugins/logging.ts';
 
 /** Secrets a caller may send; none of them may reach a log line. Distinctive so a match is real. */
 const SECRETS = {
@@ -72,5 +73,21 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('/api/platform/applications/authtickets/refresh-ticket?x=1'), '/api/platform/applications/authtickets/refresh-ticket?x=1');
     assert.equal(redactUrl('/api/platform/applications/authtickets/OAuthXyZ123'), '/api/platform/applications/authtickets/[REDACTED]', 'a token that starts like a route name');
     assert.equal(redactUrl('/api/platform/applications/authtickets/refresh-ticketABC'), '/api/platform/applications/authtickets/[REDACTED]');
+  });
+});
+
+describe('the logger redacts secret keys at any depth', () => {
+  it('hides a password or token at the top level, one level down and two levels down', () => {
+    const lines: string[] = [];
+    const opts = loggerOptions('info', { write: (l: string) => { lines.push(l); } }) as LoggerOptions & { stream: DestinationStream };
+    const log = pino(opts, opts.stream);
+    log.info({ password: 'top-secret-1', body: { refreshToken: 'one-down-2', input: { otpCode: 'two-down-3', jwtAccessToken: 'two-down-4' } }, userName: 'kept' }, 'x');
+    assert.equal(lines.length, 1);
+    for (const secret of ['top-secret-1', 'one-down-2', 'two-down-3', 'two-down-4']) assert.ok(!lines[0].includes(secret), `${secret} leaked: ${lines[0]}`);
+    const line = JSON.parse(lines[0]);
+    assert.equal(line.password, '[REDACTED]');
+    assert.equal(line.body.refreshToken, '[REDACTED]');
+    assert.equal(line.body.input.otpCode, '[REDACTED]');
+    assert.equal(line.userName, 'kept', 'other keys are left alone');
   });
 });

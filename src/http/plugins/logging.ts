@@ -23,6 +23,11 @@ export function redactUrl(url: string): string {
   return `${path}?${parts.join('&')}`;
 }
 
+/** Object keys whose values are secrets, wherever they sit in a logged object (up to three levels). */
+const SECRET_KEYS = ['password', 'newPassword', 'oldPassword', 'otpCode', 'confirmationCode', 'refreshToken', 'accessToken', 'jwtAccessToken', 'client_secret'];
+// pino's `*` matches exactly one level, so each depth is listed: `password`, `*.password`, `*.*.password`.
+const SECRET_KEY_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`]);
+
 /** Pino options for Fastify: request logs carry no credentials. */
 export function loggerOptions(level: string, stream?: DestinationStream): FastifyServerOptions['logger'] {
   return {
@@ -31,7 +36,7 @@ export function loggerOptions(level: string, stream?: DestinationStream): Fastif
     redact: {
       paths: [
         'req.headers.authorization', 'req.headers["x-vol-app-claims"]', 'req.headers["x-vol-user-claims"]', 'req.headers.cookie',
-        '*.password', '*.newPassword', '*.oldPassword', '*.otpCode', '*.confirmationCode', '*.refreshToken', '*.accessToken', '*.client_secret',
+        ...SECRET_KEY_PATHS,
       ],
       censor: '[REDACTED]',
     },
