@@ -83,15 +83,17 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
     },
 
     /**
-     * Spends a refresh token and stores its successor pair in one statement; answers the chain and
-     * its new ticket, or undefined when the token could not be spent in `scope` (nothing written).
+     * Spends a refresh token and stores its successor pair in one statement; answers the chain's new
+     * ticket, or undefined when the token could not be spent in `scope` (nothing written).
+     * `accountOf` finds the chain's account for the ticket (and may refuse it by throwing).
      */
-    async rotate(refreshHash: string, scope: RefreshScope, behaviors: readonly string[]): Promise<{ session: SessionRow; ticket: Ticket } | undefined> {
+    async rotate(refreshHash: string, scope: RefreshScope, behaviors: readonly string[], accountOf: (session: SessionRow) => Promise<AccountRow | undefined>): Promise<Ticket | undefined> {
       const now = clock.now();
       const pair = newPair();
       const session = await sessions.rotateRefresh(refreshHash, scope, now, { accessHash: pair.accessHash, refreshHash: pair.refreshHash });
       if (!session) return undefined;
-      return { session, ticket: await ticketFor(session, behaviors, now, pair.accessToken, pair.refreshToken) };
+      const account = await accountOf(session);
+      return ticketFor(session, behaviors, now, pair.accessToken, pair.refreshToken, account);
     },
   };
 }

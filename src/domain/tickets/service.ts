@@ -119,12 +119,13 @@ export function createTicketService(deps: TicketDeps) {
      */
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
       const hash = hashToken(refreshToken);
-      const rotated = await issuer.rotate(hash, { ...scopeOf(ctx), accountId }, ctx.behaviors);
-      if (!rotated) throw await whyRefreshFailed(ctx, hash, accountId);
-      const { session, ticket } = rotated;
-      const account = session.account_id !== null ? await accounts.findById(scopeOf(ctx), session.account_id) : undefined;
-      if (session.account_id !== null && !account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
-      ticket.account = account;
+      const ticket = await issuer.rotate(hash, { ...scopeOf(ctx), accountId }, ctx.behaviors, async (session) => {
+        if (session.account_id === null) return undefined;
+        const account = await accounts.findById(scopeOf(ctx), session.account_id);
+        if (!account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
+        return account;
+      });
+      if (!ticket) throw await whyRefreshFailed(ctx, hash, accountId);
       return ticket;
     },
 
