@@ -11,7 +11,7 @@ import { mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import { attemptsAt, isLockedAt, type Lockout } from '../guard/lockout.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
-import type { NewLoginSecret } from '../passwords/check.ts';
+import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
 import type { PasswordCheck } from '../tickets/hooks.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
@@ -156,7 +156,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       let secret: NewLoginSecret;
       if (change.newPassword) {
         assertPasswordPolicy(change.newPassword, ctx.site.login.password);
-        secret = { passwordHash: await hasher.hash(change.newPassword), hasExternalPassword: false, migrationRequired: false };
+        secret = await passwordSecret(hasher, change.newPassword);
       } else if (change.externalPassword && admin) {
         const imported = deps.importSecret?.(change.externalPassword);
         if (!imported) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'externalPassword is not a supported password hash', { field: 'externalPassword' });
@@ -215,7 +215,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       if (!account || !named || !(await resets.consume(hash, now))) {
         throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
       }
-      const revoked = await storePassword(ctx, account, { passwordHash: await hasher.hash(info.newPassword), hasExternalPassword: false, migrationRequired: false }, 'password-reset');
+      const revoked = await storePassword(ctx, account, await passwordSecret(hasher, info.newPassword), 'password-reset');
       await accounts.clearLockout(account.id);
       await audit.record(ctx, 'password.reset', account.id, { revokedSessions: revoked });
     },

@@ -8,7 +8,7 @@ import { isEmailAddress, mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
-import type { NewLoginSecret } from '../passwords/check.ts';
+import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
 import type { Device } from '../tickets/hooks.ts';
 import type { Ticket } from '../tickets/issue.ts';
 import { resolveLifetimes, type Lifetimes } from '../tickets/ttl.ts';
@@ -55,7 +55,7 @@ export function createAccountService(deps: AccountDeps) {
     }
     if (!s.password) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'password is required', { field: 'password' });
     assertPasswordPolicy(s.password, ctx.site.login.password);
-    return { passwordHash: await hasher.hash(s.password), hasExternalPassword: false, migrationRequired: false };
+    return passwordSecret(hasher, s.password);
   }
 
   async function create(ctx: CallContext, input: AccountInput, secret?: NewLoginSecret): Promise<AccountRow> {

@@ -2,7 +2,7 @@ import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { Clock } from '../clock.ts';
 import type { PasswordCheck } from '../tickets/hooks.ts';
 import type { PasswordHasher } from './hasher.ts';
-import { isLegacyHash, verifyLegacy } from './legacy.ts';
+import { parseLegacyHash, verifyLegacyHash } from './legacy.ts';
 
 /**
  * Verifies a login password against the stored hash and, on success, upgrades it: an argon2id
@@ -21,10 +21,12 @@ export function createPasswordCheck(deps: { hasher: PasswordHasher; accounts: Ac
         if (ok && hasher.needsRehash(stored)) await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
         return ok;
       }
-      if (stored && isLegacyHash(stored)) {
-        const ok = await verifyLegacy(stored, password);
+      const legacy = stored ? parseLegacyHash(stored) : undefined;
+      if (legacy) {
+        const ok = await verifyLegacyHash(legacy, password);
         if (!ok) return hasher.decoy(password);
-        await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now(), { hasExternalPassword: false, migrationRequired: false });
+        const secret = await passwordSecret(hasher, password);
+        await accounts.setPasswordHash(account.id, secret.passwordHash, clock.now(), { hasExternalPassword: secret.hasExternalPassword, migrationRequired: secret.migrationRequired });
         return true;
       }
       return hasher.decoy(password);
@@ -37,4 +39,9 @@ export interface NewLoginSecret {
   passwordHash: string;
   hasExternalPassword: boolean;
   migrationRequired: boolean;
+}
+
+/** The secret stored for a password the shopper chose (argon2id; nothing left to migrate). */
+export async function passwordSecret(hasher: Pick<PasswordHasher, 'hash'>, password: string): Promise<NewLoginSecret> {
+  return { passwordHash: await hasher.hash(password), hasExternalPassword: false, migrationRequired: false };
 }

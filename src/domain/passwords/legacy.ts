@@ -59,7 +59,11 @@ export function isLegacyHash(stored: string): boolean {
 /** Checks a password against a legacy hash, in constant time for the hash comparison. */
 export async function verifyLegacy(stored: string, password: string): Promise<boolean> {
   const h = parseLegacyHash(stored);
-  if (!h) return false;
+  return h ? verifyLegacyHash(h, password) : false;
+}
+
+/** Checks a password against an already parsed legacy hash. */
+export async function verifyLegacyHash(h: LegacyHash, password: string): Promise<boolean> {
   if (h.kind === 'bcrypt') {
     try {
       return await bcrypt.compare(password, h.hash);
