@@ -25,8 +25,8 @@ export function createPasswordCheck(deps: { hasher: PasswordHasher; accounts: Ac
       if (legacy) {
         const ok = await verifyLegacyHash(legacy, password);
         if (!ok) return hasher.decoy(password);
-        const secret = await passwordSecret(hasher, password);
-        await accounts.setPasswordHash(account.id, secret.passwordHash, clock.now(), { hasExternalPassword: secret.hasExternalPassword, migrationRequired: secret.migrationRequired });
+        const { passwordHash, ...flags } = await passwordSecret(hasher, password);
+        await accounts.setPasswordHash(account.id, passwordHash, clock.now(), flags);
         return true;
       }
       return hasher.decoy(password);

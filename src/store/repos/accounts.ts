@@ -5,6 +5,11 @@ import { batched } from '../batch.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
 
+/** Not locked at `at`: no admin lock, and no lockout running (the SQL side of lockout's isLockedAt). */
+function unlockedAt(eb: ExpressionBuilder<Database, 'accounts'>, at: Date): Expression<SqlBool> {
+  return eb.and([eb('is_locked', '=', false), eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)])]);
+}
+
 export interface NewAccount {
   tenantId: number;
   customerSet: string;
@@ -188,8 +193,7 @@ export function createAccountsRepo(db: Db) {
      */
     async clearFailedAttempts(id: number, now: Date): Promise<AccountRow | undefined> {
       return db.updateTable('accounts').set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
-        .where('id', '=', id).where('is_locked', '=', false)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+        .where('id', '=', id).where((eb) => unlockedAt(eb, now))
         .returningAll().executeTakeFirst();
     },
 
@@ -219,8 +223,7 @@ export function createAccountsRepo(db: Db) {
     async recordLogin(id: number, at: Date, region: string | null): Promise<AccountRow | undefined> {
       return db.updateTable('accounts').set({
         last_login_at: at, ...(region ? { last_region: region } : {}),
-      }).where('id', '=', id).where('is_locked', '=', false)
-        .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)]))
+      }).where('id', '=', id).where((eb) => unlockedAt(eb, at))
         .returningAll().executeTakeFirst();
     },
 
