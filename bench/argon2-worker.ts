@@ -1,10 +1,15 @@
 /**
- * Raw argon2id verify throughput, run as its own process by bench/ceiling.ts. It uses the same
- * library and call as the server (@node-rs/argon2's async `verify`, which runs on libuv's thread
- * pool) with CONCURRENCY verifies in flight for DURATION_MS, and prints one JSON line.
- * Env: MEMORY_COST, TIME_COST, PARALLELISM, CONCURRENCY, DURATION_MS, WARMUP_MS.
+ * Raw argon2id verify throughput, run as its own process by bench/ceiling.ts, while nothing else
+ * runs. CONCURRENCY verifies are kept in flight for DURATION_MS after WARMUP_MS, in one of two ways:
+ *   WAY=threads  on the service's own hashing threads (src/domain/passwords/hash-pool.ts), THREADS
+ *                of them — exactly how the service verifies a login password;
+ *   WAY=libuv    @node-rs/argon2's async `verify` on libuv's thread pool (UV_THREADPOOL_SIZE,
+ *                4 by default) — how the service verified before it had threads of its own.
+ * Prints one JSON line. Env: WAY, THREADS, MEMORY_COST, TIME_COST, PARALLELISM, CONCURRENCY,
+ * DURATION_MS, WARMUP_MS.
  */
 import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { createHashPool } from '../src/domain/passwords/hash-pool.ts';
 
 const params = {
   algorithm: Algorithm.Argon2id,
@@ -12,11 +17,15 @@ const params = {
   timeCost: Number(process.env.TIME_COST),
   parallelism: Number(process.env.PARALLELISM),
 };
+const way = process.env.WAY === 'libuv' ? 'libuv' : 'threads';
+const threads = Number(process.env.THREADS ?? 2);
 const concurrency = Number(process.env.CONCURRENCY ?? 4);
 const durationMs = Number(process.env.DURATION_MS ?? 5000);
 const warmupMs = Number(process.env.WARMUP_MS ?? 1000);
 const password = 'Bench-password-1';
 const stored = await hash(password, params);
+const pool = way === 'threads' ? createHashPool(threads) : undefined;
+const check = pool ? (s: string, p: string) => pool.verify(s, p) : (s: string, p: string) => verify(s, p);
 
 async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; failures: number }> {
   const start = performance.now();
@@ -25,7 +34,7 @@ async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; fa
   let failures = 0;
   const lane = async () => {
     while (performance.now() < end) {
-      if (await verify(stored, password)) done += 1;
+      if (await check(stored, password)) done += 1;
       else failures += 1;
     }
   };
@@ -35,4 +44,9 @@ async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; fa
 
 await runFor(warmupMs);
 const r = await runFor(durationMs);
-process.stdout.write(`${JSON.stringify({ verifiesPerSec: r.done / (r.elapsedMs / 1000), verifies: r.done, failures: r.failures, elapsedMs: r.elapsedMs, concurrency, params: { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism }, threadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)' })}\n`);
+await pool?.close();
+process.stdout.write(`${JSON.stringify({
+  verifiesPerSec: r.done / (r.elapsedMs / 1000), verifies: r.done, failures: r.failures, elapsedMs: r.elapsedMs, concurrency,
+  params: { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism },
+  way, threads: way === 'threads' ? String(threads) : process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
+})}\n`);

@@ -37,20 +37,27 @@ export interface Argon2Ceiling {
   readonly verifies: number;
   readonly failures: number;
   readonly concurrency: number;
-  readonly threadpool: string;
+  /** `threads`: the service's own hashing threads; `libuv`: async verify on libuv's pool. */
+  readonly way: 'threads' | 'libuv';
+  /** How many threads verified (for libuv: UV_THREADPOOL_SIZE, or '4 (default)'). */
+  readonly threads: string;
 }
 
 /**
- * Raw argon2id verifies/s at `params`, with `concurrency` async verifies in flight, measured in a
- * child process (bench/argon2-worker.ts) while nothing else runs.
+ * Raw argon2id verifies/s at `params`, with `concurrency` verifies in flight, measured in a child
+ * process (bench/argon2-worker.ts) while nothing else runs: on `threads` hashing threads as the
+ * service does it, or (threads omitted) on libuv's pool.
  */
 export async function measureArgon2(
   params: { memoryCost: number; timeCost: number; parallelism: number },
   concurrency: number,
   durationMs: number,
   warmupMs: number,
+  threads?: number,
 ): Promise<Argon2Ceiling> {
   const { child, output } = spawnNode('bench/argon2-worker.ts', {
+    WAY: threads === undefined ? 'libuv' : 'threads',
+    THREADS: String(threads ?? ''),
     MEMORY_COST: String(params.memoryCost),
     TIME_COST: String(params.timeCost),
     PARALLELISM: String(params.parallelism),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { builtInConfig, defaultArgon2, defaultLogin, defaultRateLimits, defaultTokens } from './defaults.ts';
@@ -56,6 +57,8 @@ export interface Config {
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
   readonly bootstrap?: BootstrapApp;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  /** Threads that do nothing but argon2id (default: one per core the process may use). */
+  readonly hashThreads: number;
   /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
 }
@@ -140,6 +143,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     apps,
     bootstrap,
     argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
+    hashThreads: file?.passwords?.hashThreads ?? os.availableParallelism(),
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
       ...(Object.fromEntries(RateLimitGroups.map((g) => [g, { ...defaultRateLimits[g], ...file?.rateLimits?.[g] }])) as Record<RateLimitGroup, RateLimitRule>),

@@ -86,6 +86,7 @@ export const ConfigFileSchema = Type.Object({
       timeCost: Int(1, 100),
       parallelism: Int(1, 16),
     }, { additionalProperties: false })),
+    hashThreads: Type.Optional(Int(1, 64)),
   }, { additionalProperties: false })),
   rateLimits: Type.Optional(RateLimitsSchema),
 }, { additionalProperties: false });

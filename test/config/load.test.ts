@@ -69,6 +69,7 @@ describe('loadConfig: the built-in default', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.jwtIssuer, 'storefront-auth');
     assert.deepEqual(c.argon2, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    assert.equal(c.hashThreads, os.availableParallelism());
   });
 
   it('is deeply frozen', () => {
@@ -181,6 +182,16 @@ describe('loadConfig: CONFIG_FILE', () => {
     assert.equal(c.tenants[0].sites[0].login.lockout.lockMinutes, 30);
     assert.equal(c.tenants[0].sites[1].login.twoFactor.always, true);
     assert.equal(c.tenants[0].sites[1].login.password.minLength, 8);
+  });
+
+  it('takes passwords.hashThreads from the file, within 1 to 64', () => {
+    const f = example();
+    f.passwords = { hashThreads: 3 };
+    assert.equal(loadConfig({}, JSON.stringify(f)).hashThreads, 3);
+    for (const bad of [0, 65, 1.5]) {
+      f.passwords = { hashThreads: bad };
+      rejects({}, JSON.stringify(f), 'passwords.hashThreads');
+    }
   });
 
   it('stops on text that is not JSON', () => {

@@ -1,4 +1,5 @@
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { Algorithm } from '@node-rs/argon2';
+import { createHashPool } from './hash-pool.ts';
 
 export interface Argon2Params {
   memoryCost: number;
@@ -17,25 +18,30 @@ export interface PasswordHasher {
   decoy(password: string): Promise<false>;
   /** True when `stored` was made with other parameters than the current ones (rehash on login). */
   needsRehash(stored: string): boolean;
+  /** Stops the hashing threads (idle ones never hold the process open). */
+  close(): Promise<void>;
 }
 
-export async function createPasswordHasher(params: Argon2Params): Promise<PasswordHasher> {
+/** argon2id at `params` on `threads` hashing threads of its own (hash-pool.ts). */
+export async function createPasswordHasher(params: Argon2Params, threads: number): Promise<PasswordHasher> {
+  const pool = createHashPool(threads);
   const opts = { algorithm: Algorithm.Argon2id, ...params };
-  const decoyHash = await hash('decoy-password-never-matches', opts);
+  const decoyHash = await pool.hash('decoy-password-never-matches', opts);
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;
   return {
-    hash: (password) => hash(password, opts),
+    hash: (password) => pool.hash(password, opts),
     async verify(stored, password) {
       try {
-        return await verify(stored, password);
+        return await pool.verify(stored, password);
       } catch {
         return false;
       }
     },
     async decoy(password) {
-      await verify(decoyHash, password).catch(() => false);
+      await pool.verify(decoyHash, password).catch(() => false);
       return false;
     },
     needsRehash: (stored) => !stored.startsWith('$argon2id$') || !stored.includes(paramTag),
+    close: () => pool.close(),
   };
 }

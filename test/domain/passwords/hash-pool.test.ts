@@ -1,0 +1,66 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Algorithm, verify as verifyOnLibuv } from '@node-rs/argon2';
+import { createHashPool } from '../../../src/domain/passwords/hash-pool.ts';
+import { createPasswordHasher } from '../../../src/domain/passwords/hasher.ts';
+
+const cheap = { algorithm: Algorithm.Argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 };
+
+describe('the password-hashing threads', () => {
+  const pool = createHashPool(2);
+  after(() => pool.close());
+
+  it('hashes argon2id with the options given, and verifies right and wrong passwords', async () => {
+    const stored = await pool.hash('Correct-horse-1', cheap);
+    assert.match(stored, /^\$argon2id\$v=19\$m=1024,t=1,p=1\$/);
+    assert.equal(await verifyOnLibuv(stored, 'Correct-horse-1'), true, 'a hash any argon2 library accepts');
+    assert.equal(await pool.verify(stored, 'Correct-horse-1'), true);
+    assert.equal(await pool.verify(stored, 'correct-horse-1'), false);
+  });
+
+  it('spreads concurrent work over its threads, never more than its size, answering each job its own result', async () => {
+    const stored = await pool.hash('pw-1', cheap);
+    const guesses = ['pw-1', 'pw-2', 'pw-1', 'pw-3', 'pw-1', 'pw-4', 'pw-1', 'pw-5'];
+    const results = await Promise.all(guesses.map((g) => pool.verify(stored, g)));
+    assert.deepEqual(results, guesses.map((g) => g === 'pw-1'));
+    assert.equal(pool.started, 2);
+  });
+
+  it('rejects a malformed stored hash and keeps working', async () => {
+    await assert.rejects(pool.verify('$argon2id$not-a-hash', 'x'));
+    const stored = await pool.hash('still-fine', cheap);
+    assert.equal(await pool.verify(stored, 'still-fine'), true);
+  });
+
+  it('fails work owed by a thread that stops, and starts a new thread for the next job', async () => {
+    const own = createHashPool(1);
+    try {
+      const stored = await own.hash('pw', cheap);
+      assert.equal(own.started, 1);
+      const slow = own.verify(await own.hash('pw', { ...cheap, memoryCost: 65536, timeCost: 3 }), 'pw');
+      await own.close();
+      await assert.rejects(slow, /stopped/);
+      assert.equal(await own.verify(stored, 'pw'), true);
+      assert.equal(own.started, 2);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('the password hasher', () => {
+  it('verifies on its threads, answers false for a malformed hash, and decoys without matching', async () => {
+    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 1);
+    try {
+      const stored = await hasher.hash('Secret-pw-9');
+      assert.equal(await hasher.verify(stored, 'Secret-pw-9'), true);
+      assert.equal(await hasher.verify(stored, 'Secret-pw-8'), false);
+      assert.equal(await hasher.verify('$argon2id$garbage', 'Secret-pw-9'), false);
+      assert.equal(await hasher.decoy('decoy-password-never-matches'), false);
+      assert.equal(hasher.needsRehash(stored), false);
+      assert.equal(hasher.needsRehash(stored.replace('m=1024', 'm=2048')), true);
+    } finally {
+      await hasher.close();
+    }
+  });
+});
