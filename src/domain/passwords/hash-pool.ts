@@ -13,7 +13,7 @@ export interface HashPool {
 }
 
 type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; password: string; stored: string };
-interface Owed { resolve: (out: never) => void; reject: (err: Error) => void }
+interface Owed { resolve: (out: unknown) => void; reject: (err: Error) => void }
 interface Lane { worker: Worker; owed: Map<number, Owed> }
 
 /**
@@ -21,8 +21,8 @@ interface Lane { worker: Worker; owed: Map<number, Owed> }
  * Sized to the cores, they hash faster than libuv's pool does (four threads by default, which on a
  * two-core machine fight over the caches: +20 % logins/s measured, docs/performance.md), and they
  * keep libuv's pool free for DNS and file work that would otherwise queue behind every login.
- * A job goes to an idle thread, else to the one that owes the fewest; a thread holds the process open only while it
- * owes work. A thread that dies fails what it owed and is replaced on the next job.
+ * A job goes to an idle thread, else to the one that owes the fewest; a thread holds the process
+ * open only while it owes work. A thread that dies fails what it owed and is replaced on the next job.
  */
 export function createHashPool(size: number): HashPool {
   const lanes: (Lane | undefined)[] = Array.from({ length: size }, () => undefined);
@@ -34,12 +34,12 @@ export function createHashPool(size: number): HashPool {
     const lane: Lane = { worker, owed: new Map() };
     started += 1;
     worker.unref();
-    worker.on('message', (m: { id: number; out?: never; error?: string }) => {
+    worker.on('message', (m: { id: number; out?: unknown; error?: string }) => {
       const owed = lane.owed.get(m.id);
       lane.owed.delete(m.id);
       if (lane.owed.size === 0) worker.unref();
       if (!owed) return;
-      if (m.error === undefined) owed.resolve(m.out as never);
+      if (m.error === undefined) owed.resolve(m.out);
       else owed.reject(new Error(m.error));
     });
     const fail = (err: Error) => {
@@ -74,7 +74,7 @@ export function createHashPool(size: number): HashPool {
     const id = ++seq;
     return new Promise<T>((resolve, reject) => {
       if (lane.owed.size === 0) lane.worker.ref();
-      lane.owed.set(id, { resolve: resolve as (out: never) => void, reject });
+      lane.owed.set(id, { resolve: (out) => resolve(out as T), reject });
       lane.worker.postMessage({ id, ...job });
     });
   }
