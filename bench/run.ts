@@ -26,8 +26,6 @@ const CONNECTIONS = 50;
 /** autocannon builds each connection's next request ahead of time, so a few tokens are never sent. */
 const SPARE = 2 * 50;
 const ARGON2_CONCURRENCY = CONNECTIONS; // what the server sees: 50 logins in flight
-/** The service's default number of hashing threads (passwords.hashThreads is left unset). */
-const HASH_THREADS = os.availableParallelism();
 
 const TICKETS = '/api/commerce/customer/authtickets';
 const ANON = `${TICKETS}/anonymousshopper`;
@@ -209,11 +207,13 @@ async function main(): Promise<void> {
     await bare.stop();
     bare = undefined;
 
-    const { defaultArgon2 } = await import('../src/config/defaults.ts');
+    const { defaultArgon2, defaultHashThreads } = await import('../src/config/defaults.ts');
+    // The service's default number of hashing threads (the bench leaves passwords.hashThreads unset).
+    const hashThreads = defaultHashThreads();
     // Two ways to verify, and the ceiling is whichever the machine did faster: the service's own way
     // (its hashing threads) and @node-rs/argon2's async verify on libuv's pool.
-    log(`ceiling: raw argon2id verify ${JSON.stringify(defaultArgon2)}, ${ARGON2_CONCURRENCY} in flight on ${HASH_THREADS} hashing threads, ${DURATION}s`);
-    const argonThreads: Argon2Ceiling = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, DURATION * 1000, 1000, HASH_THREADS);
+    log(`ceiling: raw argon2id verify ${JSON.stringify(defaultArgon2)}, ${ARGON2_CONCURRENCY} in flight on ${hashThreads} hashing threads, ${DURATION}s`);
+    const argonThreads: Argon2Ceiling = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, DURATION * 1000, 1000, hashThreads);
     log(`ceiling: argon2id on hashing threads ${argonThreads.verifiesPerSec.toFixed(1)} verifies/s`);
     log(`ceiling: raw argon2id verify, ${ARGON2_CONCURRENCY} in flight on libuv's pool, ${DURATION}s`);
     const argonLibuv: Argon2Ceiling = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, DURATION * 1000, 1000);
