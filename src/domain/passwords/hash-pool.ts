@@ -4,13 +4,16 @@ import type { Options } from '@node-rs/argon2';
 /** argon2id on threads of the service's own (see createHashPool). */
 export interface HashPool {
   hash(password: string, options: Options): Promise<string>;
-  /** Rejects on a malformed stored hash. */
+  /** Rejects on a malformed stored hash, and with HashThreadStopped when its thread stops. */
   verify(stored: string, password: string): Promise<boolean>;
   /** Threads started so far (they start on first use). */
   readonly started: number;
   /** Stops the threads; work still owed is rejected. */
   close(): Promise<void>;
 }
+
+/** The thread doing a job stopped before answering: a fault of the service, not of the input. */
+export class HashThreadStopped extends Error {}
 
 type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; password: string; stored: string };
 interface Owed { resolve: (out: unknown) => void; reject: (err: Error) => void }
@@ -47,8 +50,8 @@ export function createHashPool(size: number): HashPool {
       for (const owed of lane.owed.values()) owed.reject(err);
       lane.owed.clear();
     };
-    worker.on('error', fail);
-    worker.on('exit', () => fail(new Error('a password-hashing thread stopped')));
+    worker.on('error', (err) => fail(new HashThreadStopped(`a password-hashing thread failed: ${err.message}`)));
+    worker.on('exit', () => fail(new HashThreadStopped('a password-hashing thread stopped')));
     lanes[i] = lane;
     return lane;
   }

@@ -1,5 +1,5 @@
 import { Algorithm } from '@node-rs/argon2';
-import { createHashPool } from './hash-pool.ts';
+import { createHashPool, HashThreadStopped } from './hash-pool.ts';
 
 export interface Argon2Params {
   memoryCost: number;
@@ -9,7 +9,10 @@ export interface Argon2Params {
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** True when `password` matches `stored` (an argon2id PHC string). */
+  /**
+   * True when `password` matches `stored` (an argon2id PHC string); false for a malformed hash.
+   * @throws HashThreadStopped — a fault of the service, which must not count as a wrong password
+   */
   verify(stored: string, password: string): Promise<boolean>;
   /**
    * Spends the time of a real verify on a throwaway hash, so an unknown user costs what a wrong
@@ -33,12 +36,13 @@ export async function createPasswordHasher(params: Argon2Params, threads: number
     async verify(stored, password) {
       try {
         return await pool.verify(stored, password);
-      } catch {
+      } catch (err) {
+        if (err instanceof HashThreadStopped) throw err;
         return false;
       }
     },
     async decoy(password) {
-      await pool.verify(decoyHash, password).catch(() => false);
+      await pool.verify(decoyHash, password);
       return false;
     },
     needsRehash: (stored) => !stored.startsWith('$argon2id$') || !stored.includes(paramTag),

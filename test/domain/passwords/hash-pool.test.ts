@@ -1,7 +1,7 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Algorithm, verify as verifyOnLibuv } from '@node-rs/argon2';
-import { createHashPool } from '../../../src/domain/passwords/hash-pool.ts';
+import { Algorithm, hash as hashOnLibuv, verify as verifyOnLibuv } from '@node-rs/argon2';
+import { createHashPool, HashThreadStopped } from '../../../src/domain/passwords/hash-pool.ts';
 import { createPasswordHasher } from '../../../src/domain/passwords/hasher.ts';
 
 const cheap = { algorithm: Algorithm.Argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -39,7 +39,7 @@ describe('the password-hashing threads', () => {
       assert.equal(own.started, 1);
       const slow = own.verify(await own.hash('pw', { ...cheap, memoryCost: 65536, timeCost: 3 }), 'pw');
       await own.close();
-      await assert.rejects(slow, /stopped/);
+      await assert.rejects(slow, HashThreadStopped);
       assert.equal(await own.verify(stored, 'pw'), true);
       assert.equal(own.started, 2);
     } finally {
@@ -62,5 +62,15 @@ describe('the password hasher', () => {
     } finally {
       await hasher.close();
     }
+  });
+
+  it('fails a verify whose thread stops instead of answering "wrong password" (which would count towards a lockout)', async () => {
+    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 1);
+    const slowHash = await hashOnLibuv('pw', { ...cheap, memoryCost: 65536, timeCost: 3 });
+    const verifying = hasher.verify(slowHash, 'pw');
+    const decoying = hasher.decoy('pw');
+    await hasher.close();
+    await assert.rejects(verifying, HashThreadStopped);
+    await assert.rejects(decoying, HashThreadStopped);
   });
 });
