@@ -63,7 +63,7 @@ export async function createServices(opts: ServiceOptions) {
   const appTickets = createAppTicketService({ registry, repo: appsRepo, jwt, clock });
 
   const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
-  const hasher = await createPasswordHasher(config.argon2, config.hashThreads);
+  const hasher = await createPasswordHasher(config.argon2, config.hashing);
   const audit = createAudit({ repo: repos.audit, clock });
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });

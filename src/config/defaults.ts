@@ -43,6 +43,12 @@ export const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 export const defaultHashThreads = (): number => Math.min(os.availableParallelism(), 8);
 
 /**
+ * Hashing threads yield to the event loop (nice 10: about a tenth of its weight when both want a
+ * core), so that a flood of logins slows logins, not every other route.
+ */
+export const defaultHashNice = 10;
+
+/**
  * The built-in default (CONTRACT §9): tenant 1, site 1, customer set `default`, one storefront app
  * with no behaviors whose credentials come from BOOTSTRAP_CLIENT_ID/SECRET or are generated.
  */

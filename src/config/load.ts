@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { builtInConfig, defaultArgon2, defaultHashThreads, defaultLogin, defaultRateLimits, defaultTokens } from './defaults.ts';
+import { builtInConfig, defaultArgon2, defaultHashNice, defaultHashThreads, defaultLogin, defaultRateLimits, defaultTokens } from './defaults.ts';
 import { ConfigFileSchema, RateLimitGroups, type Behavior, type ConfigFile, type LoginSettings, type RateLimitGroup, type RateLimitRule, type TokenSettings } from './schema.ts';
 
 export interface SiteConfig {
@@ -56,8 +56,11 @@ export interface Config {
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
   readonly bootstrap?: BootstrapApp;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
-  /** Threads that do nothing but argon2id (default: one per core the process may use, at most 8). */
-  readonly hashThreads: number;
+  /**
+   * Threads that do nothing but argon2id (default: one per core the process may use, at most 8),
+   * and how much they yield to the event loop (a Linux nice value, 0 = not at all; default 10).
+   */
+  readonly hashing: { readonly threads: number; readonly nice: number };
   /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
 }
@@ -142,7 +145,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     apps,
     bootstrap,
     argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
-    hashThreads: file?.passwords?.hashThreads ?? defaultHashThreads(),
+    hashing: { threads: file?.passwords?.hashThreads ?? defaultHashThreads(), nice: file?.passwords?.hashNice ?? defaultHashNice },
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
       ...(Object.fromEntries(RateLimitGroups.map((g) => [g, { ...defaultRateLimits[g], ...file?.rateLimits?.[g] }])) as Record<RateLimitGroup, RateLimitRule>),

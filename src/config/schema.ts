@@ -87,6 +87,7 @@ export const ConfigFileSchema = Type.Object({
       parallelism: Int(1, 16),
     }, { additionalProperties: false })),
     hashThreads: Type.Optional(Int(1, 64)),
+    hashNice: Type.Optional(Int(0, 19)),
   }, { additionalProperties: false })),
   rateLimits: Type.Optional(RateLimitsSchema),
 }, { additionalProperties: false });

@@ -69,7 +69,7 @@ describe('loadConfig: the built-in default', () => {
     assert.equal(c.logLevel, 'info');
     assert.equal(c.jwtIssuer, 'storefront-auth');
     assert.deepEqual(c.argon2, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
-    assert.equal(c.hashThreads, Math.min(os.availableParallelism(), 8));
+    assert.deepEqual(c.hashing, { threads: Math.min(os.availableParallelism(), 8), nice: 10 });
   });
 
   it('is deeply frozen', () => {
@@ -184,13 +184,17 @@ describe('loadConfig: CONFIG_FILE', () => {
     assert.equal(c.tenants[0].sites[1].login.password.minLength, 8);
   });
 
-  it('takes passwords.hashThreads from the file, within 1 to 64', () => {
+  it('takes passwords.hashThreads (1 to 64) and passwords.hashNice (0 to 19) from the file', () => {
     const f = example();
-    f.passwords = { hashThreads: 3 };
-    assert.equal(loadConfig({}, JSON.stringify(f)).hashThreads, 3);
+    f.passwords = { hashThreads: 3, hashNice: 0 };
+    assert.deepEqual(loadConfig({}, JSON.stringify(f)).hashing, { threads: 3, nice: 0 });
     for (const bad of [0, 65, 1.5]) {
       f.passwords = { hashThreads: bad };
       rejects({}, JSON.stringify(f), 'passwords.hashThreads');
+    }
+    for (const bad of [-1, 20]) {
+      f.passwords = { hashNice: bad };
+      rejects({}, JSON.stringify(f), 'passwords.hashNice');
     }
   });
 

@@ -26,14 +26,16 @@ interface Lane { worker: Worker; owed: Map<number, Owed> }
  * keep libuv's pool free for DNS and file work that would otherwise queue behind every login.
  * A job goes to an idle thread, else to the one that owes the fewest; a thread holds the process
  * open only while it owes work. A thread that dies fails what it owed and is replaced on the next job.
+ * With `nice` (Linux) the threads yield to the event loop, so that a flood of logins does not slow
+ * every other route down (measured: guests' tickets 3× as fast during a login flood, docs/performance.md).
  */
-export function createHashPool(size: number): HashPool {
+export function createHashPool(size: number, opts: { nice?: number } = {}): HashPool {
   const lanes: (Lane | undefined)[] = Array.from({ length: size }, () => undefined);
   let seq = 0;
   let started = 0;
 
   function startLane(i: number): Lane {
-    const worker = new Worker(new URL('./hash-thread.mjs', import.meta.url));
+    const worker = new Worker(new URL('./hash-thread.mjs', import.meta.url), { workerData: { nice: opts.nice ?? 0 } });
     const lane: Lane = { worker, owed: new Map() };
     started += 1;
     worker.unref();

@@ -25,9 +25,9 @@ export interface PasswordHasher {
   close(): Promise<void>;
 }
 
-/** argon2id at `params` on `threads` hashing threads of its own (hash-pool.ts). */
-export async function createPasswordHasher(params: Argon2Params, threads: number): Promise<PasswordHasher> {
-  const pool = createHashPool(threads);
+/** argon2id at `params` on hashing threads of its own (hash-pool.ts), `nice` to the event loop. */
+export async function createPasswordHasher(params: Argon2Params, hashing: { threads: number; nice: number }): Promise<PasswordHasher> {
+  const pool = createHashPool(hashing.threads, { nice: hashing.nice });
   const opts = { algorithm: Algorithm.Argon2id, ...params };
   const decoyHash = await pool.hash('decoy-password-never-matches', opts);
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;

@@ -1,5 +1,6 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { Algorithm, hash as hashOnLibuv, verify as verifyOnLibuv } from '@node-rs/argon2';
 import { createHashPool, HashThreadStopped } from '../../../src/domain/passwords/hash-pool.ts';
 import { createPasswordHasher } from '../../../src/domain/passwords/hasher.ts';
@@ -48,9 +49,33 @@ describe('the password-hashing threads', () => {
   });
 });
 
+/** Nice values of this process's threads (Linux: /proc/self/task/<tid>/stat, field 19). */
+function threadNices(): number[] {
+  return fs.readdirSync('/proc/self/task').map((tid) => {
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe('hashing threads that yield to the event loop', { skip: process.platform !== 'linux' && 'nice values are per thread on Linux only' }, () => {
+  it('run at the nice value given, every one of them, and leave the other threads alone', async () => {
+    const before = threadNices().filter((n) => n === 7).length;
+    const pool = createHashPool(2, { nice: 7 });
+    try {
+      const stored = await pool.hash('pw', cheap);
+      await Promise.all([pool.verify(stored, 'pw'), pool.verify(stored, 'pw')]);
+      assert.equal(pool.started, 2);
+      assert.equal(threadNices().filter((n) => n === 7).length - before, 2);
+      assert.ok(threadNices().some((n) => n === 0), 'the event loop keeps its priority');
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('the password hasher', () => {
   it('verifies on its threads, answers false for a malformed hash, and decoys without matching', async () => {
-    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 1);
+    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, { threads: 1, nice: 0 });
     try {
       const stored = await hasher.hash('Secret-pw-9');
       assert.equal(await hasher.verify(stored, 'Secret-pw-9'), true);
@@ -65,7 +90,7 @@ describe('the password hasher', () => {
   });
 
   it('fails a verify whose thread stops instead of answering "wrong password" (which would count towards a lockout)', async () => {
-    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, 1);
+    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, { threads: 1, nice: 0 });
     const slowHash = await hashOnLibuv('pw', { ...cheap, memoryCost: 65536, timeCost: 3 });
     const verifying = hasher.verify(slowHash, 'pw');
     const decoying = hasher.decoy('pw');
