@@ -23,6 +23,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const DATABASE_URL = process.env.BENCH_DATABASE_URL || undefined;
 const CONNECTIONS = 50;
+/** Guests fetching tickets while CONNECTIONS log in (the login-flood run). */
+const FLOOD_GUESTS = 10;
 /** autocannon builds each connection's next request ahead of time, so a few tokens are never sent. */
 const SPARE = 2 * 50;
 const ARGON2_CONCURRENCY = CONNECTIONS; // what the server sees: 50 logins in flight
@@ -171,10 +173,11 @@ async function main(): Promise<void> {
 
     const anon = await measure('anonymousshopper', { url: baseUrl, path: ANON, connections: CONNECTIONS, headers: h });
 
-    const loginRes = await measure('password login', {
+    const loginLoad: LoadOptions = {
       url: baseUrl, path: TICKETS, method: 'POST', connections: CONNECTIONS,
       headers: { ...h, 'content-type': 'application/json' }, body: loginBody,
-    });
+    };
+    const loginRes = await measure('password login', loginLoad);
 
     // Refresh: every request spends a fresh token. Warm up on a small pool, size the measured
     // pool from the warm-up rate, then run exactly that many requests.
@@ -191,6 +194,16 @@ async function main(): Promise<void> {
     log(`refresh: ${refresh.requestsPerSec.toFixed(0)} req/s over ${refresh.durationSec}s, p50 ${refresh.p50} ms, p99 ${refresh.p99} ms, non-2xx ${refresh.non2xx}, errors ${refresh.errors}`);
 
     const current = await measure('accounts/current', { url: baseUrl, path: CURRENT, connections: CONNECTIONS, headers: baseHeaders(shopperJwt) });
+
+    // A login flood: 50 connections log in while 10 fetch guest tickets. How much do logins slow
+    // the routes every page view needs? (No ceiling: informational.)
+    const floodLogin: LoadOptions = { ...loginLoad, connections: CONNECTIONS };
+    const floodGuests: LoadOptions = { url: baseUrl, path: ANON, connections: FLOOD_GUESTS, headers: h };
+    log(`login flood: warm-up ${WARMUP}s`);
+    await Promise.all([load({ ...floodLogin, duration: WARMUP }), load({ ...floodGuests, duration: WARMUP })]);
+    log(`login flood: measuring ${DURATION}s, ${CONNECTIONS} connections logging in and ${FLOOD_GUESTS} fetching guest tickets`);
+    const [flood, floodGuest] = await Promise.all([load({ ...floodLogin, duration: DURATION }), load({ ...floodGuests, duration: DURATION })]);
+    log(`login flood: logins ${flood.requestsPerSec.toFixed(0)} req/s, guest tickets ${floodGuest.requestsPerSec.toFixed(0)} req/s (p50 ${floodGuest.p50} ms, p99 ${floodGuest.p99} ms)`);
 
     const serverOutput = server.output().trim();
     await server.stop();
@@ -241,6 +254,12 @@ async function main(): Promise<void> {
     bareRows.push(['bare /refresh', fmt(bareRefresh.requestsPerSec), fmt(bareRefresh.p50), fmt(bareRefresh.p99), String(scenarios[2].responseBytes)]);
     bareRows.push(['bare /current', fmt(bareCurrent.requestsPerSec), fmt(bareCurrent.p50), fmt(bareCurrent.p99), String(scenarios[3].responseBytes)]);
 
+    const floodRuns = [
+      { name: `GET anonymousshopper (${FLOOD_GUESTS} connections)`, result: floodGuest },
+      { name: `POST authtickets (${CONNECTIONS} connections)`, result: flood },
+    ];
+    const floodRows = [['during a login flood', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err']];
+    for (const f of floodRuns) floodRows.push([f.name, fmt(f.result.requestsPerSec), fmt(f.result.p50), fmt(f.result.p99), `${f.result.non2xx}/${f.result.errors}`]);
     const out = [
       '',
       `storefront-auth benchmark — ${new Date().toISOString()}`,
@@ -254,9 +273,12 @@ async function main(): Promise<void> {
       '',
       table(bareRows),
       '',
+      table(floodRows),
+      '',
     ];
-    const anyErrors = scenarios.some((s) => s.result.non2xx > 0 || s.result.errors > 0);
-    for (const s of scenarios) {
+    const checked = [...scenarios, ...floodRuns.map((f) => ({ name: `${f.name} during a login flood`, result: f.result }))];
+    const anyErrors = checked.some((s) => s.result.non2xx > 0 || s.result.errors > 0);
+    for (const s of checked) {
       if (s.result.non2xx > 0 || s.result.errors > 0) out.push(`ERRORS in ${s.name}: non-2xx ${s.result.non2xx} ${JSON.stringify(s.result.statusCodes)}, socket errors/timeouts ${s.result.errors}`);
     }
     if (anyErrors && serverOutput) out.push('', 'server output (last lines):', serverOutput.split('\n').slice(-20).join('\n'));
@@ -268,6 +290,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(), machine, database: DATABASE_URL ? 'postgresql' : 'pglite', connections: CONNECTIONS, warmupSec: WARMUP, durationSec: DURATION,
         argon2: { params: defaultArgon2, ceiling: argon, threads: argonThreads, libuv: argonLibuv },
         ceilings: { anon: bareAnon, refresh: bareRefresh, current: bareCurrent },
+        loginFlood: { guests: floodGuest, logins: flood },
         scenarios: scenarios.map((s) => ({ ...s, ...verdict(s) })),
       }, null, 2) + '\n');
     }
