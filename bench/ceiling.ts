@@ -56,8 +56,7 @@ export async function measureArgon2(
   threads?: number,
 ): Promise<Argon2Ceiling> {
   const { child, output } = spawnNode('bench/argon2-worker.ts', {
-    WAY: threads === undefined ? 'libuv' : 'threads',
-    THREADS: String(threads ?? ''),
+    ...(threads === undefined ? { WAY: 'libuv' } : { WAY: 'threads', THREADS: String(threads) }),
     MEMORY_COST: String(params.memoryCost),
     TIME_COST: String(params.timeCost),
     PARALLELISM: String(params.parallelism),

@@ -197,12 +197,11 @@ async function main(): Promise<void> {
 
     // A login flood: 50 connections log in while 10 fetch guest tickets. How much do logins slow
     // the routes every page view needs? (No ceiling: informational.)
-    const floodLogin: LoadOptions = { ...loginLoad, connections: CONNECTIONS };
     const floodGuests: LoadOptions = { url: baseUrl, path: ANON, connections: FLOOD_GUESTS, headers: h };
     log(`login flood: warm-up ${WARMUP}s`);
-    await Promise.all([load({ ...floodLogin, duration: WARMUP }), load({ ...floodGuests, duration: WARMUP })]);
+    await Promise.all([load({ ...loginLoad, duration: WARMUP }), load({ ...floodGuests, duration: WARMUP })]);
     log(`login flood: measuring ${DURATION}s, ${CONNECTIONS} connections logging in and ${FLOOD_GUESTS} fetching guest tickets`);
-    const [flood, floodGuest] = await Promise.all([load({ ...floodLogin, duration: DURATION }), load({ ...floodGuests, duration: DURATION })]);
+    const [flood, floodGuest] = await Promise.all([load({ ...loginLoad, duration: DURATION }), load({ ...floodGuests, duration: DURATION })]);
     log(`login flood: logins ${flood.requestsPerSec.toFixed(0)} req/s, guest tickets ${floodGuest.requestsPerSec.toFixed(0)} req/s (p50 ${floodGuest.p50} ms, p99 ${floodGuest.p99} ms)`);
 
     const serverOutput = server.output().trim();

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads';
 import type { Options } from '@node-rs/argon2';
+import { startJobThread, type JobThread } from '../job-thread.ts';
 
 /** argon2id on threads of the service's own (see createHashPool). */
 export interface HashPool {
@@ -16,8 +16,6 @@ export interface HashPool {
 export class HashThreadStopped extends Error {}
 
 type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; password: string; stored: string };
-interface Owed { resolve: (out: unknown) => void; reject: (err: Error) => void }
-interface Lane { worker: Worker; owed: Map<number, Owed> }
 
 /**
  * A fixed number of threads that do nothing but argon2id, each taking its jobs one after another.
@@ -30,68 +28,48 @@ interface Lane { worker: Worker; owed: Map<number, Owed> }
  * every other route down (measured: guests' tickets 3× as fast during a login flood, docs/performance.md).
  */
 export function createHashPool(size: number, opts: { nice?: number } = {}): HashPool {
-  const lanes: (Lane | undefined)[] = Array.from({ length: size }, () => undefined);
-  let seq = 0;
+  const lanes: (JobThread | undefined)[] = Array.from({ length: size }, () => undefined);
   let started = 0;
 
-  function startLane(i: number): Lane {
-    const worker = new Worker(new URL('./hash-thread.mjs', import.meta.url), { workerData: { nice: opts.nice ?? 0 } });
-    const lane: Lane = { worker, owed: new Map() };
-    started += 1;
-    worker.unref();
-    worker.on('message', (m: { id: number; out?: unknown; error?: string }) => {
-      const owed = lane.owed.get(m.id);
-      lane.owed.delete(m.id);
-      if (lane.owed.size === 0) worker.unref();
-      if (!owed) return;
-      if (m.error === undefined) owed.resolve(m.out);
-      else owed.reject(new Error(m.error));
+  function startLane(i: number): JobThread {
+    const lane = startJobThread(new URL('./hash-thread.mjs', import.meta.url), {
+      workerData: { nice: opts.nice ?? 0 },
+      stopped: (why) => new HashThreadStopped(`a password-hashing thread ${why}`),
+      onStopped: () => {
+        if (lanes[i] === lane) lanes[i] = undefined;
+      },
     });
-    const fail = (err: Error) => {
-      if (lanes[i] === lane) lanes[i] = undefined;
-      for (const owed of lane.owed.values()) owed.reject(err);
-      lane.owed.clear();
-    };
-    worker.on('error', (err) => fail(new HashThreadStopped(`a password-hashing thread failed: ${err.message}`)));
-    worker.on('exit', () => fail(new HashThreadStopped('a password-hashing thread stopped')));
+    started += 1;
     lanes[i] = lane;
     return lane;
   }
 
   /** An idle thread, else a new one while there is room, else the one that owes the fewest. */
-  function laneFor(): Lane {
-    let best: Lane | undefined;
+  function laneFor(): JobThread {
+    let best: JobThread | undefined;
     let free = -1;
     for (let i = 0; i < lanes.length; i++) {
       const lane = lanes[i];
       if (!lane) {
         if (free < 0) free = i;
-      } else if (!best || lane.owed.size < best.owed.size) {
+      } else if (!best || lane.owed < best.owed) {
         best = lane;
       }
     }
-    if (best && best.owed.size === 0) return best;
+    if (best && best.owed === 0) return best;
     return free >= 0 ? startLane(free) : best!;
   }
 
-  function run<T>(job: Job): Promise<T> {
-    const lane = laneFor();
-    const id = ++seq;
-    return new Promise<T>((resolve, reject) => {
-      if (lane.owed.size === 0) lane.worker.ref();
-      lane.owed.set(id, { resolve: (out) => resolve(out as T), reject });
-      lane.worker.postMessage({ id, ...job });
-    });
-  }
+  const run = <T>(job: Job): Promise<T> => laneFor().run<T>(job);
 
   return {
     hash: (password, options) => run<string>({ op: 'hash', password, options }),
     verify: (stored, password) => run<boolean>({ op: 'verify', password, stored }),
     get started() { return started; },
     async close() {
-      const running = lanes.filter((l): l is Lane => l !== undefined);
+      const running = lanes.filter((l): l is JobThread => l !== undefined);
       lanes.fill(undefined);
-      await Promise.all(running.map((l) => l.worker.terminate()));
+      await Promise.all(running.map((l) => l.terminate()));
     },
   };
 }

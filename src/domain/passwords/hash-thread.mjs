@@ -12,7 +12,7 @@ if (workerData?.nice > 0 && process.platform === 'linux') {
   } catch { /* best effort: an equal priority only costs the event loop latency */ }
 }
 
-parentPort.on('message', ({ id, op, password, stored, options }) => {
+parentPort.on('message', ({ id, job: { op, password, stored, options } }) => {
   try {
     const out = op === 'verify' ? verifySync(stored, password) : hashSync(password, options);
     parentPort.postMessage({ id, out });

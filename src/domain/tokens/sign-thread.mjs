@@ -2,7 +2,7 @@
 import { parentPort } from 'node:worker_threads';
 import { sign } from 'node:crypto';
 
-parentPort.on('message', ({ id, key, inputs }) => {
+parentPort.on('message', ({ id, job: { key, inputs } }) => {
   try {
     const out = inputs.map((input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url'));
     parentPort.postMessage({ id, out });
