@@ -45,8 +45,15 @@ async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; fa
 await runFor(warmupMs);
 const r = await runFor(durationMs);
 await pool?.close();
-process.stdout.write(`${JSON.stringify({
-  verifiesPerSec: r.done / (r.elapsedMs / 1000), verifies: r.done, failures: r.failures, elapsedMs: r.elapsedMs, concurrency,
-  params: { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism },
-  way, threads: way === 'threads' ? String(threads) : process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    verifiesPerSec: r.done / (r.elapsedMs / 1000),
+    verifies: r.done,
+    failures: r.failures,
+    elapsedMs: r.elapsedMs,
+    concurrency,
+    params: { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism },
+    way,
+    threads: way === 'threads' ? String(threads) : (process.env.UV_THREADPOOL_SIZE ?? '4 (default)'),
+  })}\n`,
+);

@@ -17,7 +17,11 @@ export async function startBareServer(bodies: Record<string, unknown>): Promise<
   const bodiesFile = path.join(dir, 'bodies.json');
   await fs.writeFile(bodiesFile, JSON.stringify(bodies));
   const port = await freePort();
-  const { child, output } = spawnNode('bench/bare-server.ts', { PORT: String(port), BODIES_FILE: bodiesFile }, 'bare-server');
+  const { child, output } = spawnNode(
+    'bench/bare-server.ts',
+    { PORT: String(port), BODIES_FILE: bodiesFile },
+    'bare-server',
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   const stop = async () => {
     await stopChild(child);
@@ -55,18 +59,24 @@ export async function measureArgon2(
   warmupMs: number,
   threads?: number,
 ): Promise<Argon2Ceiling> {
-  const { child, output } = spawnNode('bench/argon2-worker.ts', {
-    ...(threads === undefined ? { WAY: 'libuv' } : { WAY: 'threads', THREADS: String(threads) }),
-    MEMORY_COST: String(params.memoryCost),
-    TIME_COST: String(params.timeCost),
-    PARALLELISM: String(params.parallelism),
-    CONCURRENCY: String(concurrency),
-    DURATION_MS: String(durationMs),
-    WARMUP_MS: String(warmupMs),
-  }, 'argon2-worker');
+  const { child, output } = spawnNode(
+    'bench/argon2-worker.ts',
+    {
+      ...(threads === undefined ? { WAY: 'libuv' } : { WAY: 'threads', THREADS: String(threads) }),
+      MEMORY_COST: String(params.memoryCost),
+      TIME_COST: String(params.timeCost),
+      PARALLELISM: String(params.parallelism),
+      CONCURRENCY: String(concurrency),
+      DURATION_MS: String(durationMs),
+      WARMUP_MS: String(warmupMs),
+    },
+    'argon2-worker',
+  );
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   await stopChild(child);
-  const line = output().split('\n').find((l) => l.startsWith('{'));
+  const line = output()
+    .split('\n')
+    .find((l) => l.startsWith('{'));
   if (code !== 0 || !line) throw new Error(`argon2 worker failed (exit ${code}):\n${output()}`);
   return JSON.parse(line) as Argon2Ceiling;
 }

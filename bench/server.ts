@@ -29,7 +29,12 @@ function hookExit(): void {
 }
 
 /** Spawns `node --import tsx <script>` and tracks it for cleanup. */
-export function spawnNode(script: string, env: Record<string, string>, label: string, nodeArgs: string[] = []): { child: ChildProcess; output: () => string } {
+export function spawnNode(
+  script: string,
+  env: Record<string, string>,
+  label: string,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
   hookExit();
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
     cwd: ROOT,
@@ -74,7 +79,12 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `url` until it answers 200, the child dies, or the timeout passes. */
-export async function waitForOk(url: string, child: ChildProcess, output: () => string, timeoutMs = 60_000): Promise<void> {
+export async function waitForOk(
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
@@ -83,7 +93,9 @@ export async function waitForOk(url: string, child: ChildProcess, output: () => 
     try {
       const res = await fetch(url);
       if (res.ok) return;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${url}:\n${output()}`);
@@ -106,11 +118,15 @@ export interface BenchServer {
 export async function startServer(opts: { databaseUrl?: string } = {}): Promise<BenchServer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
   const config: ConfigFile = {
-    tenants: [{
-      id: 1, name: 'Bench', domain: 't1.localhost',
-      customerSets: [{ code: 'default', name: 'Default' }],
-      sites: [{ id: 1, name: 'Main', customerSet: 'default' }],
-    }],
+    tenants: [
+      {
+        id: 1,
+        name: 'Bench',
+        domain: 't1.localhost',
+        customerSets: [{ code: 'default', name: 'Default' }],
+        sites: [{ id: 1, name: 'Main', customerSet: 'default' }],
+      },
+    ],
     apps: [{ ...BENCH_APP, tenantId: 1, behaviors: [] }],
     // 50 connections logging in as one shopper from one IP is exactly what the limiter stops;
     // the bench measures the work behind it, so it is off.
@@ -119,15 +135,20 @@ export async function startServer(opts: { databaseUrl?: string } = {}): Promise<
   const configFile = path.join(dir, 'config.json');
   await fs.writeFile(configFile, JSON.stringify(config, null, 2));
   const port = await freePort();
-  const { child, output } = spawnNode('src/main.ts', {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: path.join(dir, 'data'),
-    CONFIG_FILE: configFile,
-    LOG_LEVEL: 'warn',
-    NODE_ENV: 'production',
-    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
-  }, 'server', process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : []);
+  const { child, output } = spawnNode(
+    'src/main.ts',
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: path.join(dir, 'data'),
+      CONFIG_FILE: configFile,
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    },
+    'server',
+    process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [],
+  );
   const baseUrl = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
     await stopChild(child);

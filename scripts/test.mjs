@@ -11,10 +11,16 @@ function walk(dir) {
   });
 }
 const filters = process.argv.slice(2);
-const files = walk('test').sort().filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
+const files = walk('test')
+  .sort()
+  .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files], { stdio: 'inherit' });
+const r = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

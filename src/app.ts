@@ -78,7 +78,11 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'storefront-auth', version: '0.1.0', description: 'Kibo-compatible storefront customer identity service' },
+      info: {
+        title: 'storefront-auth',
+        version: '0.1.0',
+        description: 'Kibo-compatible storefront customer identity service',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     },
   });

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   // Lines the services log outside a request (outbox files, failed mail) go to the app's logger.
   let log: FastifyBaseLogger | undefined;
   const services = await createServices({
-    config, store, clock: systemClock,
+    config,
+    store,
+    clock: systemClock,
     logger: {
       info: (obj, msg) => (log ? log.info(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
       error: (obj, msg) => (log ? log.error(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
@@ -32,7 +34,7 @@ async function main(): Promise<void> {
     onBootstrapSecret: (clientId, secret) => {
       process.stdout.write(
         `\n  Generated the storefront app's credentials (shown only this once; only a hash is stored):\n` +
-        `    client_id:     ${clientId}\n    client_secret: ${secret}\n\n`,
+          `    client_id:     ${clientId}\n    client_secret: ${secret}\n\n`,
       );
     },
   });

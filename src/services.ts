@@ -73,31 +73,85 @@ export async function createServices(opts: ServiceOptions) {
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.
   const logger = opts.logger ?? stderrLogger;
-  const mailer = opts.mailer ?? createMailer({
-    smtpUrl: config.smtpUrl, from: config.mailFrom, outboxDir: config.mailOutboxDir,
-    onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
-  });
-  const onError = (err: unknown, what: string) => logger.error({ err: err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : String(err) }, `failed ${what}`);
+  const mailer =
+    opts.mailer ??
+    createMailer({
+      smtpUrl: config.smtpUrl,
+      from: config.mailFrom,
+      outboxDir: config.mailOutboxDir,
+      onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
+    });
+  const onError = (err: unknown, what: string) =>
+    logger.error(
+      { err: err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : String(err) },
+      `failed ${what}`,
+    );
   const devices = createDevicesRepo(db);
   const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
   const codeMailer = createCodeMailer({ mailer, codes, onError });
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
-    accounts: repos.accounts, sessions: repos.sessions, issuer, hasher, passwords,
-    guard: loginGuard, secondFactor, audit, clock,
+    accounts: repos.accounts,
+    sessions: repos.sessions,
+    issuer,
+    hasher,
+    passwords,
+    guard: loginGuard,
+    secondFactor,
+    audit,
+    clock,
   });
   const accounts = createAccountService({
-    accounts: repos.accounts, sessions: repos.sessions, hasher, audit, clock, completeLogin: tickets.completeLogin,
+    accounts: repos.accounts,
+    sessions: repos.sessions,
+    hasher,
+    audit,
+    clock,
+    completeLogin: tickets.completeLogin,
     importSecret: importLegacySecret,
   });
   const security = createAccountSecurity({
-    accounts: repos.accounts, sessions: repos.sessions, resets: createResetsRepo(db), auditRepo: repos.audit, audit, lockout,
-    passwords, hasher, mailer, clock, importSecret: importLegacySecret,
+    accounts: repos.accounts,
+    sessions: repos.sessions,
+    resets: createResetsRepo(db),
+    auditRepo: repos.audit,
+    audit,
+    lockout,
+    passwords,
+    hasher,
+    mailer,
+    clock,
+    importSecret: importLegacySecret,
   });
   const codeLogin = createCodeLoginService({
-    accounts: repos.accounts, devices, codes, mail: codeMailer, guard: createLoginGuard(lockout, { passwordLogin: false }), audit, clock, completeLogin: tickets.completeLogin, onError,
+    accounts: repos.accounts,
+    devices,
+    codes,
+    mail: codeMailer,
+    guard: createLoginGuard(lockout, { passwordLogin: false }),
+    audit,
+    clock,
+    completeLogin: tickets.completeLogin,
+    onError,
   });
-  return { config, store, clock, keys, jwt, appTickets, tickets, accounts, repos, hasher, audit, mailer, codes, devices, codeLogin, security };
+  return {
+    config,
+    store,
+    clock,
+    keys,
+    jwt,
+    appTickets,
+    tickets,
+    accounts,
+    repos,
+    hasher,
+    audit,
+    mailer,
+    codes,
+    devices,
+    codeLogin,
+    security,
+  };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

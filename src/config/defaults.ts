@@ -53,10 +53,14 @@ export const defaultHashNice = 10;
  * with no behaviors whose credentials come from BOOTSTRAP_CLIENT_ID/SECRET or are generated.
  */
 export const builtInConfig: Omit<ConfigFile, 'apps'> = {
-  tenants: [{
-    id: 1, name: 'Demo', domain: 't1.localhost',
-    customerSets: [{ code: 'default', name: 'Default' }],
-    sites: [{ id: 1, name: 'Main', customerSet: 'default', login: defaultLogin }],
-    tokens: defaultTokens,
-  }],
+  tenants: [
+    {
+      id: 1,
+      name: 'Demo',
+      domain: 't1.localhost',
+      customerSets: [{ code: 'default', name: 'Default' }],
+      sites: [{ id: 1, name: 'Main', customerSet: 'default', login: defaultLogin }],
+      tokens: defaultTokens,
+    },
+  ],
 };

@@ -1,8 +1,25 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { builtInConfig, defaultArgon2, defaultHashNice, defaultHashThreads, defaultLogin, defaultRateLimits, defaultTokens } from './defaults.ts';
-import { ConfigFileSchema, RateLimitGroups, type Behavior, type ConfigFile, type LoginSettings, type RateLimitGroup, type RateLimitRule, type TokenSettings } from './schema.ts';
+import {
+  builtInConfig,
+  defaultArgon2,
+  defaultHashNice,
+  defaultHashThreads,
+  defaultLogin,
+  defaultRateLimits,
+  defaultTokens,
+} from './defaults.ts';
+import {
+  ConfigFileSchema,
+  RateLimitGroups,
+  type Behavior,
+  type ConfigFile,
+  type LoginSettings,
+  type RateLimitGroup,
+  type RateLimitRule,
+  type TokenSettings,
+} from './schema.ts';
 
 export interface SiteConfig {
   readonly id: number;
@@ -92,14 +109,17 @@ export function loadConfig(env: Env, fileText?: string): Config {
     if (codes.size !== t.customerSets.length) fail(`tenants[${ti}].customerSets`, 'customer set codes must be unique');
     const siteIds = new Set<number>();
     const sites = t.sites.map((s, si): SiteConfig => {
-      if (!codes.has(s.customerSet)) fail(`tenants[${ti}].sites[${si}].customerSet`, `unknown customer set "${s.customerSet}"`);
+      if (!codes.has(s.customerSet))
+        fail(`tenants[${ti}].sites[${si}].customerSet`, `unknown customer set "${s.customerSet}"`);
       if (siteIds.has(s.id)) fail(`tenants[${ti}].sites[${si}].id`, `duplicate site id ${s.id}`);
       siteIds.add(s.id);
       return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login) };
     });
     const tokens = { ...defaultTokens, ...t.tokens };
-    if (tokens.accessMinutes > tokens.maxAccessMinutes) fail(`tenants[${ti}].tokens.accessMinutes`, 'exceeds maxAccessMinutes');
-    if (tokens.refreshMinutes > tokens.maxRefreshMinutes) fail(`tenants[${ti}].tokens.refreshMinutes`, 'exceeds maxRefreshMinutes');
+    if (tokens.accessMinutes > tokens.maxAccessMinutes)
+      fail(`tenants[${ti}].tokens.accessMinutes`, 'exceeds maxAccessMinutes');
+    if (tokens.refreshMinutes > tokens.maxRefreshMinutes)
+      fail(`tenants[${ti}].tokens.refreshMinutes`, 'exceeds maxRefreshMinutes');
     // Copies, so that freezing the result never freezes the built-in defaults or the caller's objects.
     const customerSets = t.customerSets.map((c) => ({ code: c.code, name: c.name }));
     return { id: t.id, name: t.name, domain: t.domain ?? `t${t.id}.localhost`, customerSets, sites, tokens };
@@ -112,7 +132,12 @@ export function loadConfig(env: Env, fileText?: string): Config {
 
   const apps = (file?.apps ?? []).map((a, i): AppConfig => {
     if (!tenantIds.has(a.tenantId)) fail(`apps[${i}].tenantId`, `unknown tenant ${a.tenantId}`);
-    return { clientId: a.clientId, secretHash: hashSecret(a.clientSecret), tenantId: a.tenantId, behaviors: [...new Set(a.behaviors)] };
+    return {
+      clientId: a.clientId,
+      secretHash: hashSecret(a.clientSecret),
+      tenantId: a.tenantId,
+      behaviors: [...new Set(a.behaviors)],
+    };
   });
   const clientIds = new Set<string>();
   apps.forEach((a, i) => {
@@ -124,8 +149,12 @@ export function loadConfig(env: Env, fileText?: string): Config {
   if (!file) {
     const id = env.BOOTSTRAP_CLIENT_ID;
     const secret = env.BOOTSTRAP_CLIENT_SECRET;
-    if (Boolean(id) !== Boolean(secret)) fail('BOOTSTRAP_CLIENT_ID', 'BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET must be set together');
-    bootstrap = id && secret ? { mode: 'env', clientId: id, secretHash: hashSecret(secret) } : { mode: 'generate', clientId: 'storefront' };
+    if (Boolean(id) !== Boolean(secret))
+      fail('BOOTSTRAP_CLIENT_ID', 'BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET must be set together');
+    bootstrap =
+      id && secret
+        ? { mode: 'env', clientId: id, secretHash: hashSecret(secret) }
+        : { mode: 'generate', clientId: 'storefront' };
   }
 
   const config: Config = {
@@ -145,10 +174,15 @@ export function loadConfig(env: Env, fileText?: string): Config {
     apps,
     bootstrap,
     argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
-    hashing: { threads: file?.passwords?.hashThreads ?? defaultHashThreads(), nice: file?.passwords?.hashNice ?? defaultHashNice },
+    hashing: {
+      threads: file?.passwords?.hashThreads ?? defaultHashThreads(),
+      nice: file?.passwords?.hashNice ?? defaultHashNice,
+    },
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
-      ...(Object.fromEntries(RateLimitGroups.map((g) => [g, { ...defaultRateLimits[g], ...file?.rateLimits?.[g] }])) as Record<RateLimitGroup, RateLimitRule>),
+      ...(Object.fromEntries(
+        RateLimitGroups.map((g) => [g, { ...defaultRateLimits[g], ...file?.rateLimits?.[g] }]),
+      ) as Record<RateLimitGroup, RateLimitRule>),
     },
   };
   return deepFreeze(config);
@@ -162,7 +196,11 @@ function parseFile(text: string): ConfigFile {
     throw new ConfigError(`CONFIG_FILE: not valid JSON (${(err as Error).message})`);
   }
   const first = Value.Errors(ConfigFileSchema, raw).First();
-  if (first) fail(pointerToPath(first.path), describeError(first.schema as { anyOf?: { const?: unknown }[] }, first.value, first.message));
+  if (first)
+    fail(
+      pointerToPath(first.path),
+      describeError(first.schema as { anyOf?: { const?: unknown }[] }, first.value, first.message),
+    );
   return raw as ConfigFile;
 }
 
@@ -186,7 +224,7 @@ function mergeLogin(partial: Partial<LoginSettings> | undefined): LoginSettings 
 function pointerToPath(pointer: string): string {
   const parts = pointer.split('/').filter(Boolean);
   if (parts.length === 0) return '(root)';
-  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : (i === 0 ? p : `.${p}`))).join('');
+  return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function fail(field: string, message: string): never {
@@ -220,9 +258,15 @@ function trustProxyEnv(env: Env): boolean | number | string[] {
   if (!v || v === 'false') return false;
   if (v === 'true') return true;
   if (/^\d+$/.test(v)) return intEnv(env, 'TRUST_PROXY', 0, 0, 32);
-  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (!list.every((a) => ADDRESS.test(a))) {
-    fail('TRUST_PROXY', 'must be true, false, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal');
+    fail(
+      'TRUST_PROXY',
+      'must be true, false, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal or uniquelocal',
+    );
   }
   return list;
 }
@@ -243,7 +287,11 @@ function deepFreeze<T>(o: T): T {
 }
 
 /** Finds a tenant's site; undefined when either is unknown. */
-export function findSite(config: Config, tenantId: number, siteId: number): { tenant: TenantConfig; site: SiteConfig } | undefined {
+export function findSite(
+  config: Config,
+  tenantId: number,
+  siteId: number,
+): { tenant: TenantConfig; site: SiteConfig } | undefined {
   const tenant = config.tenants.find((t) => t.id === tenantId);
   const site = tenant?.sites.find((s) => s.id === siteId);
   return tenant && site ? { tenant, site } : undefined;

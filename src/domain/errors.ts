@@ -35,7 +35,12 @@ export class KiboError extends Error {
   /** Seconds a client should wait, sent as Retry-After (TOO_MANY_REQUESTS). */
   readonly retryAfter?: number;
 
-  constructor(code: ErrorCode, message?: string, data: Record<string, string | number | boolean> = {}, retryAfter?: number) {
+  constructor(
+    code: ErrorCode,
+    message?: string,
+    data: Record<string, string | number | boolean> = {},
+    retryAfter?: number,
+  ) {
     super(message ?? defaultMessage(code));
     this.name = 'KiboError';
     this.code = code;
@@ -46,28 +51,49 @@ export class KiboError extends Error {
 }
 
 /** Throws a KiboError with `code` unless `condition` holds (Logto's assertThat). */
-export function assertThat(condition: unknown, code: ErrorCode, message?: string, data?: Record<string, string | number | boolean>): asserts condition {
+export function assertThat(
+  condition: unknown,
+  code: ErrorCode,
+  message?: string,
+  data?: Record<string, string | number | boolean>,
+): asserts condition {
   if (!condition) throw new KiboError(code, message, data);
 }
 
 function defaultMessage(code: ErrorCode): string {
   switch (code) {
-    case 'MISSING_OR_INVALID_PARAMETER': return 'Missing or invalid parameter';
-    case 'UNAUTHORIZED': return 'Unauthorized';
-    case 'INVALID_CREDENTIALS': return 'Invalid credentials';
-    case 'TOKEN_EXPIRED': return 'The token has expired';
-    case 'PASSWORD_CHANGE_REQUIRED': return 'The password must be changed before logging in';
-    case 'INVALID_CODE': return 'The code is invalid or has expired';
-    case 'FORBIDDEN': return 'The application is not allowed to do this';
-    case 'ITEM_NOT_FOUND': return 'Item not found';
-    case 'METHOD_NOT_ALLOWED': return 'Method not allowed';
-    case 'VALIDATION_CONFLICT': return 'The item already exists';
-    case 'PAYLOAD_TOO_LARGE': return 'The request body is too large';
-    case 'UNSUPPORTED_MEDIA_TYPE': return 'Unsupported content type';
-    case 'ACCOUNT_LOCKED': return 'The account is locked';
-    case 'TOO_MANY_REQUESTS': return 'Too many requests';
-    case 'INTERNAL_ERROR': return 'Internal error';
-    case 'SERVICE_UNAVAILABLE': return 'Service unavailable';
+    case 'MISSING_OR_INVALID_PARAMETER':
+      return 'Missing or invalid parameter';
+    case 'UNAUTHORIZED':
+      return 'Unauthorized';
+    case 'INVALID_CREDENTIALS':
+      return 'Invalid credentials';
+    case 'TOKEN_EXPIRED':
+      return 'The token has expired';
+    case 'PASSWORD_CHANGE_REQUIRED':
+      return 'The password must be changed before logging in';
+    case 'INVALID_CODE':
+      return 'The code is invalid or has expired';
+    case 'FORBIDDEN':
+      return 'The application is not allowed to do this';
+    case 'ITEM_NOT_FOUND':
+      return 'Item not found';
+    case 'METHOD_NOT_ALLOWED':
+      return 'Method not allowed';
+    case 'VALIDATION_CONFLICT':
+      return 'The item already exists';
+    case 'PAYLOAD_TOO_LARGE':
+      return 'The request body is too large';
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 'Unsupported content type';
+    case 'ACCOUNT_LOCKED':
+      return 'The account is locked';
+    case 'TOO_MANY_REQUESTS':
+      return 'Too many requests';
+    case 'INTERNAL_ERROR':
+      return 'Internal error';
+    case 'SERVICE_UNAVAILABLE':
+      return 'Service unavailable';
   }
 }
 
@@ -81,5 +107,11 @@ export interface KiboErrorBody {
 }
 
 export function toKiboBody(err: KiboError): KiboErrorBody {
-  return { message: err.message, errorCode: err.code, applicationName: 'Customer', additionalErrorData: err.data, items: [] };
+  return {
+    message: err.message,
+    errorCode: err.code,
+    applicationName: 'Customer',
+    additionalErrorData: err.data,
+    items: [],
+  };
 }

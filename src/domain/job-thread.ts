@@ -13,14 +13,20 @@ export interface JobThread {
   terminate(): Promise<void>;
 }
 
-interface Owed { resolve: (out: unknown) => void; reject: (err: Error) => void }
+interface Owed {
+  resolve: (out: unknown) => void;
+  reject: (err: Error) => void;
+}
 
-export function startJobThread(url: URL, opts: {
-  workerData?: unknown;
-  /** The error each owed job fails with when the thread stops (`why`: 'stopped' or 'failed: …'). */
-  stopped: (why: string) => Error;
-  onStopped: () => void;
-}): JobThread {
+export function startJobThread(
+  url: URL,
+  opts: {
+    workerData?: unknown;
+    /** The error each owed job fails with when the thread stops (`why`: 'stopped' or 'failed: …'). */
+    stopped: (why: string) => Error;
+    onStopped: () => void;
+  },
+): JobThread {
   const worker = new Worker(url, { workerData: opts.workerData });
   const owed = new Map<number, Owed>();
   let seq = 0;
@@ -51,7 +57,9 @@ export function startJobThread(url: URL, opts: {
         worker.postMessage({ id, job });
       });
     },
-    get owed() { return owed.size; },
+    get owed() {
+      return owed.size;
+    },
     async terminate() {
       await worker.terminate();
     },

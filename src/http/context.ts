@@ -10,7 +10,12 @@ export async function callContext(request: FastifyRequest): Promise<CallContext>
   if (!caller.app) throw new KiboError('UNAUTHORIZED', 'An application token is required');
   const ua = request.headers['user-agent'];
   return {
-    tenant: t.tenant, site: t.site, clientId: caller.app.clientId, behaviors: caller.app.behaviors,
-    ip: request.ip ?? null, userAgent: typeof ua === 'string' ? ua : null, shopper: caller.shopper,
+    tenant: t.tenant,
+    site: t.site,
+    clientId: caller.app.clientId,
+    behaviors: caller.app.behaviors,
+    ip: request.ip ?? null,
+    userAgent: typeof ua === 'string' ? ua : null,
+    shopper: caller.shopper,
   };
 }

@@ -14,5 +14,8 @@ const base: Options = { removeAdditional: true, useDefaults: true, allErrors: fa
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = addFormats(new Ajv({ ...base, coerceTypes: 'array' }));
   const strictTypes = addFormats(new Ajv({ ...base, coerceTypes: false }));
-  return ({ schema, httpPart }) => (httpPart === 'body' ? strictTypes : coercing).compile(schema as object) as ReturnType<FastifySchemaCompiler<unknown>>;
+  return ({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictTypes : coercing).compile(schema as object) as ReturnType<
+      FastifySchemaCompiler<unknown>
+    >;
 }

@@ -11,19 +11,22 @@ export interface CodeMailInput {
 }
 
 /** Text made safe to put inside HTML. */
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+export const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The message carrying a two-factor or one-time login code: plain text and HTML, naming the site. */
 export function codeMail(m: CodeMailInput): MailMessage {
   const what = m.purpose === '2fa' ? 'verification code' : 'login code';
-  const why = m.purpose === '2fa'
-    ? `Someone (hopefully you) signed in to ${m.siteName} with your password. To finish signing in, enter this code:`
-    : `Use this code to sign in to ${m.siteName}:`;
+  const why =
+    m.purpose === '2fa'
+      ? `Someone (hopefully you) signed in to ${m.siteName} with your password. To finish signing in, enter this code:`
+      : `Use this code to sign in to ${m.siteName}:`;
   const hello = m.firstName ? `Hello ${m.firstName},` : 'Hello,';
   const expires = `The code expires in ${m.minutes} minutes and works once.`;
-  const ignore = m.purpose === '2fa'
-    ? 'If this was not you, change your password: someone knows it.'
-    : 'If you did not ask for it, you can ignore this message.';
+  const ignore =
+    m.purpose === '2fa'
+      ? 'If this was not you, change your password: someone knows it.'
+      : 'If you did not ask for it, you can ignore this message.';
   const text = [hello, '', why, '', `    ${m.code}`, '', expires, ignore, '', `— ${m.siteName}`, ''].join('\n');
   const site = escapeHtml(m.siteName);
   const html = `<!doctype html>

@@ -8,21 +8,34 @@ import DataLoader from 'dataloader';
  * `run` answers one result per item, in order. If the whole batch fails (one bad row fails a
  * multi-row statement), every item is retried alone, so an item only ever fails for its own reason.
  */
-export function batched<I, O>(run: (items: readonly I[]) => Promise<readonly O[]>, maxBatchSize = 256): (item: I) => Promise<O> {
-  const loader = new DataLoader<I, O>(async (items) => {
-    if (items.length === 1) return [await run(items).then((r) => r[0])];
-    try {
-      return await run(items);
-    } catch {
-      return Promise.all(items.map((i) => run([i]).then((r) => r[0], (err: unknown) => toError(err))));
-    }
-  }, {
-    cache: false,
-    maxBatchSize,
-    // setImmediate, not the default microtask tick: wait for the other requests that arrived in
-    // this round of I/O, so that a batch holds more than one call under load.
-    batchScheduleFn: (dispatch) => setImmediate(dispatch),
-  });
+export function batched<I, O>(
+  run: (items: readonly I[]) => Promise<readonly O[]>,
+  maxBatchSize = 256,
+): (item: I) => Promise<O> {
+  const loader = new DataLoader<I, O>(
+    async (items) => {
+      if (items.length === 1) return [await run(items).then((r) => r[0])];
+      try {
+        return await run(items);
+      } catch {
+        return Promise.all(
+          items.map((i) =>
+            run([i]).then(
+              (r) => r[0],
+              (err: unknown) => toError(err),
+            ),
+          ),
+        );
+      }
+    },
+    {
+      cache: false,
+      maxBatchSize,
+      // setImmediate, not the default microtask tick: wait for the other requests that arrived in
+      // this round of I/O, so that a batch holds more than one call under load.
+      batchScheduleFn: (dispatch) => setImmediate(dispatch),
+    },
+  );
   return (item) => loader.load(item);
 }
 

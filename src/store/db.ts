@@ -24,7 +24,9 @@ export interface StoreOptions {
 
 /** Opens Kysely over PostgreSQL (pg Pool) or embedded PGlite. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const db = opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : await openPglite(opts.dataDir ?? './data');
+  const db = opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+    : await openPglite(opts.dataDir ?? './data');
   const store: Store = {
     db,
     kind: opts.databaseUrl ? 'postgres' : 'pglite',

@@ -41,6 +41,8 @@ async function refuseNewerSchema(db: Kysely<any>): Promise<void> {
   const applied = await db.selectFrom('kysely_migration').select('name').execute();
   const unknown = applied.map((r: { name: string }) => r.name).filter((n: string) => !(n in migrations));
   if (unknown.length > 0) {
-    throw new SchemaTooNewError(`The database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade the service.`);
+    throw new SchemaTooNewError(
+      `The database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade the service.`,
+    );
   }
 }

@@ -1,7 +1,17 @@
 import {
-  CompiledQuery, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler,
-  type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
-  type QueryCompiler, type QueryResult, type TransactionSettings,
+  CompiledQuery,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type DatabaseConnection,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+  type QueryResult,
+  type TransactionSettings,
 } from 'kysely';
 import { protocol, types, type PGlite } from '@electric-sql/pglite';
 
@@ -35,7 +45,10 @@ const STALE_PLAN = '0A000';
  * single session); transactions hold it from BEGIN to COMMIT.
  */
 export class PreparedPGliteDialect implements Dialect {
-  constructor(private readonly pg: PGlite, private readonly opts: { maxStatements?: number } = {}) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly opts: { maxStatements?: number } = {},
+  ) {}
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
@@ -55,7 +68,10 @@ class PreparedPGliteDriver implements Driver {
   private busy = false;
   private readonly waiting: ((c: DatabaseConnection) => void)[] = [];
 
-  constructor(private readonly pg: PGlite, maxStatements: number) {
+  constructor(
+    private readonly pg: PGlite,
+    maxStatements: number,
+  ) {
     this.connection = new PreparedPGliteConnection(pg, maxStatements);
   }
 
@@ -101,7 +117,10 @@ class PreparedPGliteConnection implements DatabaseConnection {
   private toClose: string[] = [];
   private seq = 0;
 
-  constructor(private readonly pg: PGlite, private readonly max: number) {}
+  constructor(
+    private readonly pg: PGlite,
+    private readonly max: number,
+  ) {}
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const values = compiled.parameters;
@@ -140,14 +159,15 @@ class PreparedPGliteConnection implements DatabaseConnection {
 
   /** Parse (and plan, for a named statement) once; learn the parameter and result types. */
   private async prepare(text: string, name: string): Promise<Prepared> {
-    const { messages } = await this.pg.execProtocol(this.message([
-      serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync(),
-    ]));
+    const { messages } = await this.pg.execProtocol(
+      this.message([serialize.parse({ name, text }), serialize.describe({ type: 'S', name }), serialize.sync()]),
+    );
     let paramTypes: number[] = [];
     let fields: Prepared['fields'] = [];
     for (const m of messages) {
       if (m instanceof protocol.messages.ParameterDescriptionMessage) paramTypes = m.dataTypeIDs;
-      else if (m instanceof protocol.messages.RowDescriptionMessage) fields = m.fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
+      else if (m instanceof protocol.messages.RowDescriptionMessage)
+        fields = m.fields.map((f) => ({ name: f.name, type: f.dataTypeID }));
     }
     return { name, paramTypes, fields };
   }
@@ -164,16 +184,17 @@ class PreparedPGliteConnection implements DatabaseConnection {
       // would walk it character by character in JavaScript.
       return out.length > 256 && BYTES_AS_TEXT.has(type) ? Buffer.from(out, 'utf8') : out;
     });
-    const { messages } = await this.pg.execProtocol(this.message([
-      serialize.bind({ statement: st.name, values: text }), serialize.execute({}), serialize.sync(),
-    ]));
+    const { messages } = await this.pg.execProtocol(
+      this.message([serialize.bind({ statement: st.name, values: text }), serialize.execute({}), serialize.sync()]),
+    );
     const parsers = this.pg.parsers;
     const rows: R[] = [];
     let affected: bigint | undefined;
     for (const m of messages) {
       if (m instanceof protocol.messages.DataRowMessage) {
         const row: Record<string, unknown> = {};
-        for (let i = 0; i < st.fields.length; i++) row[st.fields[i].name] = types.parseType(m.fields[i], st.fields[i].type, parsers);
+        for (let i = 0; i < st.fields.length; i++)
+          row[st.fields[i].name] = types.parseType(m.fields[i], st.fields[i].type, parsers);
         rows.push(row as R);
       } else if (m instanceof protocol.messages.CommandCompleteMessage) {
         affected = affectedRows(m.text);

@@ -33,12 +33,15 @@ const CONTRACT_EXAMPLE = `{
 const example = () => JSON.parse(CONTRACT_EXAMPLE);
 
 function rejects(env: Record<string, string>, fileText: string | undefined, field: string | RegExp): void {
-  assert.throws(() => loadConfig(env, fileText), (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
-    if (typeof field === 'string') assert.ok(err.message.includes(field), `"${err.message}" should name ${field}`);
-    else assert.match(err.message, field);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(env, fileText),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
+      if (typeof field === 'string') assert.ok(err.message.includes(field), `"${err.message}" should name ${field}`);
+      else assert.match(err.message, field);
+      return true;
+    },
+  );
 }
 
 describe('loadConfig: the built-in default', () => {
@@ -48,12 +51,23 @@ describe('loadConfig: the built-in default', () => {
     assert.equal(c.tenants.length, 1);
     const t = c.tenants[0];
     assert.equal(t.id, 1);
-    assert.deepEqual(t.customerSets.map((s) => s.code), ['default']);
+    assert.deepEqual(
+      t.customerSets.map((s) => s.code),
+      ['default'],
+    );
     assert.equal(t.sites.length, 1);
-    assert.deepEqual({ id: t.sites[0].id, tenantId: t.sites[0].tenantId, customerSet: t.sites[0].customerSet }, { id: 1, tenantId: 1, customerSet: 'default' });
+    assert.deepEqual(
+      { id: t.sites[0].id, tenantId: t.sites[0].tenantId, customerSet: t.sites[0].customerSet },
+      { id: 1, tenantId: 1, customerSet: 'default' },
+    );
     assert.deepEqual(t.sites[0].login.twoFactor, { always: false, onNewFingerprint: false, onNewRegion: false });
     assert.equal(t.sites[0].login.otpLogin.enabled, false);
-    assert.deepEqual(t.tokens, { accessMinutes: 60, refreshMinutes: 43200, maxAccessMinutes: 1440, maxRefreshMinutes: 129600 });
+    assert.deepEqual(t.tokens, {
+      accessMinutes: 60,
+      refreshMinutes: 43200,
+      maxAccessMinutes: 1440,
+      maxRefreshMinutes: 129600,
+    });
   });
 
   it('generates the storefront app (no configured apps) and uses the documented env defaults', () => {
@@ -76,8 +90,12 @@ describe('loadConfig: the built-in default', () => {
     assert.ok(Object.isFrozen(c));
     assert.ok(Object.isFrozen(c.tenants));
     assert.ok(Object.isFrozen(c.tenants[0].sites[0].login.lockout));
-    assert.throws(() => { (c as { port: number }).port = 1; }, TypeError);
-    assert.throws(() => { (c.tenants[0].sites[0].login.lockout as { maxAttempts: number }).maxAttempts = 99; }, TypeError);
+    assert.throws(() => {
+      (c as { port: number }).port = 1;
+    }, TypeError);
+    assert.throws(() => {
+      (c.tenants[0].sites[0].login.lockout as { maxAttempts: number }).maxAttempts = 99;
+    }, TypeError);
   });
 
   it('does not freeze or share the module defaults between loads', () => {
@@ -95,8 +113,15 @@ describe('loadConfig: the built-in default', () => {
 describe('loadConfig: environment variables', () => {
   it('reads PORT, HOST, DATABASE_URL, LOG_LEVEL, SMTP_URL, REDIS_URL, MAIL_*, JWT_ISSUER', () => {
     const c = loadConfig({
-      PORT: '3000', HOST: '127.0.0.1', DATABASE_URL: 'postgres://u:p@db:5432/auth', LOG_LEVEL: 'debug',
-      SMTP_URL: 'smtp://127.0.0.1:2525', REDIS_URL: 'redis://cache:6379', MAIL_FROM: 'shop <a@b.c>', MAIL_OUTBOX_DIR: '/tmp/box', JWT_ISSUER: 'https://auth.example',
+      PORT: '3000',
+      HOST: '127.0.0.1',
+      DATABASE_URL: 'postgres://u:p@db:5432/auth',
+      LOG_LEVEL: 'debug',
+      SMTP_URL: 'smtp://127.0.0.1:2525',
+      REDIS_URL: 'redis://cache:6379',
+      MAIL_FROM: 'shop <a@b.c>',
+      MAIL_OUTBOX_DIR: '/tmp/box',
+      JWT_ISSUER: 'https://auth.example',
     });
     assert.equal(c.port, 3000);
     assert.equal(c.host, '127.0.0.1');
@@ -133,7 +158,11 @@ describe('loadConfig: environment variables', () => {
     assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
     assert.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true);
     assert.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
-    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).trustProxy, ['loopback', '10.0.0.0/8', '::1']);
+    assert.deepEqual(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,::1' }).trustProxy, [
+      'loopback',
+      '10.0.0.0/8',
+      '::1',
+    ]);
     rejects({ TRUST_PROXY: 'yes please' }, undefined, 'TRUST_PROXY');
     rejects({ TRUST_PROXY: '99' }, undefined, 'TRUST_PROXY');
   });
@@ -149,7 +178,10 @@ describe('loadConfig: environment variables', () => {
   it('ignores BOOTSTRAP_* when a CONFIG_FILE is given (the file lists every app)', () => {
     const c = loadConfig({ BOOTSTRAP_CLIENT_ID: 'shop', BOOTSTRAP_CLIENT_SECRET: 's3cret' }, CONTRACT_EXAMPLE);
     assert.equal(c.bootstrap, undefined);
-    assert.deepEqual(c.apps.map((a) => a.clientId), ['storefront', 'admin']);
+    assert.deepEqual(
+      c.apps.map((a) => a.clientId),
+      ['storefront', 'admin'],
+    );
   });
 });
 
@@ -164,7 +196,11 @@ describe('loadConfig: CONFIG_FILE', () => {
     const admin = c.apps.find((a) => a.clientId === 'admin');
     assert.ok(admin);
     assert.equal(admin.secretHash, hashSecret('change-me-too'));
-    assert.deepEqual([...admin.behaviors].sort(), ['customer-auth:configure-token-durations', 'customer-auth:impersonate-cart', 'customer:manage-accounts']);
+    assert.deepEqual([...admin.behaviors].sort(), [
+      'customer-auth:configure-token-durations',
+      'customer-auth:impersonate-cart',
+      'customer:manage-accounts',
+    ]);
     assert.ok(!JSON.stringify(c).includes('change-me'), 'plain secrets are not kept');
     assert.ok(Object.isFrozen(c.apps[1].behaviors));
     assert.ok(Object.isFrozen(c.tenants[0].customerSets[0]));
@@ -175,7 +211,12 @@ describe('loadConfig: CONFIG_FILE', () => {
     delete f.tenants[0].sites[0].login;
     delete f.tenants[0].tokens;
     delete f.tenants[0].domain;
-    f.tenants[0].sites.push({ id: 2, name: 'Two', customerSet: 'default', login: { twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false } } });
+    f.tenants[0].sites.push({
+      id: 2,
+      name: 'Two',
+      customerSet: 'default',
+      login: { twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false } },
+    });
     const c = loadConfig({}, JSON.stringify(f));
     assert.equal(c.tenants[0].domain, 't1.localhost');
     assert.equal(c.tenants[0].tokens.accessMinutes, 60);
@@ -252,7 +293,11 @@ describe('loadConfig: CONFIG_FILE', () => {
   it('rejects an unknown behavior, naming it', () => {
     const f = example();
     f.apps[1].behaviors.push('customer:everything');
-    rejects({}, JSON.stringify(f), /apps\[1\]\.behaviors\[3\].*"customer:everything" is not one of .*"customer:manage-accounts"/);
+    rejects(
+      {},
+      JSON.stringify(f),
+      /apps\[1\]\.behaviors\[3\].*"customer:everything" is not one of .*"customer:manage-accounts"/,
+    );
   });
 
   it('rejects default lifetimes above their caps', () => {
@@ -272,7 +317,12 @@ describe('npm start with a bad CONFIG_FILE', () => {
       fs.writeFileSync(file, JSON.stringify(f));
       const dataDir = path.join(dir, 'data');
       const { code, stderr } = await run(['--import', 'tsx', 'src/main.ts'], {
-        ...process.env, CONFIG_FILE: file, DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: '',
+        ...process.env,
+        CONFIG_FILE: file,
+        DATA_DIR: dataDir,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: '',
       });
       assert.notEqual(code, 0);
       assert.match(stderr, /tenants\[0\]\.sites\[0\]\.login\.lockout\.maxAttempts/);
@@ -286,7 +336,11 @@ describe('npm start with a bad CONFIG_FILE', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-config-'));
     try {
       const { code, stderr } = await run(['--import', 'tsx', 'src/main.ts'], {
-        ...process.env, CONFIG_FILE: path.join(dir, 'missing.json'), DATA_DIR: path.join(dir, 'data'), PORT: '0', DATABASE_URL: '',
+        ...process.env,
+        CONFIG_FILE: path.join(dir, 'missing.json'),
+        DATA_DIR: path.join(dir, 'data'),
+        PORT: '0',
+        DATABASE_URL: '',
       });
       assert.notEqual(code, 0);
       assert.match(stderr, /CONFIG_FILE/);
@@ -300,7 +354,9 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (d) => { stderr += d; });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
     child.on('exit', (code) => {

@@ -20,7 +20,11 @@ export function assertKibo(r: WireAnswer, status: number, errorCode: string): an
 /** Asserts a body has exactly Kibo's error shape. */
 export function assertKiboShape(json: any, text = JSON.stringify(json)): void {
   assert.ok(json && typeof json === 'object' && !Array.isArray(json), `not a JSON object: ${text}`);
-  assert.deepEqual(Object.keys(json).sort(), ['additionalErrorData', 'applicationName', 'errorCode', 'items', 'message'], text);
+  assert.deepEqual(
+    Object.keys(json).sort(),
+    ['additionalErrorData', 'applicationName', 'errorCode', 'items', 'message'],
+    text,
+  );
   assert.equal(typeof json.message, 'string', text);
   assert.match(json.errorCode, /^[A-Z_]+$/, text);
   assert.equal(json.applicationName, 'Customer', text);

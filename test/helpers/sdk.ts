@@ -8,11 +8,17 @@ export function sdkApis(s: TestServer, opts: Parameters<TestServer['sdk']>[0]) {
 }
 
 /** Runs `fn` expecting the SDK to throw a ResponseError; returns its status and Kibo errorCode. */
-export async function sdkError(fn: () => Promise<unknown>): Promise<{ status: number; errorCode: string; message: string }> {
+export async function sdkError(
+  fn: () => Promise<unknown>,
+): Promise<{ status: number; errorCode: string; message: string }> {
   try {
     await fn();
   } catch (err) {
-    const e = err as { name?: string; response?: { status: number }; apiError?: { errorCode: string; message: string } };
+    const e = err as {
+      name?: string;
+      response?: { status: number };
+      apiError?: { errorCode: string; message: string };
+    };
     if (e.name !== 'ResponseError' || !e.response || !e.apiError) throw err;
     return { status: e.response.status, errorCode: e.apiError.errorCode, message: e.apiError.message };
   }

@@ -25,9 +25,19 @@ export interface TestServer {
   /** An app access token from our own oauth route. */
   appToken(app?: { clientId: string; clientSecret: string }): Promise<string>;
   /** An official-SDK Configuration pointed at this server. */
-  sdk(opts: { accessToken?: string; userClaims?: string; appClaims?: string; tenantId?: number; siteId?: number }): Configuration;
+  sdk(opts: {
+    accessToken?: string;
+    userClaims?: string;
+    appClaims?: string;
+    tenantId?: number;
+    siteId?: number;
+  }): Configuration;
   /** fetch against this server with JSON in and out. */
-  request(method: string, path: string, opts?: { body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  request(
+    method: string,
+    path: string,
+    opts?: { body?: unknown; headers?: Record<string, string>; raw?: string },
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
   close(): Promise<void>;
 }
 
@@ -59,8 +69,12 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const logs: string[] = [];
   // Lines the services log outside requests (outbox files, failed background mail) go to `logs` too.
   const logger = {
-    info: (obj: object, msg: string) => { logs.push(JSON.stringify({ level: 30, ...obj, msg })); },
-    error: (obj: object, msg: string) => { logs.push(JSON.stringify({ level: 50, ...obj, msg })); },
+    info: (obj: object, msg: string) => {
+      logs.push(JSON.stringify({ level: 30, ...obj, msg }));
+    },
+    error: (obj: object, msg: string) => {
+      logs.push(JSON.stringify({ level: 50, ...obj, msg }));
+    },
   };
   const services = await createServices({ config, store, clock, mailer: opts.mailer, logger });
   const logStream = new Writable({
@@ -74,7 +88,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   const server: TestServer = {
-    url, app, services, config, clock, store, logs,
+    url,
+    app,
+    services,
+    config,
+    clock,
+    store,
+    logs,
     async appToken(creds = STOREFRONT) {
       const r = await server.request('POST', '/api/platform/applications/authtickets/oauth', {
         body: { client_id: creds.clientId, client_secret: creds.clientSecret, grant_type: 'client_credentials' },
@@ -83,7 +103,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       return r.json.access_token as string;
     },
     sdk({ accessToken, userClaims, appClaims, tenantId = 1, siteId = 1 }) {
-      return new Configuration({ tenantId, siteId, apiHost: url, accessToken, userClaims, appClaims } as ConstructorParameters<typeof Configuration>[0]);
+      return new Configuration({
+        tenantId,
+        siteId,
+        apiHost: url,
+        accessToken,
+        userClaims,
+        appClaims,
+      } as ConstructorParameters<typeof Configuration>[0]);
     },
     async request(method, path, { body, headers = {}, raw } = {}) {
       const h: Record<string, string> = { 'x-vol-tenant': '1', 'x-vol-site': '1', ...headers };

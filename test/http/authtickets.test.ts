@@ -13,13 +13,19 @@ describe('shopper tickets through the official SDK', () => {
     appToken = await s.appToken();
     adminToken = await s.appToken(ADMIN);
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   async function signup(extra: Record<string, unknown> = {}) {
     const u = newShopper();
     const { accounts } = sdkApis(s, { accessToken: appToken });
     const ticket = await accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: { account: { emailAddress: u.email, firstName: u.firstName, lastName: u.lastName, acceptsMarketing: true }, password: u.password, ...extra },
+      customerAccountAndAuthInfo: {
+        account: { emailAddress: u.email, firstName: u.firstName, lastName: u.lastName, acceptsMarketing: true },
+        password: u.password,
+        ...extra,
+      },
     });
     return { u, ticket };
   }
@@ -32,20 +38,30 @@ describe('shopper tickets through the official SDK', () => {
     assert.equal(ticket.customerAccount?.acceptsMarketing, true);
     assert.equal(ticket.userId, ticket.customerAccount?.userId);
     const { tickets } = sdkApis(s, { accessToken: appToken });
-    const login = await tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email.toUpperCase(), password: u.password } });
+    const login = await tickets.createUserAuthTicket({
+      customerUserAuthInfo: { username: u.email.toUpperCase(), password: u.password },
+    });
     assert.equal(login.customerAccount?.id, ticket.customerAccount?.id);
     const me = await sdkApis(s, { accessToken: login.jwtAccessToken! }).accounts.getCurrentAccount({});
     assert.equal(me.id, ticket.customerAccount?.id);
     // opaque access token as x-vol-user-claims with the app token as x-vol-app-claims
-    const me2 = await sdkApis(s, { userClaims: login.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({});
+    const me2 = await sdkApis(s, { userClaims: login.accessToken!, appClaims: appToken }).accounts.getCurrentAccount(
+      {},
+    );
     assert.equal(me2.emailAddress, u.email);
   });
 
   it('answers a wrong password and an unknown user with the same 401 INVALID_CREDENTIALS', async () => {
     const { u } = await signup();
     const { tickets } = sdkApis(s, { accessToken: appToken });
-    const wrong = await sdkError(() => tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: 'Wrong-passw0rd' } }));
-    const unknown = await sdkError(() => tickets.createUserAuthTicket({ customerUserAuthInfo: { username: 'nobody@example.com', password: 'Wrong-passw0rd' } }));
+    const wrong = await sdkError(() =>
+      tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: 'Wrong-passw0rd' } }),
+    );
+    const unknown = await sdkError(() =>
+      tickets.createUserAuthTicket({
+        customerUserAuthInfo: { username: 'nobody@example.com', password: 'Wrong-passw0rd' },
+      }),
+    );
     assert.deepEqual(wrong, unknown);
     assert.equal(wrong.status, 401);
     assert.equal(wrong.errorCode, 'INVALID_CREDENTIALS');
@@ -54,7 +70,11 @@ describe('shopper tickets through the official SDK', () => {
   it('refuses a duplicate email in the customer set with 409, case-insensitively', async () => {
     const { u } = await signup();
     const { accounts } = sdkApis(s, { accessToken: appToken });
-    const e = await sdkError(() => accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email.toUpperCase() }, password: u.password } }));
+    const e = await sdkError(() =>
+      accounts.addAccountAndLogin({
+        customerAccountAndAuthInfo: { account: { emailAddress: u.email.toUpperCase() }, password: u.password },
+      }),
+    );
     assert.equal(e.status, 409);
     assert.equal(e.errorCode, 'VALIDATION_CONFLICT');
   });
@@ -62,20 +82,29 @@ describe('shopper tickets through the official SDK', () => {
   it('logs in on another site of the same customer set but not on a site of another set', async () => {
     const { u } = await signup();
     const site2 = sdkApis(s, { accessToken: appToken, siteId: 2 });
-    const t = await site2.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password } });
+    const t = await site2.tickets.createUserAuthTicket({
+      customerUserAuthInfo: { username: u.email, password: u.password },
+    });
     assert.ok(t.jwtAccessToken);
     const site3 = sdkApis(s, { accessToken: appToken, siteId: 3 });
-    const e = await sdkError(() => site3.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password } }));
+    const e = await sdkError(() =>
+      site3.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password } }),
+    );
     assert.equal(e.errorCode, 'INVALID_CREDENTIALS');
     // the JWT of site 1 is not accepted on site 3 either
-    const e2 = await sdkError(() => sdkApis(s, { accessToken: t.jwtAccessToken!, siteId: 3 }).accounts.getCurrentAccount({}));
+    const e2 = await sdkError(() =>
+      sdkApis(s, { accessToken: t.jwtAccessToken!, siteId: 3 }).accounts.getCurrentAccount({}),
+    );
     assert.equal(e2.status, 401);
   });
 
   it('rotates refresh tokens; reusing a rotated one revokes the whole chain', async () => {
     const { ticket } = await signup();
     const { tickets, accounts } = sdkApis(s, { accessToken: appToken });
-    const r1 = await tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken!, accountId: ticket.customerAccount!.id });
+    const r1 = await tickets.refreshUserAuthTicket({
+      refreshToken: ticket.refreshToken!,
+      accountId: ticket.customerAccount!.id,
+    });
     assert.notEqual(r1.refreshToken, ticket.refreshToken);
     assert.notEqual(r1.accessToken, ticket.accessToken);
     assert.equal(r1.customerAccount?.id, ticket.customerAccount?.id);
@@ -93,14 +122,21 @@ describe('shopper tickets through the official SDK', () => {
   it('lets exactly one of two parallel refreshes of one token win', async () => {
     const { ticket } = await signup();
     const { tickets } = sdkApis(s, { accessToken: appToken });
-    const results = await Promise.allSettled(Array.from({ length: 4 }, () => tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! })),
+    );
     assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
   });
 
   it('refuses a refresh with another accountId without spending the token', async () => {
     const { ticket } = await signup();
     const { tickets } = sdkApis(s, { accessToken: appToken });
-    const e = await sdkError(() => tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken!, accountId: ticket.customerAccount!.id! + 1000 }));
+    const e = await sdkError(() =>
+      tickets.refreshUserAuthTicket({
+        refreshToken: ticket.refreshToken!,
+        accountId: ticket.customerAccount!.id! + 1000,
+      }),
+    );
     assert.equal(e.status, 401);
     const ok = await tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! });
     assert.ok(ok.accessToken);
@@ -108,11 +144,17 @@ describe('shopper tickets through the official SDK', () => {
 
   it('logs out: DELETE revokes the chain', async () => {
     const { ticket } = await signup();
-    const del = await s.request('DELETE', `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(ticket.refreshToken!)}`, { headers: { authorization: `Bearer ${appToken}` } });
+    const del = await s.request(
+      'DELETE',
+      `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(ticket.refreshToken!)}`,
+      { headers: { authorization: `Bearer ${appToken}` } },
+    );
     assert.equal(del.status, 204);
     const me = await sdkError(() => sdkApis(s, { accessToken: ticket.jwtAccessToken! }).accounts.getCurrentAccount({}));
     assert.equal(me.status, 401);
-    const r = await sdkError(() => sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! }));
+    const r = await sdkError(() =>
+      sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! }),
+    );
     assert.equal(r.status, 401);
   });
 
@@ -129,7 +171,9 @@ describe('shopper tickets through the official SDK', () => {
     // the guest's JWT as Bearer: the SDK sends it, and the new login names the guest id
     const u = newShopper();
     const asGuest = sdkApis(s, { accessToken: refreshed.jwtAccessToken! });
-    const t = await asGuest.accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password } });
+    const t = await asGuest.accounts.addAccountAndLogin({
+      customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
+    });
     const { payload } = await jwtVerify(t.jwtAccessToken!, jwks);
     assert.equal(payload.prevAnonymousId, anon.userId);
     assert.equal(payload.anonymous, false);
@@ -158,12 +202,27 @@ describe('shopper tickets through the official SDK', () => {
   it('gates custom lifetimes behind the behavior and the caps', async () => {
     const { u } = await signup();
     const plain = sdkApis(s, { accessToken: appToken });
-    const forbidden = await sdkError(() => plain.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 5 } }));
+    const forbidden = await sdkError(() =>
+      plain.tickets.createUserAuthTicket({
+        customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 5 },
+      }),
+    );
     assert.equal(forbidden.status, 403);
     const admin = sdkApis(s, { accessToken: adminToken });
-    const over = await sdkError(() => admin.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 24 * 60 + 1 } }));
+    const over = await sdkError(() =>
+      admin.tickets.createUserAuthTicket({
+        customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 24 * 60 + 1 },
+      }),
+    );
     assert.equal(over.status, 400);
-    const t = await admin.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 5, refreshTokenTtlMinutes: 60 } });
+    const t = await admin.tickets.createUserAuthTicket({
+      customerUserAuthInfo: {
+        username: u.email,
+        password: u.password,
+        authTicketTtlMinutes: 5,
+        refreshTokenTtlMinutes: 60,
+      },
+    });
     const accessMs = Date.parse(t.accessTokenExpiration!) - Date.now();
     const refreshMs = Date.parse(t.refreshTokenExpiration!) - Date.now();
     assert.ok(accessMs > 4 * 60_000 && accessMs <= 5 * 60_000 + 5000, `access lifetime ${accessMs}`);
@@ -174,9 +233,13 @@ describe('shopper tickets through the official SDK', () => {
     const { ticket } = await signup();
     s.clock.advanceMinutes(61);
     try {
-      const jwtErr = await sdkError(() => sdkApis(s, { accessToken: ticket.jwtAccessToken! }).accounts.getCurrentAccount({}));
+      const jwtErr = await sdkError(() =>
+        sdkApis(s, { accessToken: ticket.jwtAccessToken! }).accounts.getCurrentAccount({}),
+      );
       assert.equal(jwtErr.errorCode, 'TOKEN_EXPIRED');
-      const opaqueErr = await sdkError(() => sdkApis(s, { userClaims: ticket.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}));
+      const opaqueErr = await sdkError(() =>
+        sdkApis(s, { userClaims: ticket.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}),
+      );
       assert.equal(opaqueErr.errorCode, 'TOKEN_EXPIRED');
     } finally {
       s.clock.advanceMinutes(-61);
@@ -185,7 +248,9 @@ describe('shopper tickets through the official SDK', () => {
 
   it('impersonates a cart only with the behavior, with a short-lived ticket naming the app and cart', async () => {
     const { ticket } = await signup();
-    const req = { cartAuthTicketRequest: { cartId: 'cart-123', accountId: ticket.customerAccount!.id, userId: ticket.userId } };
+    const req = {
+      cartAuthTicketRequest: { cartId: 'cart-123', accountId: ticket.customerAccount!.id, userId: ticket.userId },
+    };
     const denied = await sdkError(() => sdkApis(s, { accessToken: appToken }).tickets.impersonateCart(req));
     assert.equal(denied.status, 403);
     assert.equal(denied.errorCode, 'FORBIDDEN');
@@ -196,7 +261,12 @@ describe('shopper tickets through the official SDK', () => {
     assert.equal(payload.cartId, 'cart-123');
     assert.equal(payload.accountId, ticket.customerAccount!.id);
     assert.ok(Date.parse(t.accessTokenExpiration!) - Date.now() <= 15 * 60_000 + 5000);
-    const events = await s.store.db.selectFrom('auth_events').selectAll().where('type', '=', 'impersonation').where('account_id', '=', ticket.customerAccount!.id!).execute();
+    const events = await s.store.db
+      .selectFrom('auth_events')
+      .selectAll()
+      .where('type', '=', 'impersonation')
+      .where('account_id', '=', ticket.customerAccount!.id!)
+      .execute();
     assert.equal(events.length, 1);
     assert.equal(events[0].detail.cartId, 'cart-123');
   });

@@ -20,13 +20,25 @@ describe('toKiboError', () => {
   });
 
   it('maps PostgreSQL unique violations by constraint name to VALIDATION_CONFLICT', () => {
-    const email = toKiboError(Object.assign(new Error('duplicate key value violates unique constraint "accounts_email_unique"'), { code: '23505', constraint: 'accounts_email_unique' }));
+    const email = toKiboError(
+      Object.assign(new Error('duplicate key value violates unique constraint "accounts_email_unique"'), {
+        code: '23505',
+        constraint: 'accounts_email_unique',
+      }),
+    );
     assert.equal(email?.code, 'VALIDATION_CONFLICT');
     assert.equal(email?.status, 409);
     assert.match(email!.message, /email/);
-    const user = toKiboError(Object.assign(new Error('dup'), { code: '23505', constraint: 'accounts_user_name_unique' }));
+    const user = toKiboError(
+      Object.assign(new Error('dup'), { code: '23505', constraint: 'accounts_user_name_unique' }),
+    );
     assert.match(user!.message, /user name/);
-    const other = toKiboError(Object.assign(new Error('duplicate key … "secret_internal_name"'), { code: '23505', constraint: 'secret_internal_name' }));
+    const other = toKiboError(
+      Object.assign(new Error('duplicate key … "secret_internal_name"'), {
+        code: '23505',
+        constraint: 'secret_internal_name',
+      }),
+    );
     assert.equal(other?.code, 'VALIDATION_CONFLICT');
     assert.ok(!other!.message.includes('secret_internal_name'), 'unknown constraint names are not leaked');
   });
@@ -35,10 +47,14 @@ describe('toKiboError', () => {
     const { store, drop } = await freshStore();
     try {
       await migrateToLatest(store.db);
-      const insert = (userId: string) => sql`insert into accounts (tenant_id, customer_set, user_id, email, email_norm, created_at, updated_at)
+      const insert = (userId: string) =>
+        sql`insert into accounts (tenant_id, customer_set, user_id, email, email_norm, created_at, updated_at)
         values (1, 'default', ${userId}, 'Dup@Example.com', 'dup@example.com', now(), now())`.execute(store.db);
       await insert('u1');
-      const err = await insert('u2').then(() => undefined, (e: unknown) => e);
+      const err = await insert('u2').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(err, 'the second insert must fail');
       const k = toKiboError(err);
       assert.equal(k?.code, 'VALIDATION_CONFLICT');
@@ -50,18 +66,29 @@ describe('toKiboError', () => {
   });
 
   it('turns validation failures into 400 naming the field', () => {
-    const missing = toKiboError(Object.assign(new Error('body must have required property'), {
-      validation: [{ instancePath: '', keyword: 'required', params: { missingProperty: 'password' }, message: "must have required property 'password'" }],
-      validationContext: 'body',
-    }));
+    const missing = toKiboError(
+      Object.assign(new Error('body must have required property'), {
+        validation: [
+          {
+            instancePath: '',
+            keyword: 'required',
+            params: { missingProperty: 'password' },
+            message: "must have required property 'password'",
+          },
+        ],
+        validationContext: 'body',
+      }),
+    );
     assert.equal(missing?.status, 400);
     assert.equal(missing?.code, 'MISSING_OR_INVALID_PARAMETER');
     assert.deepEqual(missing?.data, [{ name: 'field', value: 'body.password' }]);
     assert.match(missing!.message, /body\.password/);
-    const nested = toKiboError(Object.assign(new Error('x'), {
-      validation: [{ instancePath: '/account/emailAddress', keyword: 'type', params: {}, message: 'must be string' }],
-      validationContext: 'body',
-    }));
+    const nested = toKiboError(
+      Object.assign(new Error('x'), {
+        validation: [{ instancePath: '/account/emailAddress', keyword: 'type', params: {}, message: 'must be string' }],
+        validationContext: 'body',
+      }),
+    );
     assert.deepEqual(nested?.data, [{ name: 'field', value: 'body.account.emailAddress' }]);
     assert.match(nested!.message, /must be string/);
   });
@@ -96,39 +123,58 @@ describe('toKiboError', () => {
 
 describe('errors on the wire', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s?.close(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s?.close();
+  });
   const OAUTH = '/api/platform/applications/authtickets/oauth';
 
   it('bad JSON → 400', async () => {
-    const r = await s.request('POST', OAUTH, { raw: '{"client_id": ', headers: { 'content-type': 'application/json' } });
+    const r = await s.request('POST', OAUTH, {
+      raw: '{"client_id": ',
+      headers: { 'content-type': 'application/json' },
+    });
     assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
     assert.ok(!r.text.includes('Unexpected end'), 'the parser’s message is not echoed');
   });
 
   it('empty JSON body → 400', async () => {
-    assertKibo(await s.request('POST', OAUTH, { raw: '', headers: { 'content-type': 'application/json' } }), 400, 'MISSING_OR_INVALID_PARAMETER');
+    assertKibo(
+      await s.request('POST', OAUTH, { raw: '', headers: { 'content-type': 'application/json' } }),
+      400,
+      'MISSING_OR_INVALID_PARAMETER',
+    );
   });
 
   it('wrong-typed field → 400 naming the field', async () => {
-    const r = await s.request('POST', '/api/platform/applications/authtickets', { body: { applicationId: 5, sharedSecret: 'x' } });
+    const r = await s.request('POST', '/api/platform/applications/authtickets', {
+      body: { applicationId: 5, sharedSecret: 'x' },
+    });
     const body = assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
     assert.deepEqual(body.additionalErrorData, [{ name: 'field', value: 'body.applicationId' }]);
   });
 
   it('missing field → 400 naming the field', async () => {
-    const r = await s.request('POST', '/api/platform/applications/authtickets', { body: { applicationId: 'storefront' } });
+    const r = await s.request('POST', '/api/platform/applications/authtickets', {
+      body: { applicationId: 'storefront' },
+    });
     const body = assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
     assert.deepEqual(body.additionalErrorData, [{ name: 'field', value: 'body.sharedSecret' }]);
   });
 
   it('body over 64 KiB → 413 PAYLOAD_TOO_LARGE', async () => {
-    const r = await s.request('POST', OAUTH, { body: { client_id: 'x'.repeat(65 * 1024), client_secret: 'y', grant_type: 'client_credentials' } });
+    const r = await s.request('POST', OAUTH, {
+      body: { client_id: 'x'.repeat(65 * 1024), client_secret: 'y', grant_type: 'client_credentials' },
+    });
     assertKibo(r, 413, 'PAYLOAD_TOO_LARGE');
   });
 
   it('a body just under the limit is parsed (and then validated)', async () => {
-    const r = await s.request('POST', OAUTH, { body: { client_id: 'x'.repeat(60 * 1024), client_secret: 'y', grant_type: 'client_credentials' } });
+    const r = await s.request('POST', OAUTH, {
+      body: { client_id: 'x'.repeat(60 * 1024), client_secret: 'y', grant_type: 'client_credentials' },
+    });
     assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
   });
 
@@ -148,7 +194,10 @@ describe('errors on the wire', () => {
   });
 
   it('unsupported content type → 415', async () => {
-    const r = await s.request('POST', OAUTH, { raw: '<client_id>x</client_id>', headers: { 'content-type': 'application/xml' } });
+    const r = await s.request('POST', OAUTH, {
+      raw: '<client_id>x</client_id>',
+      headers: { 'content-type': 'application/xml' },
+    });
     assertKibo(r, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -162,7 +211,10 @@ describe('errors on the wire', () => {
     // A value that could smuggle text into logs or headers is replaced, not echoed.
     const unsafe = await s.request('GET', '/healthz', { headers: { 'x-vol-correlation': 'a b <script>' } });
     assert.match(unsafe.headers.get('x-vol-correlation') ?? '', UUID);
-    const big = await s.request('POST', OAUTH, { raw: 'x'.repeat(70 * 1024), headers: { 'content-type': 'application/json', 'x-vol-correlation': 'big-1' } });
+    const big = await s.request('POST', OAUTH, {
+      raw: 'x'.repeat(70 * 1024),
+      headers: { 'content-type': 'application/json', 'x-vol-correlation': 'big-1' },
+    });
     assert.equal(big.status, 413);
     assert.equal(big.headers.get('x-vol-correlation'), 'big-1');
   });
@@ -176,11 +228,27 @@ describe('errors thrown by handlers', () => {
     s = await startTestServer();
     // A second app over the same services, with routes that fail in known ways (the test
     // server's own app is already listening and takes no new routes).
-    app = await buildApp({ services: s.services, logStream: new Writable({ write(c, _e, cb) { logs.push(String(c)); cb(); } }) });
-    app.get('/test/boom', async () => { throw new Error('db password is hunter2 at /srv/secret.ts:12'); });
-    app.get('/test/limited', async () => { throw new KiboError('TOO_MANY_REQUESTS', 'slow down', {}, 30); });
-    app.get('/test/conflict', async () => { throw Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'accounts_user_name_unique' }); });
-    app.get('/test/kibo', async () => { throw new KiboError('ACCOUNT_LOCKED', 'locked', { remainingMinutes: 12 }); });
+    app = await buildApp({
+      services: s.services,
+      logStream: new Writable({
+        write(c, _e, cb) {
+          logs.push(String(c));
+          cb();
+        },
+      }),
+    });
+    app.get('/test/boom', async () => {
+      throw new Error('db password is hunter2 at /srv/secret.ts:12');
+    });
+    app.get('/test/limited', async () => {
+      throw new KiboError('TOO_MANY_REQUESTS', 'slow down', {}, 30);
+    });
+    app.get('/test/conflict', async () => {
+      throw Object.assign(new Error('duplicate key'), { code: '23505', constraint: 'accounts_user_name_unique' });
+    });
+    app.get('/test/kibo', async () => {
+      throw new KiboError('ACCOUNT_LOCKED', 'locked', { remainingMinutes: 12 });
+    });
     await app.ready();
   });
   after(async () => {
@@ -189,7 +257,12 @@ describe('errors thrown by handlers', () => {
   });
   const inject = async (url: string) => {
     const r = await app.inject({ method: 'GET', url });
-    return { status: r.statusCode, headers: new Headers(r.headers as Record<string, string>), json: r.json(), text: r.body };
+    return {
+      status: r.statusCode,
+      headers: new Headers(r.headers as Record<string, string>),
+      json: r.json(),
+      text: r.body,
+    };
   };
 
   it('an unexpected error → 500 INTERNAL_ERROR, detail logged but not leaked', async () => {
@@ -197,7 +270,10 @@ describe('errors thrown by handlers', () => {
     const body = assertKibo(r, 500, 'INTERNAL_ERROR');
     assert.ok(!r.text.includes('hunter2') && !r.text.includes('secret.ts') && !r.text.includes('stack'));
     assert.deepEqual(body.additionalErrorData, []);
-    assert.ok(logs.some((l) => l.includes('"level":50') && l.includes('hunter2')), 'the detail goes to the log for operators');
+    assert.ok(
+      logs.some((l) => l.includes('"level":50') && l.includes('hunter2')),
+      'the detail goes to the log for operators',
+    );
   });
 
   it('TOO_MANY_REQUESTS carries Retry-After', async () => {
@@ -221,7 +297,17 @@ describe('errors thrown by handlers', () => {
 describe('kiboClientErrorHandler (requests Node cannot parse)', () => {
   function fakeSocket() {
     const written: string[] = [];
-    const socket = { destroyed: false, writable: true, write: (s: string) => { written.push(s); return true; }, destroy: () => { socket.destroyed = true; } };
+    const socket = {
+      destroyed: false,
+      writable: true,
+      write: (s: string) => {
+        written.push(s);
+        return true;
+      },
+      destroy: () => {
+        socket.destroyed = true;
+      },
+    };
     return { socket, written };
   }
   const parse = (raw: string) => {
@@ -243,7 +329,10 @@ describe('kiboClientErrorHandler (requests Node cannot parse)', () => {
   });
 
   it('uses 431 for oversized headers and 408 for timeouts', () => {
-    for (const [code, status] of [['HPE_HEADER_OVERFLOW', '431'], ['ERR_HTTP_REQUEST_TIMEOUT', '408']]) {
+    for (const [code, status] of [
+      ['HPE_HEADER_OVERFLOW', '431'],
+      ['ERR_HTTP_REQUEST_TIMEOUT', '408'],
+    ]) {
       const { socket, written } = fakeSocket();
       kiboClientErrorHandler(Object.assign(new Error('x'), { code }), socket as never);
       assert.match(parse(written.join('')).statusLine, new RegExp(`^HTTP/1.1 ${status} `));

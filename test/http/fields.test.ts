@@ -4,8 +4,19 @@ import { applyResponseFields, parseResponseFields, type FieldTree } from '../../
 import { startTestServer, type TestServer } from '../helpers/server.ts';
 
 const ticket = {
-  accessToken: 'a', accessTokenExpiration: '2030-01-01T00:00:00.000Z', refreshToken: 'r', userId: 'u1',
-  customerAccount: { id: 7, emailAddress: 'x@y.z', firstName: 'Ann', contacts: [{ id: 1, email: 'c@d.e', phone: '1' }, { id: 2, email: 'f@g.h' }] },
+  accessToken: 'a',
+  accessTokenExpiration: '2030-01-01T00:00:00.000Z',
+  refreshToken: 'r',
+  userId: 'u1',
+  customerAccount: {
+    id: 7,
+    emailAddress: 'x@y.z',
+    firstName: 'Ann',
+    contacts: [
+      { id: 1, email: 'c@d.e', phone: '1' },
+      { id: 2, email: 'f@g.h' },
+    ],
+  },
 };
 
 function filter(value: unknown, spec: string): unknown {
@@ -42,8 +53,20 @@ describe('applyResponseFields', () => {
     assert.deepEqual(filter(ticket, 'customerAccount(id,contacts(email))'), {
       customerAccount: { id: 7, contacts: [{ email: 'c@d.e' }, { email: 'f@g.h' }] },
     });
-    assert.deepEqual(filter([{ a: 1, b: 2 }, { a: 3, c: 4 }], 'a'), [{ a: 1 }, { a: 3 }]);
-    assert.deepEqual(filter({ items: [{ id: 1, x: { y: 1, z: 2 } }], totalCount: 1 }, 'items(x(z)),totalCount'), { items: [{ x: { z: 2 } }], totalCount: 1 });
+    assert.deepEqual(
+      filter(
+        [
+          { a: 1, b: 2 },
+          { a: 3, c: 4 },
+        ],
+        'a',
+      ),
+      [{ a: 1 }, { a: 3 }],
+    );
+    assert.deepEqual(filter({ items: [{ id: 1, x: { y: 1, z: 2 } }], totalCount: 1 }, 'items(x(z)),totalCount'), {
+      items: [{ x: { z: 2 } }],
+      totalCount: 1,
+    });
   });
 
   it('ignores unknown names instead of failing', () => {
@@ -52,7 +75,10 @@ describe('applyResponseFields', () => {
   });
 
   it('matches names without regard to case', () => {
-    assert.deepEqual(filter(ticket, 'ACCESSTOKEN,CustomerAccount(EmailAddress)'), { accessToken: 'a', customerAccount: { emailAddress: 'x@y.z' } });
+    assert.deepEqual(filter(ticket, 'ACCESSTOKEN,CustomerAccount(EmailAddress)'), {
+      accessToken: 'a',
+      customerAccount: { emailAddress: 'x@y.z' },
+    });
   });
 
   it('leaves scalars, nulls and a sub-list applied to a scalar alone', () => {
@@ -68,23 +94,38 @@ describe('?responseFields= on a real route', () => {
     s = await startTestServer();
     auth = { authorization: `Bearer ${await s.appToken()}` };
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   it('trims GET /api/platform/tenants/1 to id and the site ids', async () => {
     const r = await s.request('GET', '/api/platform/tenants/1?responseFields=id,sites(id)', { headers: auth });
     assert.equal(r.status, 200);
     assert.deepEqual(r.json, { id: 1, sites: [{ id: 1 }, { id: 2 }, { id: 3 }] });
-    assert.equal(Number(r.headers.get('content-length')), Buffer.byteLength(r.text), 'content-length matches the trimmed body');
+    assert.equal(
+      Number(r.headers.get('content-length')),
+      Buffer.byteLength(r.text),
+      'content-length matches the trimmed body',
+    );
   });
 
   it('is case-insensitive and ignores unknown names on the wire too', async () => {
-    const r = await s.request('GET', `/api/platform/tenants/1?responseFields=${encodeURIComponent('DOMAIN,bogus,Sites(Name)')}`, { headers: auth });
+    const r = await s.request(
+      'GET',
+      `/api/platform/tenants/1?responseFields=${encodeURIComponent('DOMAIN,bogus,Sites(Name)')}`,
+      { headers: auth },
+    );
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json, { domain: 't1.localhost', sites: [{ name: 'Main' }, { name: 'Second' }, { name: 'Elsewhere' }] });
+    assert.deepEqual(r.json, {
+      domain: 't1.localhost',
+      sites: [{ name: 'Main' }, { name: 'Second' }, { name: 'Elsewhere' }],
+    });
   });
 
   it('returns the whole answer for a malformed spec', async () => {
-    const r = await s.request('GET', `/api/platform/tenants/1?responseFields=${encodeURIComponent('id,sites(id')}`, { headers: auth });
+    const r = await s.request('GET', `/api/platform/tenants/1?responseFields=${encodeURIComponent('id,sites(id')}`, {
+      headers: auth,
+    });
     assert.equal(r.status, 200);
     assert.equal(r.json.name, 'Test');
     assert.equal(r.json.sites.length, 3);

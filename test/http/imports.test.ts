@@ -25,9 +25,13 @@ describe('importing accounts with password hashes from an old platform', () => {
     appToken = await s.appToken();
     adminToken = await s.appToken(ADMIN);
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
-  const storedHash = async (id: number) => (await s.store.db.selectFrom('accounts').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow()).password_hash!;
+  const storedHash = async (id: number) =>
+    (await s.store.db.selectFrom('accounts').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow())
+      .password_hash!;
 
   /** Imports, checks the flags, logs in (wrong, then right) and checks the upgrade to argon2id. */
   async function importThenLogin(accountId: number, email: string, password: string, legacy: string) {
@@ -72,7 +76,10 @@ describe('importing accounts with password hashes from an old platform', () => {
     const admin = sdkApis(s, { accessToken: adminToken }).accounts;
     const account = await admin.addAccount({ customerAccount: { emailAddress: u.email } });
     const legacy = bcrypt.hashSync(u.password, 6);
-    const t = await admin.addLoginToExistingCustomer({ accountId: account.id!, customerLoginInfo: { emailAddress: u.email, isImport: true, externalPassword: legacy } });
+    const t = await admin.addLoginToExistingCustomer({
+      accountId: account.id!,
+      customerLoginInfo: { emailAddress: u.email, isImport: true, externalPassword: legacy },
+    });
     assert.equal(t.customerAccount?.migrationRequired, true);
     await importThenLogin(account.id!, u.email, u.password, legacy);
   });
@@ -80,9 +87,11 @@ describe('importing accounts with password hashes from an old platform', () => {
   it('refuses an unsupported external password format with 400', async () => {
     for (const externalPassword of ['plain-text-password', 'md5$abc$0123456789abcdef', `$2b$31$${'a'.repeat(53)}`]) {
       const u = newShopper('impbad');
-      const e = await sdkError(() => sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
-        customerAccountAndAuthInfo: { account: { emailAddress: u.email }, isImport: true, externalPassword },
-      }));
+      const e = await sdkError(() =>
+        sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+          customerAccountAndAuthInfo: { account: { emailAddress: u.email }, isImport: true, externalPassword },
+        }),
+      );
       assert.equal(e.status, 400, externalPassword);
       assert.equal(e.errorCode, 'MISSING_OR_INVALID_PARAMETER');
     }

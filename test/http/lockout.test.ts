@@ -18,7 +18,9 @@ describe('lockout and login state through the official SDK', () => {
     appToken = await s.appToken();
     adminToken = await s.appToken(ADMIN);
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   it('counts failures, reports them in LoginState, and a success resets the count', async () => {
     const u = await signup(s, appToken);
@@ -81,11 +83,15 @@ describe('lockout and login state through the official SDK', () => {
 
   it('counts parallel failures exactly (atomic updates) and locks', async () => {
     const u = await signup(s, appToken);
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => login(s, appToken, u.email, 'Wrong-passw0rd')));
-    const codes = await Promise.all(results.map(async (r) => {
-      assert.equal(r.status, 'rejected');
-      return ((r as PromiseRejectedResult).reason as { apiError: { errorCode: string } }).apiError.errorCode;
-    }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => login(s, appToken, u.email, 'Wrong-passw0rd')),
+    );
+    const codes = await Promise.all(
+      results.map(async (r) => {
+        assert.equal(r.status, 'rejected');
+        return ((r as PromiseRejectedResult).reason as { apiError: { errorCode: string } }).apiError.errorCode;
+      }),
+    );
     const invalid = codes.filter((c) => c === 'INVALID_CREDENTIALS').length;
     assert.ok(invalid >= 3, codes.join());
     const st = await admin().getLoginState({ accountId: u.accountId });
@@ -114,21 +120,48 @@ describe('lockout and login state through the official SDK', () => {
     assert.equal((await sdkError(() => storefront.setLoginLocked({ accountId: u.accountId, body: true }))).status, 403);
     assert.equal((await sdkError(() => storefront.getLoginStateByEmailAddress({ emailAddress: u.email }))).status, 403);
     // a shopper token for that very account is not enough either
-    assert.equal((await sdkError(() => sdkApis(s, { accessToken: u.ticket.jwtAccessToken! }).accounts.getLoginState({ accountId: u.accountId }))).status, 403);
+    assert.equal(
+      (
+        await sdkError(() =>
+          sdkApis(s, { accessToken: u.ticket.jwtAccessToken! }).accounts.getLoginState({ accountId: u.accountId }),
+        )
+      ).status,
+      403,
+    );
   });
 
   it('answers unknown accounts and customer sets with 404 and a non-boolean lock body with 400', async () => {
     const u = await signup(s, appToken);
     assert.equal((await sdkError(() => admin().getLoginState({ accountId: 999999 }))).errorCode, 'ITEM_NOT_FOUND');
-    assert.equal((await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: 'nobody@example.com' }))).status, 404);
-    assert.equal((await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'nope' }))).status, 404);
+    assert.equal(
+      (await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: 'nobody@example.com' }))).status,
+      404,
+    );
+    assert.equal(
+      (await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'nope' })))
+        .status,
+      404,
+    );
     // another customer set of the tenant is searched when named
-    assert.equal((await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'other' }))).status, 404);
-    assert.equal((await admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'default' })).isLocked, false);
-    const r = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Set-Login-Locked`, { headers: { authorization: `Bearer ${adminToken}` }, body: { locked: true } });
+    assert.equal(
+      (await sdkError(() => admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'other' })))
+        .status,
+      404,
+    );
+    assert.equal(
+      (await admin().getLoginStateByEmailAddress({ emailAddress: u.email, customerSetCode: 'default' })).isLocked,
+      false,
+    );
+    const r = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Set-Login-Locked`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      body: { locked: true },
+    });
     assert.equal(r.status, 400);
     assert.equal(r.json.errorCode, 'MISSING_OR_INVALID_PARAMETER');
-    const r2 = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Set-Login-Locked`, { headers: { authorization: `Bearer ${adminToken}` }, raw: 'true', });
+    const r2 = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Set-Login-Locked`, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      raw: 'true',
+    });
     assert.ok(r2.status === 415 || r2.status === 400, r2.text);
   });
 
@@ -142,7 +175,11 @@ describe('lockout and login state through the official SDK', () => {
       await s.services.repos.accounts.setLocked(u.accountId, true, s.clock.now(), 'admin');
       return ok;
     };
-    const sessionsBefore = await s.store.db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute();
+    const sessionsBefore = await s.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .execute();
     try {
       const e = await sdkError(() => login(s, appToken, u.email, u.password));
       assert.equal(e.status, 423);
@@ -150,7 +187,11 @@ describe('lockout and login state through the official SDK', () => {
     } finally {
       hasher.verify = verify;
     }
-    const sessionsAfter = await s.store.db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute();
+    const sessionsAfter = await s.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .execute();
     assert.equal(sessionsAfter.length, sessionsBefore.length, 'no new login chain');
     const st = await admin().getLoginState({ accountId: u.accountId });
     assert.equal(st.isLocked, true);

@@ -24,7 +24,13 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     drop = db.drop;
     const clock = new TestClock();
     const configFile = configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } });
-    configFile.rateLimits = { login: { perIp: 1000, perAccount: 4, windowSeconds: 60 }, signup: roomy, codes: roomy, reset: roomy, appLogin: roomy };
+    configFile.rateLimits = {
+      login: { perIp: 1000, perAccount: 4, windowSeconds: 60 },
+      signup: roomy,
+      codes: roomy,
+      reset: roomy,
+      appLogin: roomy,
+    };
     const env = { REDIS_URL: REDIS, REDIS_KEY_PREFIX: prefix };
     // one after the other: the second finds the schema migrated
     a = await startTestServer({ databaseUrl: db.url, env, configFile, clock });
@@ -63,7 +69,11 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     // and the lock runs out on both at the same time
     a.clock.advanceMinutes(11);
     assert.ok((await login(a, appA, v.email, v.password)).accessToken);
-    assert.equal((await sdkApis(b, { accessToken: await b.appToken(ADMIN) }).accounts.getLoginState({ accountId: v.accountId })).isLocked, false);
+    assert.equal(
+      (await sdkApis(b, { accessToken: await b.appToken(ADMIN) }).accounts.getLoginState({ accountId: v.accountId }))
+        .isLocked,
+      false,
+    );
   });
 
   it('a revocation made through one instance holds on the other', async () => {
@@ -72,23 +82,51 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     const u = await signup(a, appA);
     const t = await login(b, appB, u.email, u.password);
     assert.equal((await sdkApis(b, { accessToken: t.jwtAccessToken! }).accounts.getCurrentAccount({})).id, u.accountId);
-    const del = await a.request('DELETE', `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(t.refreshToken!)}`, { headers: { authorization: `Bearer ${appA}` } });
+    const del = await a.request(
+      'DELETE',
+      `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(t.refreshToken!)}`,
+      { headers: { authorization: `Bearer ${appA}` } },
+    );
     assert.equal(del.status, 204);
-    assert.equal((await sdkError(() => sdkApis(b, { accessToken: t.jwtAccessToken! }).accounts.getCurrentAccount({}))).status, 401);
-    assert.equal((await sdkError(() => sdkApis(b, { userClaims: t.accessToken!, appClaims: appB }).accounts.getCurrentAccount({}))).status, 401);
-    assert.equal((await sdkError(() => sdkApis(b, { accessToken: appB }).tickets.refreshUserAuthTicket({ refreshToken: t.refreshToken! }))).status, 401);
+    assert.equal(
+      (await sdkError(() => sdkApis(b, { accessToken: t.jwtAccessToken! }).accounts.getCurrentAccount({}))).status,
+      401,
+    );
+    assert.equal(
+      (await sdkError(() => sdkApis(b, { userClaims: t.accessToken!, appClaims: appB }).accounts.getCurrentAccount({})))
+        .status,
+      401,
+    );
+    assert.equal(
+      (
+        await sdkError(() =>
+          sdkApis(b, { accessToken: appB }).tickets.refreshUserAuthTicket({ refreshToken: t.refreshToken! }),
+        )
+      ).status,
+      401,
+    );
     // and a password change on B ends the login made on A
     const t2 = await login(a, appA, u.email, u.password);
-    await sdkApis(b, { accessToken: await b.appToken(ADMIN) }).accounts.changePassword({ accountId: u.accountId, customerPasswordInfo: { newPassword: 'Changed-passw0rd' } });
-    assert.equal((await sdkError(() => sdkApis(a, { accessToken: t2.jwtAccessToken! }).accounts.getCurrentAccount({}))).status, 401);
+    await sdkApis(b, { accessToken: await b.appToken(ADMIN) }).accounts.changePassword({
+      accountId: u.accountId,
+      customerPasswordInfo: { newPassword: 'Changed-passw0rd' },
+    });
+    assert.equal(
+      (await sdkError(() => sdkApis(a, { accessToken: t2.jwtAccessToken! }).accounts.getCurrentAccount({}))).status,
+      401,
+    );
   });
 
   it('a rate limit spent through one instance holds on the other', async () => {
     const appA = await a.appToken();
     const appB = await b.appToken();
     const target = `limited-${randomBytes(4).toString('hex')}@example.com`;
-    for (let i = 0; i < 4; i++) assert.equal((await sdkError(() => login(a, appA, target, 'Wrong-passw0rd'))).status, 401);
-    const r = await b.request('POST', '/api/commerce/customer/authtickets', { headers: { authorization: `Bearer ${appB}` }, body: { username: target, password: 'Wrong-passw0rd' } });
+    for (let i = 0; i < 4; i++)
+      assert.equal((await sdkError(() => login(a, appA, target, 'Wrong-passw0rd'))).status, 401);
+    const r = await b.request('POST', '/api/commerce/customer/authtickets', {
+      headers: { authorization: `Bearer ${appB}` },
+      body: { username: target, password: 'Wrong-passw0rd' },
+    });
     assert.equal(r.status, 429);
     assert.equal(r.json.errorCode, 'TOO_MANY_REQUESTS');
     assert.ok(Number(r.headers.get('retry-after')) >= 1);
@@ -96,6 +134,9 @@ describe('two instances on one PostgreSQL and one Redis', () => {
     const redis = new Redis(REDIS);
     const keys = await redis.keys(`${prefix}*`);
     await redis.quit();
-    assert.ok(keys.some((k) => k.includes(target)), keys.join());
+    assert.ok(
+      keys.some((k) => k.includes(target)),
+      keys.join(),
+    );
   });
 });

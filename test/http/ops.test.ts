@@ -6,8 +6,12 @@ import { assertKibo } from '../helpers/kibo.ts';
 
 describe('operations endpoints', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
-  after(async () => { await s?.close(); });
+  before(async () => {
+    s = await startTestServer();
+  });
+  after(async () => {
+    await s?.close();
+  });
 
   it('/healthz answers 200', async () => {
     const r = await s.request('GET', '/healthz');
@@ -31,7 +35,10 @@ describe('operations endpoints', () => {
     assert.match(r.text, /^# TYPE http_requests_total counter$/m);
     assert.match(r.text, /^http_requests_total\{method="GET",route="\/healthz",status_code="200"\} [1-9]\d*$/m);
     // The route label is the route pattern, not the URL (bounded cardinality).
-    assert.match(r.text, /^http_requests_total\{method="GET",route="\/api\/platform\/tenants\/:tenantId",status_code="401"\} 1$/m);
+    assert.match(
+      r.text,
+      /^http_requests_total\{method="GET",route="\/api\/platform\/tenants\/:tenantId",status_code="401"\} 1$/m,
+    );
     assert.ok(!r.text.includes('/no/such/thing'), 'unknown URLs do not become label values');
     assert.match(r.text, /^http_request_duration_seconds_bucket\{.*route="\/healthz".*\} \d+$/m);
     assert.match(r.text, /^process_cpu_user_seconds_total \d/m);
@@ -62,7 +69,10 @@ describe('operations endpoints', () => {
   it('JWKS keys verify an app token (offline verification, as another service would)', async () => {
     const token = await s.appToken();
     const jwks = createRemoteJWKSet(new URL(`${s.url}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: 'storefront-auth', algorithms: ['ES256'] });
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      issuer: 'storefront-auth',
+      algorithms: ['ES256'],
+    });
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(payload.typ, 'app');
     assert.equal(payload.sub, 'storefront');
@@ -98,7 +108,9 @@ describe('operations endpoints', () => {
 
 describe('/readyz when the database is gone', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
+  before(async () => {
+    s = await startTestServer();
+  });
   after(async () => {
     // The store is closed already; close only the HTTP side and the test database.
     await s?.app.close();

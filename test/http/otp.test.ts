@@ -19,7 +19,9 @@ describe('one-time-code login through the official SDK', () => {
     // site 1 enables OTP (and always-2FA, which OTP login does not add to); site 2 does not
     s = await startTestServer({
       env: { SMTP_URL: inbox.url },
-      configFile: configWithLogin({ 1: { ...otpOn, twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false } } }),
+      configFile: configWithLogin({
+        1: { ...otpOn, twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false } },
+      }),
     });
     appToken = await s.appToken();
   });
@@ -35,7 +37,9 @@ describe('one-time-code login through the official SDK', () => {
 
   async function signup() {
     const u = newShopper('otp');
-    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password } });
+    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+      customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
+    });
     return { u, t };
   }
 
@@ -52,7 +56,11 @@ describe('one-time-code login through the official SDK', () => {
     const me = await sdkApis(s, { accessToken: ticket.jwtAccessToken! }).accounts.getCurrentAccount({});
     assert.equal(me.emailAddress, u.email);
     // the device and region are recorded
-    const devices = await s.store.db.selectFrom('known_devices').selectAll().where('account_id', '=', t.customerAccount!.id!).execute();
+    const devices = await s.store.db
+      .selectFrom('known_devices')
+      .selectAll()
+      .where('account_id', '=', t.customerAccount!.id!)
+      .execute();
     assert.equal(devices.length, 1);
     const again = await sdkError(() => auth(u.email, code));
     assert.equal(again.status, 401);
@@ -64,7 +72,10 @@ describe('one-time-code login through the official SDK', () => {
     const { u } = await signup();
     const time = async (email: string) => {
       const t0 = performance.now();
-      const r = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', { body: { email }, headers: { authorization: `Bearer ${appToken}` } });
+      const r = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
+        body: { email },
+        headers: { authorization: `Bearer ${appToken}` },
+      });
       return { r, ms: performance.now() - t0 };
     };
     const known = await time(u.email);
@@ -99,7 +110,10 @@ describe('one-time-code login through the official SDK', () => {
     await inbox.next(u.email);
     for (const email of [u.email, `ghost-${Date.now()}@example.com`]) {
       if (email !== u.email) await request(email);
-      const e = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', { body: { email }, headers: { authorization: `Bearer ${appToken}` } });
+      const e = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
+        body: { email },
+        headers: { authorization: `Bearer ${appToken}` },
+      });
       assert.equal(e.status, 429);
       assert.equal(e.json.errorCode, 'TOO_MANY_REQUESTS');
       assert.ok(Number(e.headers.get('retry-after')) >= 1);
@@ -141,10 +155,16 @@ describe('one-time-code login through the official SDK', () => {
     const h = { authorization: `Bearer ${appToken}` };
     const noEmail = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', { body: {}, headers: h });
     assert.equal(noEmail.status, 400);
-    const badEmail = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', { body: { email: 'not an email' }, headers: h });
+    const badEmail = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
+      body: { email: 'not an email' },
+      headers: h,
+    });
     assert.equal(badEmail.status, 400);
     assert.equal(badEmail.json.errorCode, 'MISSING_OR_INVALID_PARAMETER');
-    const noCode = await s.request('POST', '/api/commerce/customer/authtickets/otp/auth', { body: { email: 'a@example.com' }, headers: h });
+    const noCode = await s.request('POST', '/api/commerce/customer/authtickets/otp/auth', {
+      body: { email: 'a@example.com' },
+      headers: h,
+    });
     assert.equal(noCode.status, 400);
   });
 
@@ -157,8 +177,12 @@ describe('one-time-code login through the official SDK', () => {
     } finally {
       inbox.reject = false;
     }
-    const live = await s.store.db.selectFrom('verification_codes').selectAll()
-      .where('account_id', '=', t.customerAccount!.id!).where('consumed_at', 'is', null).execute();
+    const live = await s.store.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('account_id', '=', t.customerAccount!.id!)
+      .where('consumed_at', 'is', null)
+      .execute();
     assert.equal(live.length, 0);
     assert.ok(s.logs.some((l) => l.includes('failed sending the otp code')));
     // and the throttle was given back
@@ -175,7 +199,9 @@ describe('mail without SMTP_URL: the outbox', () => {
       const appToken = await s.appToken();
       const u = newShopper('outbox');
       const { accounts, tickets } = sdkApis(s, { accessToken: appToken });
-      await accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password } });
+      await accounts.addAccountAndLogin({
+        customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
+      });
       await tickets.generateAndSendOtp({ otpRequest: { email: u.email } });
       await s.services.codeLogin.idle();
       const files = (await fs.readdir(dir)).filter((f) => f.endsWith('.eml'));
@@ -187,7 +213,9 @@ describe('mail without SMTP_URL: the outbox', () => {
       const line = s.logs.find((l) => l.includes(files[0]));
       assert.ok(line, 'a log line names the file');
       assert.ok(!s.logs.some((l) => l.includes(code)), 'no log line has the code');
-      const ticket = await tickets.validateOtpAndCreateAuthTicket({ authTicketOtpInfo: { email: u.email, otpCode: code } });
+      const ticket = await tickets.validateOtpAndCreateAuthTicket({
+        authTicketOtpInfo: { email: u.email, otpCode: code },
+      });
       assert.ok(ticket.jwtAccessToken);
     } finally {
       await s.close();

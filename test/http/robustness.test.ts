@@ -37,10 +37,31 @@ const HUGE = JSON.stringify({ blob: 'x'.repeat(70 * 1024) });
 
 /** A value of the wrong JSON type for a schema (strings get numbers, arrays, objects...). */
 function wrongValues(schema: Schema | undefined): unknown[] {
-  const types = new Set<string>([schema?.type ?? [], schema?.anyOf?.map((s) => s.type ?? []) ?? []].flat(2) as string[]);
-  const all: unknown[] = [12345, -1.5, 'a string', true, [], [1, 'two', {}], { nested: { deep: [null] } }, null, 'x'.repeat(5000)];
+  const types = new Set<string>(
+    [schema?.type ?? [], schema?.anyOf?.map((s) => s.type ?? []) ?? []].flat(2) as string[],
+  );
+  const all: unknown[] = [
+    12345,
+    -1.5,
+    'a string',
+    true,
+    [],
+    [1, 'two', {}],
+    { nested: { deep: [null] } },
+    null,
+    'x'.repeat(5000),
+  ];
   return all.filter((v) => {
-    const t = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v;
+    const t =
+      v === null
+        ? 'null'
+        : Array.isArray(v)
+          ? 'array'
+          : typeof v === 'number'
+            ? Number.isInteger(v)
+              ? 'integer'
+              : 'number'
+            : typeof v;
     if (t === 'integer' && types.has('number')) return false;
     return !types.has(t) && !(t === 'string' && types.has('string'));
   });
@@ -64,13 +85,19 @@ function bodiesFor(op: Operation): { label: string; text: string }[] {
   const names = Object.keys(props);
   // Every field wrong at once, and each field wrong on its own (the rest of the body sensible).
   for (const [i, v] of [12345, ['arr'], { o: 1 }, true, null].entries()) {
-    out.push({ label: `all fields ${JSON.stringify(v)}`, text: JSON.stringify(Object.fromEntries(names.map((n) => [n, v]))) });
-    if (i === 0 && names.length === 0) out.push({ label: 'unexpected fields', text: JSON.stringify({ username: 1, password: [], x: {} }) });
+    out.push({
+      label: `all fields ${JSON.stringify(v)}`,
+      text: JSON.stringify(Object.fromEntries(names.map((n) => [n, v]))),
+    });
+    if (i === 0 && names.length === 0)
+      out.push({ label: 'unexpected fields', text: JSON.stringify({ username: 1, password: [], x: {} }) });
   }
   for (const n of names) {
-    for (const v of wrongValues(props[n]).slice(0, 3)) out.push({ label: `${n}=${JSON.stringify(v).slice(0, 20)}`, text: JSON.stringify({ [n]: v }) });
+    for (const v of wrongValues(props[n]).slice(0, 3))
+      out.push({ label: `${n}=${JSON.stringify(v).slice(0, 20)}`, text: JSON.stringify({ [n]: v }) });
     // The right type out of every database column's range.
-    if (isInteger(props[n])) for (const v of [99999999999, -99999999999]) out.push({ label: `${n}=${v}`, text: JSON.stringify({ [n]: v }) });
+    if (isInteger(props[n]))
+      for (const v of [99999999999, -99999999999]) out.push({ label: `${n}=${v}`, text: JSON.stringify({ [n]: v }) });
   }
   return out;
 }
@@ -93,13 +120,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 function send(base: string, p: Probe): Promise<{ status: number; headers: Headers; text: string }> {
   return new Promise((resolve, reject) => {
     // An explicit length: Node sends GET/DELETE bodies unframed otherwise.
-    const headers = p.body === undefined ? p.headers : { ...p.headers, 'content-length': String(Buffer.byteLength(p.body)) };
+    const headers =
+      p.body === undefined ? p.headers : { ...p.headers, 'content-length': String(Buffer.byteLength(p.body)) };
     const req = http.request(base + p.url, { method: p.method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
         resolve({ status: res.statusCode ?? 0, headers, text: Buffer.concat(chunks).toString('utf8') });
       });
       res.on('error', reject);
@@ -130,13 +159,32 @@ describe('every route survives junk', () => {
     const past = new Date(Date.now() - 60_000);
     const expiredApp = await sign({ typ: 'app', sub: STOREFRONT.clientId, tenant: 1, behaviors: [] }, past);
     // A well-formed shopper JWT for a session that never existed.
-    const ghostShopper = await sign({
-      typ: 'shopper', sub: 'ghost', sid: 'no-such-session', tenant: 1, site: 1, customerSet: 'default', accountId: 424242,
-      anonymous: false, app: STOREFRONT.clientId, behaviors: [],
-    }, new Date(Date.now() + 600_000));
+    const ghostShopper = await sign(
+      {
+        typ: 'shopper',
+        sub: 'ghost',
+        sid: 'no-such-session',
+        tenant: 1,
+        site: 1,
+        customerSet: 'default',
+        accountId: 424242,
+        anonymous: false,
+        app: STOREFRONT.clientId,
+        behaviors: [],
+      },
+      new Date(Date.now() + 600_000),
+    );
     const { privateKey } = await generateKeyPair('ES256');
-    const forged = await new SignJWT({ typ: 'app', sub: ADMIN.clientId, tenant: 1, behaviors: ['customer:manage-accounts'] })
-      .setProtectedHeader({ alg: 'ES256', kid }).setIssuer('storefront-auth').setExpirationTime('1h').sign(privateKey);
+    const forged = await new SignJWT({
+      typ: 'app',
+      sub: ADMIN.clientId,
+      tenant: 1,
+      behaviors: ['customer:manage-accounts'],
+    })
+      .setProtectedHeader({ alg: 'ES256', kid })
+      .setIssuer('storefront-auth')
+      .setExpirationTime('1h')
+      .sign(privateKey);
     const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const algNone = `${b64({ alg: 'none', kid })}.${b64({ typ: 'app', sub: ADMIN.clientId, tenant: 1, behaviors: [] })}.x`;
     Object.assign(auth, {
@@ -173,7 +221,9 @@ describe('every route survives junk', () => {
     for (const op of ops) {
       const hasBody = op.method !== 'GET';
       const queryNames = op.params.filter((p) => p.in === 'query').map((p) => p.name);
-      const junkQuery = queryNames.map((n) => `${encodeURIComponent(n)}=${encodeURIComponent('~!@#$%^&*()')}&${encodeURIComponent(n)}=2`).join('&');
+      const junkQuery = queryNames
+        .map((n) => `${encodeURIComponent(n)}=${encodeURIComponent('~!@#$%^&*()')}&${encodeURIComponent(n)}=2`)
+        .join('&');
       const urls = JUNK_PARAMS.map((p) => fill(op.path, p));
       const base = urls[0];
       const add = (label: string, url: string, headers: Record<string, string>, body?: string) => {
@@ -186,10 +236,17 @@ describe('every route survives junk', () => {
       }
       if (junkQuery) {
         add('junk query', `${base}?${junkQuery}`, { ...tenancy, ...auth.admin });
-        add('out-of-range query', `${base}?${queryNames.map((n) => `${encodeURIComponent(n)}=99999999999`).join('&')}`, { ...tenancy, ...auth.admin });
+        add(
+          'out-of-range query',
+          `${base}?${queryNames.map((n) => `${encodeURIComponent(n)}=99999999999`).join('&')}`,
+          { ...tenancy, ...auth.admin },
+        );
         add('empty query', `${base}?${queryNames.map((n) => `${n}=`).join('&')}`, { ...tenancy, ...auth.storefront });
       }
-      add('junk responseFields', `${base}?responseFields=${encodeURIComponent('a((,)b,,(')}`, { ...tenancy, ...auth.storefront });
+      add('junk responseFields', `${base}?responseFields=${encodeURIComponent('a((,)b,,(')}`, {
+        ...tenancy,
+        ...auth.storefront,
+      });
       // Tenancy: bad, unknown, missing; and a Host header naming an unknown tenant.
       for (const [label, h] of Object.entries<Record<string, string>>({
         'tenant abc': { 'x-vol-tenant': 'abc', 'x-vol-site': '1' },
@@ -212,15 +269,26 @@ describe('every route survives junk', () => {
           // Without a usable app every well-formed body stops at 401, so those callers get only
           // the bodies that fail before authentication (parsing, size, content type).
           const full = who === 'storefront' || who === 'admin';
-          for (const b of full ? bodiesFor(op) : bodiesFor(op).slice(0, 1)) add(`${who} body ${b.label}`, base, h, b.text);
+          for (const b of full ? bodiesFor(op) : bodiesFor(op).slice(0, 1))
+            add(`${who} body ${b.label}`, base, h, b.text);
           add(`${who} empty body`, base, h, '');
           add(`${who} huge body`, base, h, HUGE);
-          add(`${who} form body`, base, { ...h, 'content-type': 'application/x-www-form-urlencoded' }, 'a=1&a=2&client_id[]=x');
+          add(
+            `${who} form body`,
+            base,
+            { ...h, 'content-type': 'application/x-www-form-urlencoded' },
+            'a=1&a=2&client_id[]=x',
+          );
           add(`${who} xml body`, base, { ...h, 'content-type': 'application/xml' }, '<a/>');
           add(`${who} no content type`, base, { ...tenancy, ...auth[who] }, 'raw');
         }
       } else {
-        add('GET with a JSON body', base, { ...tenancy, ...auth.storefront, 'content-type': 'application/json' }, '{"x":');
+        add(
+          'GET with a JSON body',
+          base,
+          { ...tenancy, ...auth.storefront, 'content-type': 'application/json' },
+          '{"x":',
+        );
       }
     }
 
@@ -258,7 +326,9 @@ describe('every route survives junk', () => {
   });
 
   it('still works normally afterwards', async () => {
-    const r = await s.request('GET', '/api/platform/tenants/1', { headers: { authorization: `Bearer ${await s.appToken()}` } });
+    const r = await s.request('GET', '/api/platform/tenants/1', {
+      headers: { authorization: `Bearer ${await s.appToken()}` },
+    });
     assert.equal(r.status, 200);
     const ready = await s.request('GET', '/readyz');
     assert.equal(ready.status, 200);

@@ -17,12 +17,15 @@ function resolve(headers: Record<string, string | string[]>, hostname = 'localho
 }
 
 function rejects(headers: Record<string, string>, hostname: string | undefined, code: string, status: number): void {
-  assert.throws(() => resolve(headers, hostname), (err: unknown) => {
-    assert.ok(err instanceof KiboError, String(err));
-    assert.equal(err.code, code, err.message);
-    assert.equal(err.status, status);
-    return true;
-  });
+  assert.throws(
+    () => resolve(headers, hostname),
+    (err: unknown) => {
+      assert.ok(err instanceof KiboError, String(err));
+      assert.equal(err.code, code, err.message);
+      assert.equal(err.status, status);
+      return true;
+    },
+  );
 }
 
 describe('resolveTenancy', () => {
@@ -65,17 +68,27 @@ describe('resolveTenancy', () => {
 });
 
 /** node:http, because fetch will not send a Host header of our choosing. */
-function get(base: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers; json: any; text: string }> {
+function get(
+  base: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Headers; json: any; text: string }> {
   return new Promise((resolvePromise, reject) => {
     const req = http.request(base + path, { method: 'GET', headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { text += c; });
+      res.on('data', (c) => {
+        text += c;
+      });
       res.on('end', () => {
         const h = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
         let json: any;
-        try { json = JSON.parse(text); } catch { json = undefined; }
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
         resolvePromise({ status: res.statusCode ?? 0, headers: h, json, text });
       });
     });
@@ -94,7 +107,9 @@ describe('tenancy on /api/commerce/customer/authtickets/anonymousshopper', () =>
     app1 = `Bearer ${await s.appToken()}`;
     app2 = `Bearer ${await s.appToken(OTHER_TENANT_APP)}`;
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   const siteOf = (r: { json: any }) => decodeJwt(r.json.jwtAccessToken);
 
@@ -116,14 +131,30 @@ describe('tenancy on /api/commerce/customer/authtickets/anonymousshopper', () =>
   });
 
   it('unknown tenant or site → 404 ITEM_NOT_FOUND', async () => {
-    assertKibo(await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '999999', 'x-vol-site': '1' }), 404, 'ITEM_NOT_FOUND');
-    assertKibo(await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '1', 'x-vol-site': '999' }), 404, 'ITEM_NOT_FOUND');
+    assertKibo(
+      await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '999999', 'x-vol-site': '1' }),
+      404,
+      'ITEM_NOT_FOUND',
+    );
+    assertKibo(
+      await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '1', 'x-vol-site': '999' }),
+      404,
+      'ITEM_NOT_FOUND',
+    );
     assertKibo(await get(s.url, ANON, { authorization: app1, host: 't5-s5.example.com' }), 404, 'ITEM_NOT_FOUND');
   });
 
   it('non-numeric → 400, missing → 400', async () => {
-    assertKibo(await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': 'abc', 'x-vol-site': '1' }), 400, 'MISSING_OR_INVALID_PARAMETER');
-    assertKibo(await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '1', 'x-vol-site': 'one' }), 400, 'MISSING_OR_INVALID_PARAMETER');
+    assertKibo(
+      await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': 'abc', 'x-vol-site': '1' }),
+      400,
+      'MISSING_OR_INVALID_PARAMETER',
+    );
+    assertKibo(
+      await get(s.url, ANON, { authorization: app1, 'x-vol-tenant': '1', 'x-vol-site': 'one' }),
+      400,
+      'MISSING_OR_INVALID_PARAMETER',
+    );
     const missing = assertKibo(await get(s.url, ANON, { authorization: app1 }), 400, 'MISSING_OR_INVALID_PARAMETER');
     assert.deepEqual(missing.additionalErrorData, [{ name: 'field', value: 'x-vol-tenant' }]);
   });
@@ -131,7 +162,11 @@ describe('tenancy on /api/commerce/customer/authtickets/anonymousshopper', () =>
   it('an app token of tenant 2 used on tenant 1 → 401; on its own tenant → 200', async () => {
     const wrong = await get(s.url, ANON, { authorization: app2, 'x-vol-tenant': '1', 'x-vol-site': '1' });
     assertKibo(wrong, 401, 'UNAUTHORIZED');
-    const claims = await get(s.url, ANON, { 'x-vol-app-claims': app2.slice(7), 'x-vol-tenant': '1', 'x-vol-site': '1' });
+    const claims = await get(s.url, ANON, {
+      'x-vol-app-claims': app2.slice(7),
+      'x-vol-tenant': '1',
+      'x-vol-site': '1',
+    });
     assertKibo(claims, 401, 'UNAUTHORIZED');
     const own = await get(s.url, ANON, { authorization: app2, 'x-vol-tenant': '2', 'x-vol-site': '21' });
     assert.equal(own.status, 200, own.text);
@@ -140,8 +175,13 @@ describe('tenancy on /api/commerce/customer/authtickets/anonymousshopper', () =>
 
   it('the other x-vol-* headers the SDK sends are accepted and ignored', async () => {
     const r = await get(s.url, ANON, {
-      authorization: app1, 'x-vol-tenant': '1', 'x-vol-site': '1', 'x-vol-catalog': '1', 'x-vol-master-catalog': '1',
-      'x-vol-dataview-mode': 'Live', 'x-vol-version': '1.0',
+      authorization: app1,
+      'x-vol-tenant': '1',
+      'x-vol-site': '1',
+      'x-vol-catalog': '1',
+      'x-vol-master-catalog': '1',
+      'x-vol-dataview-mode': 'Live',
+      'x-vol-version': '1.0',
     });
     assert.equal(r.status, 200, r.text);
   });

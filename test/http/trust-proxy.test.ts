@@ -15,16 +15,22 @@ async function failedLoginIp(s: TestServer, forwardedFor: string): Promise<strin
   });
   assert.equal(r.status, 401);
   const adminToken = await s.appToken(ADMIN);
-  const log = await s.request('GET', `/api/commerce/customer/accounts/${u.accountId}/AuditLog/Entries?filter=description%20eq%20login.failed`, {
-    headers: { authorization: `Bearer ${adminToken}` },
-  });
+  const log = await s.request(
+    'GET',
+    `/api/commerce/customer/accounts/${u.accountId}/AuditLog/Entries?filter=description%20eq%20login.failed`,
+    {
+      headers: { authorization: `Bearer ${adminToken}` },
+    },
+  );
   assert.equal(log.status, 200);
   return log.json.items[0].ipAddress;
 }
 
 describe('TRUST_PROXY decides who the client is', () => {
   const servers: TestServer[] = [];
-  after(async () => { await Promise.all(servers.map((s) => s.close())); });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
 
   it('ignores X-Forwarded-For by default, so a client cannot choose its own IP', async () => {
     const s = await startTestServer();
@@ -41,15 +47,21 @@ describe('TRUST_PROXY decides who the client is', () => {
 
 describe('HTTP that Node cannot parse, on a real socket', () => {
   let s: TestServer;
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   it('answers a Kibo-shaped JSON 400 and closes the connection', async () => {
     s = await startTestServer();
     const { port, hostname } = new URL(s.url);
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(port), hostname, () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n'));
+      const socket = net.connect(Number(port), hostname, () =>
+        socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Without Colon\r\n\r\n'),
+      );
       let data = '';
-      socket.on('data', (d) => { data += d.toString('utf8'); });
+      socket.on('data', (d) => {
+        data += d.toString('utf8');
+      });
       socket.on('end', () => resolve(data));
       socket.on('error', reject);
     });

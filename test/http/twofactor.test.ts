@@ -36,17 +36,29 @@ describe('email two-factor authentication through the official SDK', () => {
     const u = newShopper('tfa');
     const { accounts } = sdkApis(s, { accessToken: appToken, siteId });
     const ticket = await accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: { account: { emailAddress: u.email, firstName: 'Ada' }, password: u.password, ...device },
+      customerAccountAndAuthInfo: {
+        account: { emailAddress: u.email, firstName: 'Ada' },
+        password: u.password,
+        ...device,
+      },
     });
     return { u, ticket };
   }
 
-  function login(u: { email: string; password: string }, siteId = 1, device: { fingerprint?: string; region?: string } = {}) {
-    return sdkApis(s, { accessToken: appToken, siteId }).tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password, ...device } });
+  function login(
+    u: { email: string; password: string },
+    siteId = 1,
+    device: { fingerprint?: string; region?: string } = {},
+  ) {
+    return sdkApis(s, { accessToken: appToken, siteId }).tickets.createUserAuthTicket({
+      customerUserAuthInfo: { username: u.email, password: u.password, ...device },
+    });
   }
 
   const validate = (userId: string, otpCode: string, siteId = 1) =>
-    sdkApis(s, { accessToken: appToken, siteId }).tickets.validate2FAAndCreateAuthTicket({ authTicket2FAInfo: { userId, otpCode } });
+    sdkApis(s, { accessToken: appToken, siteId }).tickets.validate2FAAndCreateAuthTicket({
+      authTicket2FAInfo: { userId, otpCode },
+    });
 
   /** The SDK as a storefront holding a challenge: user claims = challenge token, no bearer. */
   const asChallenge = (challengeToken: string, siteId = 1) =>
@@ -67,7 +79,9 @@ describe('email two-factor authentication through the official SDK', () => {
     assert.ok(Date.parse(challenge.accessTokenExpiration as unknown as string) > s.clock.now().getTime());
 
     // the challenge token opens nothing else
-    const me = await sdkError(() => sdkApis(s, { userClaims: challenge.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}));
+    const me = await sdkError(() =>
+      sdkApis(s, { userClaims: challenge.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}),
+    );
     assert.equal(me.status, 401);
 
     const mail = await inbox.next(u.email);
@@ -94,11 +108,19 @@ describe('email two-factor authentication through the official SDK', () => {
     assert.equal(resend.status, 401);
 
     // the code is stored only as a keyed hash, and never logged
-    const rows = await s.store.db.selectFrom('verification_codes').selectAll().where('account_id', '=', ticket.customerAccount!.id!).execute();
+    const rows = await s.store.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('account_id', '=', ticket.customerAccount!.id!)
+      .execute();
     assert.ok(rows.length > 0);
     for (const r of rows) assert.doesNotMatch(JSON.stringify(r), new RegExp(code));
     assert.ok(!s.logs.some((l) => l.includes(code)), 'the code never appears in the logs');
-    const events = await s.store.db.selectFrom('auth_events').select(['type', 'detail']).where('account_id', '=', ticket.customerAccount!.id!).execute();
+    const events = await s.store.db
+      .selectFrom('auth_events')
+      .select(['type', 'detail'])
+      .where('account_id', '=', ticket.customerAccount!.id!)
+      .execute();
     assert.ok(events.some((e) => e.type === '2fa.challenged'));
     assert.ok(events.some((e) => e.type === '2fa.passed'));
     assert.ok(!JSON.stringify(events).includes(code));
@@ -124,7 +146,11 @@ describe('email two-factor authentication through the official SDK', () => {
     const d = await login(u, 2, {});
     assert.equal(d.requires2FA, true);
     // fingerprints are stored as hashes, with first and last seen
-    const devices = await s.store.db.selectFrom('known_devices').selectAll().where('account_id', '=', ticket.customerAccount!.id!).execute();
+    const devices = await s.store.db
+      .selectFrom('known_devices')
+      .selectAll()
+      .where('account_id', '=', ticket.customerAccount!.id!)
+      .execute();
     assert.equal(devices.length, 2);
     for (const dev of devices) {
       assert.doesNotMatch(dev.fingerprint_hash, /device-/);
@@ -140,7 +166,11 @@ describe('email two-factor authentication through the official SDK', () => {
     assert.equal(other.requires2FA, true);
     const passed = await validate(other.userId!, await inbox.nextCode(u.email), 3);
     assert.ok(passed.jwtAccessToken);
-    const row = await s.store.db.selectFrom('accounts').select(['last_region', 'last_2fa_at']).where('id', '=', passed.customerAccount!.id!).executeTakeFirstOrThrow();
+    const row = await s.store.db
+      .selectFrom('accounts')
+      .select(['last_region', 'last_2fa_at'])
+      .where('id', '=', passed.customerAccount!.id!)
+      .executeTakeFirstOrThrow();
     assert.equal(row.last_region, 'US');
     assert.ok(row.last_2fa_at);
     const now = await login(u, 3, { region: 'US' });
@@ -179,7 +209,9 @@ describe('email two-factor authentication through the official SDK', () => {
     const ch = await login(u);
     const first = await inbox.nextCode(u.email);
     // too soon: 429 with Retry-After
-    const soon = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { headers: { 'x-vol-user-claims': ch.accessToken!, 'x-vol-app-claims': appToken } });
+    const soon = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      headers: { 'x-vol-user-claims': ch.accessToken!, 'x-vol-app-claims': appToken },
+    });
     assert.equal(soon.status, 429);
     assert.equal(soon.json.errorCode, 'TOO_MANY_REQUESTS');
     const wait = Number(soon.headers.get('retry-after'));
@@ -198,12 +230,18 @@ describe('email two-factor authentication through the official SDK', () => {
 
   it('re-sends by {userId} in the body too, and refuses when there is no pending login', async () => {
     const { u, ticket } = await signup(1);
-    const none = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { body: { userId: ticket.userId }, headers: { authorization: `Bearer ${appToken}` } });
+    const none = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      body: { userId: ticket.userId },
+      headers: { authorization: `Bearer ${appToken}` },
+    });
     assert.equal(none.status, 401);
     const ch = await login(u);
     await inbox.nextCode(u.email);
     pastThrottle();
-    const r = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { body: { userId: ch.userId }, headers: { authorization: `Bearer ${appToken}` } });
+    const r = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      body: { userId: ch.userId },
+      headers: { authorization: `Bearer ${appToken}` },
+    });
     assert.equal(r.status, 200);
     assert.equal(r.text, '');
     const code = await inbox.nextCode(u.email);
@@ -238,8 +276,12 @@ describe('email two-factor authentication through the official SDK', () => {
     } finally {
       inbox.reject = false;
     }
-    const live = await s.store.db.selectFrom('verification_codes').selectAll()
-      .where('account_id', '=', ticket.customerAccount!.id!).where('consumed_at', 'is', null).execute();
+    const live = await s.store.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('account_id', '=', ticket.customerAccount!.id!)
+      .where('consumed_at', 'is', null)
+      .execute();
     assert.equal(live.length, 0);
     // the failed send did not spend the throttle: the shopper can try again at once
     const ch = await login(u);
@@ -249,19 +291,32 @@ describe('email two-factor authentication through the official SDK', () => {
 
   it('answers bad input with Kibo errors, never 500', async () => {
     const h = { authorization: `Bearer ${appToken}` };
-    const noCode = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', { body: { userId: 'x' }, headers: h });
+    const noCode = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
+      body: { userId: 'x' },
+      headers: h,
+    });
     assert.equal(noCode.status, 400);
     assert.equal(noCode.json.errorCode, 'MISSING_OR_INVALID_PARAMETER');
-    const unknownUser = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', { body: { userId: 'nobody', otpCode: '123456' }, headers: h });
+    const unknownUser = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
+      body: { userId: 'nobody', otpCode: '123456' },
+      headers: h,
+    });
     assert.equal(unknownUser.status, 401);
     assert.equal(unknownUser.json.errorCode, 'INVALID_CODE');
     const nothing = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { headers: h });
     assert.equal(nothing.status, 400);
-    const garbage = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { headers: { 'x-vol-user-claims': 'not-a-challenge', 'x-vol-app-claims': appToken } });
+    const garbage = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      headers: { 'x-vol-user-claims': 'not-a-challenge', 'x-vol-app-claims': appToken },
+    });
     assert.equal(garbage.status, 401);
-    const wrongType = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', { body: { userId: 'x', otpCode: 123456 }, headers: h });
+    const wrongType = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
+      body: { userId: 'x', otpCode: 123456 },
+      headers: h,
+    });
     assert.equal(wrongType.status, 400);
-    const noApp = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', { body: { userId: 'x', otpCode: '123456' } });
+    const noApp = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
+      body: { userId: 'x', otpCode: '123456' },
+    });
     assert.equal(noApp.status, 401);
   });
 });

@@ -24,14 +24,19 @@ describe('batched (group commit)', () => {
       return items.map(() => 'ok');
     });
     const results = await Promise.allSettled([1, 13, 2].map((i) => insert(i)));
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     const failed = results[1] as PromiseRejectedResult;
     assert.equal(failed.reason.code, '23505', 'the item keeps its own error');
     assert.deepEqual(runs, [[1, 13, 2], [1], [13], [2]]);
   });
 
   it('rejects a lone call with its own error', async () => {
-    const boom = batched(async () => { throw new Error('boom'); });
+    const boom = batched(async () => {
+      throw new Error('boom');
+    });
     await assert.rejects(boom(1), /boom/);
   });
 });

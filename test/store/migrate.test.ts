@@ -20,7 +20,9 @@ describe('migrateToLatest', () => {
       await sql`insert into server_secrets (name, value, created_at) values ('probe', 'v', now())`.execute(store.db);
       assert.deepEqual(await migrateToLatest(store.db), []);
       assert.deepEqual(await appliedMigrations(store), applied);
-      const kept = await sql<{ value: string }>`select value from server_secrets where name = 'probe'`.execute(store.db);
+      const kept = await sql<{ value: string }>`select value from server_secrets where name = 'probe'`.execute(
+        store.db,
+      );
       assert.equal(kept.rows[0]?.value, 'v');
     } finally {
       await store.close();
@@ -36,7 +38,10 @@ describe('migrateToLatest', () => {
       try {
         const a = await migrateToLatest(store.db);
         const b = await migrateToLatest(store.db);
-        assert.deepEqual([...a, ...b].filter((n) => n === '0001_init'), ['0001_init']);
+        assert.deepEqual(
+          [...a, ...b].filter((n) => n === '0001_init'),
+          ['0001_init'],
+        );
       } finally {
         await store.close();
         await drop();
@@ -48,7 +53,11 @@ describe('migrateToLatest', () => {
     try {
       const results = await Promise.all(stores.map((st) => migrateToLatest(st.db)));
       const all = results.flat();
-      assert.deepEqual(all.filter((n) => n === '0001_init'), ['0001_init'], `applied: ${JSON.stringify(results)}`);
+      assert.deepEqual(
+        all.filter((n) => n === '0001_init'),
+        ['0001_init'],
+        `applied: ${JSON.stringify(results)}`,
+      );
       const names = await appliedMigrations(stores[0]);
       assert.equal(new Set(names).size, names.length, 'no migration recorded twice');
       assert.ok(names.includes('0001_init'));
@@ -62,7 +71,9 @@ describe('migrateToLatest', () => {
     const { store, drop } = await freshStore();
     try {
       await migrateToLatest(store.db);
-      await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', ${new Date().toISOString()})`.execute(store.db);
+      await sql`insert into kysely_migration (name, timestamp) values ('9999_from_the_future', ${new Date().toISOString()})`.execute(
+        store.db,
+      );
       await assert.rejects(migrateToLatest(store.db), (err: unknown) => {
         assert.ok(err instanceof SchemaTooNewError, String(err));
         assert.match((err as Error).message, /9999_from_the_future/);
@@ -77,7 +88,9 @@ describe('migrateToLatest', () => {
   it('starts from an empty database', async () => {
     const { store, drop } = await freshStore();
     try {
-      const exists = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(store.db);
+      const exists = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(
+        store.db,
+      );
       assert.equal(exists.rows[0]?.t, null);
       await migrateToLatest(store.db);
       const tables = await sql<{ t: string | null }>`select to_regclass('accounts')::text as t`.execute(store.db);

@@ -8,12 +8,15 @@ import { PreparedPGliteDialect } from '../../src/store/pglite-prepared.ts';
 describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', () => {
   let pg: PGlite;
   let db: Kysely<any>;
-  const prepared = async () => Number((await pg.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements')).rows[0].n);
+  const prepared = async () =>
+    Number((await pg.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements')).rows[0].n);
 
   before(async () => {
     pg = await PGlite.create();
     db = new Kysely<any>({ dialect: new PreparedPGliteDialect(pg, { maxStatements: 4 }) });
-    await sql`create table t (id serial primary key, name text unique, n bigint, ok boolean, at timestamptz, doc jsonb, price numeric)`.execute(db);
+    await sql`create table t (id serial primary key, name text unique, n bigint, ok boolean, at timestamptz, doc jsonb, price numeric)`.execute(
+      db,
+    );
   });
   after(async () => {
     await db.destroy();
@@ -21,7 +24,10 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
 
   it('answers rows typed exactly as PGlite query() does, for the same statement and values', async () => {
     const at = new Date('2026-11-23T10:00:00.123Z');
-    await db.insertInto('t').values({ name: 'a', n: 42, ok: true, at, doc: JSON.stringify({ x: [1, 'two'] }), price: '9.90' }).execute();
+    await db
+      .insertInto('t')
+      .values({ name: 'a', n: 42, ok: true, at, doc: JSON.stringify({ x: [1, 'two'] }), price: '9.90' })
+      .execute();
     await db.insertInto('t').values({ name: 'b', n: null, ok: false, at: null, doc: null, price: null }).execute();
     const text = 'select * from t where name = any(array[$1, $2]) order by id';
     const ours = await sql.raw(text.replace('$1', "'a'").replace('$2', "'b'")).execute(db);
@@ -35,14 +41,23 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
 
   it('sends long text and json values intact, non-ASCII included', async () => {
     const long = `ünïcødé ✓ ${'x'.repeat(400)} 🛒`;
-    const rows = JSON.stringify([{ name: long, n: 7 }, { name: 'short', n: 8 }]);
+    const rows = JSON.stringify([
+      { name: long, n: 7 },
+      { name: 'short', n: 8 },
+    ]);
     const r = await sql<{ name: string; n: number; echo: string }>`
-      select x.name, x.n, ${long}::text as echo from json_to_recordset(${rows}::json) as x(name text, n integer) order by x.n`.execute(db);
-    assert.deepEqual(r.rows, [{ name: long, n: 7, echo: long }, { name: 'short', n: 8, echo: long }]);
+      select x.name, x.n, ${long}::text as echo from json_to_recordset(${rows}::json) as x(name text, n integer) order by x.n`.execute(
+      db,
+    );
+    assert.deepEqual(r.rows, [
+      { name: long, n: 7, echo: long },
+      { name: 'short', n: 8, echo: long },
+    ]);
   });
 
   it('prepares a statement once and reuses it', async () => {
-    const find = (name: string) => db.selectFrom('t').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
+    const find = (name: string) =>
+      db.selectFrom('t').select(['id', 'name']).where('name', '=', name).executeTakeFirst();
     await find('a');
     const before = await prepared();
     for (const name of ['a', 'b', 'zz', 'a']) await find(name);
@@ -52,11 +67,14 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
 
   it('keeps at most maxStatements prepared, closing the least recently used', async () => {
     for (let i = 0; i < 10; i++) await sql`select ${i}::int as v, ${sql.raw(String(i))} as k`.execute(db);
-    assert.ok(await prepared() <= 4, `prepared statements: ${await prepared()}`);
+    assert.ok((await prepared()) <= 4, `prepared statements: ${await prepared()}`);
   });
 
   it('reports affected rows of insert, update and delete', async () => {
-    const ins = await db.insertInto('t').values([{ name: 'c' }, { name: 'd' }]).executeTakeFirst();
+    const ins = await db
+      .insertInto('t')
+      .values([{ name: 'c' }, { name: 'd' }])
+      .executeTakeFirst();
     assert.equal(ins.numInsertedOrUpdatedRows, 2n);
     const upd = await db.updateTable('t').set({ ok: true }).where('name', 'in', ['c', 'd', 'nope']).executeTakeFirst();
     assert.equal(upd.numUpdatedRows, 2n);
@@ -75,10 +93,13 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
   });
 
   it('rolls a failed transaction back whole', async () => {
-    await assert.rejects(db.transaction().execute(async (tx) => {
-      await tx.insertInto('t').values({ name: 'in-tx' }).execute();
-      await tx.insertInto('t').values({ name: 'a' }).execute();
-    }), (err: any) => err.code === '23505');
+    await assert.rejects(
+      db.transaction().execute(async (tx) => {
+        await tx.insertInto('t').values({ name: 'in-tx' }).execute();
+        await tx.insertInto('t').values({ name: 'a' }).execute();
+      }),
+      (err: any) => err.code === '23505',
+    );
     assert.equal(await db.selectFrom('t').select('id').where('name', '=', 'in-tx').executeTakeFirst(), undefined);
   });
 
@@ -92,7 +113,12 @@ describe('PreparedPGliteDialect (Kysely over PGlite with prepared statements)', 
   it('serialises concurrent callers on its one connection', async () => {
     const names = Array.from({ length: 40 }, (_, i) => `p${i}`);
     await Promise.all(names.map((name) => db.insertInto('t').values({ name }).execute()));
-    const got = await Promise.all(names.map((name) => db.selectFrom('t').select('name').where('name', '=', name).executeTakeFirst()));
-    assert.deepEqual(got.map((r) => r?.name), names);
+    const got = await Promise.all(
+      names.map((name) => db.selectFrom('t').select('name').where('name', '=', name).executeTakeFirst()),
+    );
+    assert.deepEqual(
+      got.map((r) => r?.name),
+      names,
+    );
   });
 });

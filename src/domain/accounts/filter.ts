@@ -2,9 +2,18 @@ import type { FilterColumn, FilterTerm } from '../../store/repos/accounts.ts';
 import { KiboError } from '../errors.ts';
 
 const columns: Record<string, FilterColumn> = {
-  id: 'id', userid: 'userId', username: 'userName', emailaddress: 'emailAddress', firstname: 'firstName',
-  lastname: 'lastName', externalid: 'externalId', islocked: 'isLocked',
-  'auditinfo.createdate': 'createDate', 'auditinfo.updatedate': 'updateDate', createdate: 'createDate', updatedate: 'updateDate',
+  id: 'id',
+  userid: 'userId',
+  username: 'userName',
+  emailaddress: 'emailAddress',
+  firstname: 'firstName',
+  lastname: 'lastName',
+  externalid: 'externalId',
+  islocked: 'isLocked',
+  'auditinfo.createdate': 'createDate',
+  'auditinfo.updatedate': 'updateDate',
+  createdate: 'createDate',
+  updatedate: 'updateDate',
 };
 const ops = new Set(['eq', 'ne', 'sw', 'cont', 'gt', 'lt', 'ge', 'le']);
 
@@ -36,7 +45,8 @@ export function parseSortBy(sortBy: string | undefined): { column: FilterColumn;
   if (!sortBy || !sortBy.trim()) return undefined;
   const [field, dir = 'asc', ...rest] = sortBy.trim().split(/\s+/);
   const column = columns[field.toLowerCase()];
-  if (!column || rest.length || !['asc', 'desc'].includes(dir.toLowerCase())) bad('sortBy must be `field [asc|desc]`', 'sortBy');
+  if (!column || rest.length || !['asc', 'desc'].includes(dir.toLowerCase()))
+    bad('sortBy must be `field [asc|desc]`', 'sortBy');
   return { column, desc: dir.toLowerCase() === 'desc' };
 }
 
@@ -51,7 +61,8 @@ function toValue(column: FilterColumn, raw: string): string | number | boolean {
     if (!['true', 'false'].includes(text.toLowerCase())) bad('isLocked filters take true or false');
     return text.toLowerCase() === 'true';
   }
-  if ((column === 'createDate' || column === 'updateDate') && Number.isNaN(Date.parse(text))) bad('date filters take an ISO date');
+  if ((column === 'createDate' || column === 'updateDate') && Number.isNaN(Date.parse(text)))
+    bad('date filters take an ISO date');
   return text;
 }
 

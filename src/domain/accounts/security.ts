@@ -76,7 +76,8 @@ export function createAccountSecurity(deps: SecurityDeps) {
   function scopeOf(ctx: CallContext, customerSetCode?: string | null): AccountScope {
     const code = customerSetCode?.trim();
     if (!code) return siteScope(ctx);
-    if (!ctx.tenant.customerSets.some((c) => c.code === code)) throw new KiboError('ITEM_NOT_FOUND', `Customer set ${code} not found`, { customerSetCode: code });
+    if (!ctx.tenant.customerSets.some((c) => c.code === code))
+      throw new KiboError('ITEM_NOT_FOUND', `Customer set ${code} not found`, { customerSetCode: code });
     return { tenantId: ctx.tenant.id, customerSet: code };
   }
 
@@ -86,30 +87,50 @@ export function createAccountSecurity(deps: SecurityDeps) {
     const now = clock.now();
     const { failed, remaining } = attemptsAt(row, now, ctx.site.login.lockout.maxAttempts);
     return {
-      isLocked: isLockedAt(row, now), isPasswordChangeRequired: row.password_change_required,
-      failedLoginAttemptCount: failed, remainingLoginAttempts: remaining,
-      firstFailedLoginAttemptOn: failed > 0 ? row.first_failed_at : null, lastLockedOn: row.last_locked_at,
-      lastLoginOn: row.last_login_at, lastPasswordChangeOn: row.last_password_change_at,
-      createdOn: row.created_at, updatedOn: row.updated_at,
+      isLocked: isLockedAt(row, now),
+      isPasswordChangeRequired: row.password_change_required,
+      failedLoginAttemptCount: failed,
+      remainingLoginAttempts: remaining,
+      firstFailedLoginAttemptOn: failed > 0 ? row.first_failed_at : null,
+      lastLockedOn: row.last_locked_at,
+      lastLoginOn: row.last_login_at,
+      lastPasswordChangeOn: row.last_password_change_at,
+      createdOn: row.created_at,
+      updatedOn: row.updated_at,
     };
   }
 
   /** Stores a new password and ends every other login of the account. */
-  async function storePassword(ctx: CallContext, account: AccountRow, secret: NewLoginSecret, reason: string, keepSessionId?: string): Promise<number> {
+  async function storePassword(
+    ctx: CallContext,
+    account: AccountRow,
+    secret: NewLoginSecret,
+    reason: string,
+    keepSessionId?: string,
+  ): Promise<number> {
     const at = clock.now();
     await accounts.setPasswordHash(account.id, secret.passwordHash, at, {
-      hasExternalPassword: secret.hasExternalPassword, migrationRequired: secret.migrationRequired, passwordChanged: true,
+      hasExternalPassword: secret.hasExternalPassword,
+      migrationRequired: secret.migrationRequired,
+      passwordChanged: true,
     });
     return sessions.revokeAccount(account.id, reason, at, keepSessionId);
   }
 
   return {
     /** @throws ITEM_NOT_FOUND */
-    async loginState(ctx: CallContext, target: { id: number } | { email: string } | { userName: string }, customerSetCode?: string | null): Promise<LoginState> {
+    async loginState(
+      ctx: CallContext,
+      target: { id: number } | { email: string } | { userName: string },
+      customerSetCode?: string | null,
+    ): Promise<LoginState> {
       const scope = scopeOf(ctx, customerSetCode);
-      const row = 'id' in target ? await accounts.findById(scope, target.id)
-        : 'email' in target ? await accounts.findByEmail(scope, target.email)
-          : await accounts.findByUserName(scope, target.userName);
+      const row =
+        'id' in target
+          ? await accounts.findById(scope, target.id)
+          : 'email' in target
+            ? await accounts.findByEmail(scope, target.email)
+            : await accounts.findByUserName(scope, target.userName);
       if (!row) throw new KiboError('ITEM_NOT_FOUND', 'Account not found');
       return stateOf(ctx, row);
     },
@@ -118,14 +139,21 @@ export function createAccountSecurity(deps: SecurityDeps) {
     async setLocked(ctx: CallContext, id: number, locked: boolean): Promise<void> {
       await mustFind(ctx, id);
       await accounts.setLocked(id, locked, clock.now(), ctx.clientId);
-      await audit.record(ctx, locked ? 'account.locked' : 'account.unlocked', id, { reason: 'admin', fieldPath: 'isLocked', newValue: String(locked) });
+      await audit.record(ctx, locked ? 'account.locked' : 'account.unlocked', id, {
+        reason: 'admin',
+        fieldPath: 'isLocked',
+        newValue: String(locked),
+      });
     },
 
     /** Set-Password-Change-Required: the next password login must change the password first. @throws ITEM_NOT_FOUND */
     async setPasswordChangeRequired(ctx: CallContext, id: number, required: boolean): Promise<void> {
       await mustFind(ctx, id);
       await accounts.setPasswordChangeRequired(id, required, clock.now(), ctx.clientId);
-      await audit.record(ctx, 'password.change_required', id, { fieldPath: 'isPasswordChangeRequired', newValue: String(required) });
+      await audit.record(ctx, 'password.change_required', id, {
+        fieldPath: 'isPasswordChangeRequired',
+        newValue: String(required),
+      });
     },
 
     /**
@@ -135,19 +163,31 @@ export function createAccountSecurity(deps: SecurityDeps) {
      * externalPassword). Revokes every other login of the account, keeping the caller's own.
      * @throws FORBIDDEN | ITEM_NOT_FOUND | INVALID_CREDENTIALS | ACCOUNT_LOCKED | MISSING_OR_INVALID_PARAMETER
      */
-    async changePassword(ctx: CallContext, id: number, change: PasswordChange, opts: { unlock?: boolean } = {}): Promise<void> {
+    async changePassword(
+      ctx: CallContext,
+      id: number,
+      change: PasswordChange,
+      opts: { unlock?: boolean } = {},
+    ): Promise<void> {
       const own = ctx.shopper && !ctx.shopper.anonymous && ctx.shopper.accountId === id ? ctx.shopper : undefined;
       const admin = ctx.behaviors.includes(MANAGE);
       // A shopper token names whose password may change; without one, the old password is the proof
       // (a shopper told PASSWORD_CHANGE_REQUIRED has no ticket yet), counted by the lockout.
-      if (ctx.shopper && !own && !admin) throw new KiboError('FORBIDDEN', 'A shopper may change only their own password', { behavior: MANAGE });
-      if (opts.unlock && !admin) throw new KiboError('FORBIDDEN', `unlockAccount needs the behavior ${MANAGE}`, { behavior: MANAGE });
+      if (ctx.shopper && !own && !admin)
+        throw new KiboError('FORBIDDEN', 'A shopper may change only their own password', { behavior: MANAGE });
+      if (opts.unlock && !admin)
+        throw new KiboError('FORBIDDEN', `unlockAccount needs the behavior ${MANAGE}`, { behavior: MANAGE });
       const account = await mustFind(ctx, id);
-      if (!admin) assertThat(change.oldPassword, 'MISSING_OR_INVALID_PARAMETER', 'oldPassword is required', { field: 'oldPassword' });
+      if (!admin)
+        assertThat(change.oldPassword, 'MISSING_OR_INVALID_PARAMETER', 'oldPassword is required', {
+          field: 'oldPassword',
+        });
       if (change.oldPassword) {
         if (!admin) await lockout.check(account, ctx);
         const ok = await passwords.verify(account, change.oldPassword);
-        await lockout.report(account, ok, ctx).catch((err) => { if (!admin) throw err; });
+        await lockout.report(account, ok, ctx).catch((err) => {
+          if (!admin) throw err;
+        });
         if (!ok) {
           await audit.record(ctx, 'login.failed', id, { reason: 'wrong-old-password' });
           throw new KiboError('INVALID_CREDENTIALS', 'The old password is wrong');
@@ -159,14 +199,21 @@ export function createAccountSecurity(deps: SecurityDeps) {
         secret = await passwordSecret(hasher, change.newPassword);
       } else if (change.externalPassword && admin) {
         const imported = deps.importSecret?.(change.externalPassword);
-        if (!imported) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'externalPassword is not a supported password hash', { field: 'externalPassword' });
+        if (!imported)
+          throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'externalPassword is not a supported password hash', {
+            field: 'externalPassword',
+          });
         secret = imported;
       } else {
         throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'newPassword is required', { field: 'newPassword' });
       }
       const revoked = await storePassword(ctx, account, secret, 'password-changed', own?.sessionId);
       if (opts.unlock) await accounts.setLocked(id, false, clock.now(), ctx.clientId);
-      await audit.record(ctx, 'password.changed', id, { by: own && !admin ? 'shopper' : 'app', revokedSessions: revoked, ...(opts.unlock ? { unlocked: true } : {}) });
+      await audit.record(ctx, 'password.changed', id, {
+        by: own && !admin ? 'shopper' : 'app',
+        revokedSessions: revoked,
+        ...(opts.unlock ? { unlocked: true } : {}),
+      });
     },
 
     /**
@@ -174,21 +221,39 @@ export function createAccountSecurity(deps: SecurityDeps) {
      * whether or not the account exists; an unknown one gets no mail.
      * @throws MISSING_OR_INVALID_PARAMETER | ITEM_NOT_FOUND (customer set)
      */
-    async requestReset(ctx: CallContext, req: { emailAddress?: string | null; userName?: string | null; customerSetCode?: string | null }): Promise<void> {
+    async requestReset(
+      ctx: CallContext,
+      req: { emailAddress?: string | null; userName?: string | null; customerSetCode?: string | null },
+    ): Promise<void> {
       const scope = scopeOf(ctx, req.customerSetCode);
       const email = req.emailAddress?.trim();
       const userName = req.userName?.trim();
-      assertThat(email || userName, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', { field: 'emailAddress' });
-      const account = email ? await accounts.findByEmail(scope, email) : await accounts.findByUserName(scope, userName!);
+      assertThat(email || userName, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', {
+        field: 'emailAddress',
+      });
+      const account = email
+        ? await accounts.findByEmail(scope, email)
+        : await accounts.findByUserName(scope, userName!);
       if (!account?.email) return;
       const code = mintOpaqueToken();
       const at = clock.now();
-      await resets.replace({ tokenHash: hashToken(code), tenantId: ctx.tenant.id, accountId: account.id, expiresAt: addMinutes(at, RESET_CODE_MINUTES), at });
+      await resets.replace({
+        tokenHash: hashToken(code),
+        tenantId: ctx.tenant.id,
+        accountId: account.id,
+        expiresAt: addMinutes(at, RESET_CODE_MINUTES),
+        at,
+      });
       await audit.record(ctx, 'password.reset_requested', account.id, {});
       try {
-        await deps.mailer.send(passwordResetMessage(account.email, {
-          userName: account.user_name ?? account.email, code, minutes: RESET_CODE_MINUTES, siteName: ctx.site.name,
-        }));
+        await deps.mailer.send(
+          passwordResetMessage(account.email, {
+            userName: account.user_name ?? account.email,
+            code,
+            minutes: RESET_CODE_MINUTES,
+            siteName: ctx.site.name,
+          }),
+        );
       } catch {
         throw new KiboError('SERVICE_UNAVAILABLE', 'The confirmation mail could not be sent; try again later');
       }
@@ -199,10 +264,15 @@ export function createAccountSecurity(deps: SecurityDeps) {
      * new password; ends a lockout (not an admin lock) and every login of the account.
      * @throws INVALID_CODE | MISSING_OR_INVALID_PARAMETER
      */
-    async completeReset(ctx: CallContext, info: { userName?: string | null; confirmationCode?: string | null; newPassword?: string | null }): Promise<void> {
+    async completeReset(
+      ctx: CallContext,
+      info: { userName?: string | null; confirmationCode?: string | null; newPassword?: string | null },
+    ): Promise<void> {
       const userName = info.userName?.trim();
       assertThat(userName, 'MISSING_OR_INVALID_PARAMETER', 'userName is required', { field: 'userName' });
-      assertThat(info.confirmationCode, 'MISSING_OR_INVALID_PARAMETER', 'confirmationCode is required', { field: 'confirmationCode' });
+      assertThat(info.confirmationCode, 'MISSING_OR_INVALID_PARAMETER', 'confirmationCode is required', {
+        field: 'confirmationCode',
+      });
       assertThat(info.newPassword, 'MISSING_OR_INVALID_PARAMETER', 'newPassword is required', { field: 'newPassword' });
       assertPasswordPolicy(info.newPassword, ctx.site.login.password);
       // The code names its account, in whichever customer set Reset-Password was asked for; the user
@@ -210,12 +280,20 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const hash = hashToken(info.confirmationCode);
       const now = clock.now();
       const pending = await resets.findLive(hash, now);
-      const account = pending && pending.tenantId === ctx.tenant.id ? await accounts.findInTenant(ctx.tenant.id, pending.accountId) : undefined;
+      const account =
+        pending && pending.tenantId === ctx.tenant.id
+          ? await accounts.findInTenant(ctx.tenant.id, pending.accountId)
+          : undefined;
       const named = account && [account.user_name_norm, account.email_norm].includes(norm(userName));
       if (!account || !named || !(await resets.consume(hash, now))) {
         throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
       }
-      const revoked = await storePassword(ctx, account, await passwordSecret(hasher, info.newPassword), 'password-reset');
+      const revoked = await storePassword(
+        ctx,
+        account,
+        await passwordSecret(hasher, info.newPassword),
+        'password-reset',
+      );
       await accounts.clearLockout(account.id);
       await audit.record(ctx, 'password.reset', account.id, { revokedSessions: revoked });
     },
@@ -226,7 +304,12 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const startIndex = q.startIndex ?? 0;
       const pageSize = q.pageSize ?? 20;
       const { total, rows } = await deps.auditRepo.listForAccount({
-        tenantId: ctx.tenant.id, accountId: id, startIndex, pageSize, order: parseAuditSort(q.sortBy), ...parseAuditFilter(q.filter),
+        tenantId: ctx.tenant.id,
+        accountId: id,
+        startIndex,
+        pageSize,
+        order: parseAuditSort(q.sortBy),
+        ...parseAuditFilter(q.filter),
       });
       return { startIndex, pageSize, pageCount: Math.ceil(total / pageSize), totalCount: total, rows };
     },
@@ -241,7 +324,10 @@ export function parseAuditSort(sortBy?: string): AuthEventQuery['order'] {
   if (!sortBy?.trim()) return { column: 'created_at', desc: true };
   const m = /^\s*(entryDate|customerAuditEntryId)(?:\s+(asc|desc))?\s*$/i.exec(sortBy);
   if (!m) throw bad('sortBy', 'sortBy must be entryDate or customerAuditEntryId, then asc or desc');
-  return { column: m[1].toLowerCase() === 'entrydate' ? 'created_at' : 'id', desc: (m[2] ?? 'asc').toLowerCase() === 'desc' };
+  return {
+    column: m[1].toLowerCase() === 'entrydate' ? 'created_at' : 'id',
+    desc: (m[2] ?? 'asc').toLowerCase() === 'desc',
+  };
 }
 
 /**
@@ -263,7 +349,8 @@ export function parseAuditFilter(filter?: string): Pick<AuthEventQuery, 'types' 
       continue;
     }
     const at = new Date(value);
-    if (op === 'eq' || Number.isNaN(at.getTime())) throw bad('filter', 'entryDate needs gt, ge, lt or le and an ISO date');
+    if (op === 'eq' || Number.isNaN(at.getTime()))
+      throw bad('filter', 'entryDate needs gt, ge, lt or le and an ISO date');
     if (op === 'gt' || op === 'ge') out.since = { at, inclusive: op === 'ge' };
     else out.until = { at, inclusive: op === 'le' };
   }

@@ -43,14 +43,20 @@ export function createAccountService(deps: AccountDeps) {
   function identity(input: AccountInput): { userName: string | null; email: string | null } {
     const email = input.emailAddress?.trim() || null;
     const userName = input.userName?.trim() || email;
-    if (email !== null) assertThat(isEmailAddress(email), 'MISSING_OR_INVALID_PARAMETER', 'emailAddress is not a valid email address', { field: 'emailAddress' });
+    if (email !== null)
+      assertThat(isEmailAddress(email), 'MISSING_OR_INVALID_PARAMETER', 'emailAddress is not a valid email address', {
+        field: 'emailAddress',
+      });
     return { userName, email };
   }
 
   async function secretFor(ctx: CallContext, s: LoginSecretInput): Promise<NewLoginSecret> {
     if (s.isImport && s.externalPassword) {
       const imported = deps.importSecret?.(s.externalPassword);
-      if (!imported) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'externalPassword is not a supported password hash', { field: 'externalPassword' });
+      if (!imported)
+        throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'externalPassword is not a supported password hash', {
+          field: 'externalPassword',
+        });
       return imported;
     }
     if (!s.password) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'password is required', { field: 'password' });
@@ -60,12 +66,22 @@ export function createAccountService(deps: AccountDeps) {
 
   async function create(ctx: CallContext, input: AccountInput, secret?: NewLoginSecret): Promise<AccountRow> {
     const { userName, email } = identity(input);
-    assertThat(userName || email, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', { field: 'emailAddress' });
+    assertThat(userName || email, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', {
+      field: 'emailAddress',
+    });
     const at = clock.now();
     const row = await accounts.insert({
-      tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet, userId: randomUUID().replaceAll('-', ''),
-      userName, email, passwordHash: secret?.passwordHash ?? null, profile: profileFromInput(input, at, ctx.clientId),
-      hasExternalPassword: secret?.hasExternalPassword, migrationRequired: secret?.migrationRequired, at, by: ctx.clientId,
+      tenantId: ctx.tenant.id,
+      customerSet: ctx.site.customerSet,
+      userId: randomUUID().replaceAll('-', ''),
+      userName,
+      email,
+      passwordHash: secret?.passwordHash ?? null,
+      profile: profileFromInput(input, at, ctx.clientId),
+      hasExternalPassword: secret?.hasExternalPassword,
+      migrationRequired: secret?.migrationRequired,
+      at,
+      by: ctx.clientId,
     });
     await audit.record(ctx, 'account.created', row.id, {});
     return row;
@@ -75,7 +91,11 @@ export function createAccountService(deps: AccountDeps) {
 
   return {
     /** Add-Account-And-Login. @throws VALIDATION_CONFLICT for a taken email or user name */
-    async addAndLogin(ctx: CallContext, info: LoginSecretInput & Device & { account: AccountInput; authTicketTtlMinutes?: number; refreshTokenTtlMinutes?: number }): Promise<Ticket> {
+    async addAndLogin(
+      ctx: CallContext,
+      info: LoginSecretInput &
+        Device & { account: AccountInput; authTicketTtlMinutes?: number; refreshTokenTtlMinutes?: number },
+    ): Promise<Ticket> {
       const lifetimes = resolveLifetimes(ctx.tenant.tokens, ctx.behaviors, info);
       const secret = await secretFor(ctx, info);
       const account = await create(ctx, info.account, secret);
@@ -88,14 +108,31 @@ export function createAccountService(deps: AccountDeps) {
     },
 
     /** Create-Login: gives a password to an account that has none, and logs in. */
-    async createLogin(ctx: CallContext, id: number, info: LoginSecretInput & Device & { emailAddress?: string | null; username?: string | null; authTicketTtlMinutes?: number; refreshTokenTtlMinutes?: number }): Promise<Ticket> {
+    async createLogin(
+      ctx: CallContext,
+      id: number,
+      info: LoginSecretInput &
+        Device & {
+          emailAddress?: string | null;
+          username?: string | null;
+          authTicketTtlMinutes?: number;
+          refreshTokenTtlMinutes?: number;
+        },
+    ): Promise<Ticket> {
       const lifetimes = resolveLifetimes(ctx.tenant.tokens, ctx.behaviors, info);
       const existing = await mustFind(ctx, id);
       const secret = await secretFor(ctx, info);
       const { userName, email } = identity({
-        emailAddress: info.emailAddress ?? existing.email, userName: info.username ?? existing.user_name ?? undefined,
+        emailAddress: info.emailAddress ?? existing.email,
+        userName: info.username ?? existing.user_name ?? undefined,
       });
-      const updated = await accounts.setInitialLogin(id, { userName, email, ...secret, at: clock.now(), by: ctx.clientId });
+      const updated = await accounts.setInitialLogin(id, {
+        userName,
+        email,
+        ...secret,
+        at: clock.now(),
+        by: ctx.clientId,
+      });
       if (!updated) throw new KiboError('VALIDATION_CONFLICT', 'The account already has a login');
       return deps.completeLogin(updated, ctx, info, lifetimes);
     },
@@ -117,9 +154,17 @@ export function createAccountService(deps: AccountDeps) {
         emailAddress: input.emailAddress !== undefined ? input.emailAddress?.trim() || null : existing.email,
       };
       const { userName, email } = identity(next);
-      assertThat(userName || email, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', { field: 'emailAddress' });
+      assertThat(userName || email, 'MISSING_OR_INVALID_PARAMETER', 'emailAddress or userName is required', {
+        field: 'emailAddress',
+      });
       const at = clock.now();
-      const row = await accounts.updateProfile(id, { userName, email, profile: profileFromInput(input, at, ctx.clientId, existing.profile), at, by: ctx.clientId });
+      const row = await accounts.updateProfile(id, {
+        userName,
+        email,
+        profile: profileFromInput(input, at, ctx.clientId, existing.profile),
+        at,
+        by: ctx.clientId,
+      });
       if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
       await audit.record(ctx, 'account.updated', id, {});
       return row;
@@ -133,11 +178,19 @@ export function createAccountService(deps: AccountDeps) {
       await audit.record(ctx, 'account.deleted', id, {});
     },
 
-    async list(ctx: CallContext, q: { startIndex?: number; pageSize?: number; sortBy?: string; filter?: string; q?: string }) {
+    async list(
+      ctx: CallContext,
+      q: { startIndex?: number; pageSize?: number; sortBy?: string; filter?: string; q?: string },
+    ) {
       const startIndex = q.startIndex ?? 0;
       const pageSize = q.pageSize ?? 20;
       const { total, rows } = await accounts.list({
-        ...scopeOf(ctx), startIndex, pageSize, sortBy: parseSortBy(q.sortBy), filter: parseFilter(q.filter), q: q.q?.trim() || undefined,
+        ...scopeOf(ctx),
+        startIndex,
+        pageSize,
+        sortBy: parseSortBy(q.sortBy),
+        filter: parseFilter(q.filter),
+        q: q.q?.trim() || undefined,
       });
       return { startIndex, pageSize, pageCount: Math.ceil(total / pageSize), totalCount: total, rows };
     },

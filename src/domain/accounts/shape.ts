@@ -30,11 +30,20 @@ const orUndef = <T>(v: T | null | undefined): T | undefined => (v === null ? und
  * The caller-owned part of an account, as stored. Contacts and notes get ids and audit info
  * when they have none; server-owned fields (id, userId, isLocked, ...) are never taken from input.
  */
-export function profileFromInput(input: AccountInput, at: Date, by: string | null, previous?: AccountProfile): AccountProfile {
+export function profileFromInput(
+  input: AccountInput,
+  at: Date,
+  by: string | null,
+  previous?: AccountProfile,
+): AccountProfile {
   const audit = { createBy: by, createDate: at.toISOString(), updateBy: by, updateDate: at.toISOString() };
   const withIds = (items: Record<string, unknown>[] | undefined, old: unknown[] | undefined) => {
     if (!items) return old;
-    let next = Math.max(0, ...items.map((i) => (typeof i.id === 'number' ? i.id : 0)), ...((old ?? []) as { id?: number }[]).map((i) => i.id ?? 0));
+    let next = Math.max(
+      0,
+      ...items.map((i) => (typeof i.id === 'number' ? i.id : 0)),
+      ...((old ?? []) as { id?: number }[]).map((i) => i.id ?? 0),
+    );
     return items.map((i) => ({ ...i, id: typeof i.id === 'number' ? i.id : ++next, auditInfo: i.auditInfo ?? audit }));
   };
   const p: AccountProfile = {
@@ -94,7 +103,12 @@ export function toCustomerAccount(row: AccountRow, now: Date) {
     notes: (p.notes ?? []) as never[],
     segments: (p.segments ?? []) as never[],
     commerceSummary: (p.commerceSummary ?? defaultCommerceSummary()) as never,
-    auditInfo: { createBy: row.created_by, createDate: iso(row.created_at), updateBy: row.updated_by, updateDate: iso(row.updated_at) },
+    auditInfo: {
+      createBy: row.created_by,
+      createDate: iso(row.created_at),
+      updateBy: row.updated_by,
+      updateDate: iso(row.updated_at),
+    },
   };
 }
 export type WireAccount = ReturnType<typeof toCustomerAccount>;

@@ -31,12 +31,22 @@ export async function openAppRegistry(deps: {
   const apps = new Map<string, App>(config.apps.map((a) => [a.clientId, a]));
   const boot = config.bootstrap;
   if (boot?.mode === 'env') {
-    apps.set(boot.clientId, { clientId: boot.clientId, tenantId: config.tenants[0].id, secretHash: boot.secretHash, behaviors: [] });
+    apps.set(boot.clientId, {
+      clientId: boot.clientId,
+      tenantId: config.tenants[0].id,
+      secretHash: boot.secretHash,
+      behaviors: [],
+    });
   } else if (boot?.mode === 'generate') {
     let stored = await repo.find(boot.clientId);
     if (!stored) {
       const secret = mintOpaqueToken();
-      const candidate = { clientId: boot.clientId, tenantId: config.tenants[0].id, secretHash: hashSecret(secret), behaviors: [] };
+      const candidate = {
+        clientId: boot.clientId,
+        tenantId: config.tenants[0].id,
+        secretHash: hashSecret(secret),
+        behaviors: [],
+      };
       if (await repo.insertIfAbsent(candidate, clock.now())) deps.onGenerated?.(boot.clientId, secret);
       stored = await repo.find(boot.clientId);
     }

@@ -30,9 +30,18 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
     const now = clock.now();
     const accessTokenExpiration = addMinutes(now, APP_ACCESS_MINUTES);
     const refreshTokenExpiration = addMinutes(now, APP_REFRESH_MINUTES);
-    const accessToken = await jwt.sign({ typ: 'app', sub: app.clientId, tenant: app.tenantId, behaviors: [...app.behaviors] }, accessTokenExpiration);
+    const accessToken = await jwt.sign(
+      { typ: 'app', sub: app.clientId, tenant: app.tenantId, behaviors: [...app.behaviors] },
+      accessTokenExpiration,
+    );
     const refreshToken = mintOpaqueToken();
-    await repo.insertRefreshToken({ tokenHash: hashToken(refreshToken), clientId: app.clientId, tenantId: app.tenantId, expiresAt: refreshTokenExpiration, createdAt: now });
+    await repo.insertRefreshToken({
+      tokenHash: hashToken(refreshToken),
+      clientId: app.clientId,
+      tenantId: app.tenantId,
+      expiresAt: refreshTokenExpiration,
+      createdAt: now,
+    });
     return { accessToken, accessTokenExpiration, refreshToken, refreshTokenExpiration };
   }
 

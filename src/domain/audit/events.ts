@@ -4,24 +4,49 @@ import type { CallContext } from '../context.ts';
 
 /** Every kind of auth event the audit log keeps. */
 export type AuthEventType =
-  | 'account.created' | 'account.updated' | 'account.deleted'
-  | 'login.succeeded' | 'login.failed' | 'login.locked'
-  | '2fa.challenged' | '2fa.passed' | '2fa.failed'
-  | 'otp.passed' | 'otp.failed'
-  | 'password.changed' | 'password.reset' | 'password.reset_requested'
-  | 'account.locked' | 'account.unlocked' | 'password.change_required'
-  | 'refresh.reuse_detected' | 'logout' | 'impersonation';
+  | 'account.created'
+  | 'account.updated'
+  | 'account.deleted'
+  | 'login.succeeded'
+  | 'login.failed'
+  | 'login.locked'
+  | '2fa.challenged'
+  | '2fa.passed'
+  | '2fa.failed'
+  | 'otp.passed'
+  | 'otp.failed'
+  | 'password.changed'
+  | 'password.reset'
+  | 'password.reset_requested'
+  | 'account.locked'
+  | 'account.unlocked'
+  | 'password.change_required'
+  | 'refresh.reuse_detected'
+  | 'logout'
+  | 'impersonation';
 
 export interface Audit {
-  record(ctx: CallContext, type: AuthEventType, accountId: number | null, detail?: Record<string, unknown>): Promise<void>;
+  record(
+    ctx: CallContext,
+    type: AuthEventType,
+    accountId: number | null,
+    detail?: Record<string, unknown>,
+  ): Promise<void>;
 }
 
 export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
   return {
     async record(ctx, type, accountId, detail = {}) {
       await deps.repo.insert({
-        tenantId: ctx.tenant.id, siteId: ctx.site.id, clientId: ctx.clientId, ip: ctx.ip, userAgent: ctx.userAgent,
-        accountId, type, detail, at: deps.clock.now(),
+        tenantId: ctx.tenant.id,
+        siteId: ctx.site.id,
+        clientId: ctx.clientId,
+        ip: ctx.ip,
+        userAgent: ctx.userAgent,
+        accountId,
+        type,
+        detail,
+        at: deps.clock.now(),
       });
     },
   };

@@ -28,7 +28,10 @@ export function generateCode(): string {
 }
 
 /** The pending login a 2FA code finishes (stored with the code). */
-export type PendingLogin = Pick<NewCode, 'siteId' | 'clientId' | 'accessMinutes' | 'refreshMinutes' | 'fingerprintHash' | 'region'>;
+export type PendingLogin = Pick<
+  NewCode,
+  'siteId' | 'clientId' | 'accessMinutes' | 'refreshMinutes' | 'fingerprintHash' | 'region'
+>;
 
 export interface IssuedCode {
   id: string;
@@ -54,7 +57,8 @@ export function createCodeService(deps: CodeDeps) {
   let key: Promise<Buffer> | undefined;
 
   function secret(): Promise<Buffer> {
-    key ??= secrets.getOrCreate(CODE_SECRET_NAME, () => randomBytes(32).toString('base64url'), clock.now())
+    key ??= secrets
+      .getOrCreate(CODE_SECRET_NAME, () => randomBytes(32).toString('base64url'), clock.now())
       .then((v) => Buffer.from(v, 'base64url'))
       .catch((err: unknown) => {
         key = undefined;
@@ -65,7 +69,9 @@ export function createCodeService(deps: CodeDeps) {
 
   /** HMAC-SHA256 (hex) of `value` in a labelled domain, so one value never hashes alike in two uses. */
   async function keyedHash(label: string, value: string): Promise<string> {
-    return createHmac('sha256', await secret()).update(`${label}\0${value}`, 'utf8').digest('hex');
+    return createHmac('sha256', await secret())
+      .update(`${label}\0${value}`, 'utf8')
+      .digest('hex');
   }
 
   /** A code's hash is bound to its row, account and purpose: a code can't be replayed elsewhere. */
@@ -92,8 +98,16 @@ export function createCodeService(deps: CodeDeps) {
       const now = clock.now();
       const blockedSince = await codes.claimSend(throttleKey, now, addSeconds(now, -policy.resendSeconds));
       if (blockedSince) {
-        const wait = Math.max(1, Math.ceil((blockedSince.getTime() + policy.resendSeconds * 1000 - now.getTime()) / 1000));
-        throw new KiboError('TOO_MANY_REQUESTS', `A code was sent recently; ask again in ${wait} seconds`, { retryAfterSeconds: wait }, wait);
+        const wait = Math.max(
+          1,
+          Math.ceil((blockedSince.getTime() + policy.resendSeconds * 1000 - now.getTime()) / 1000),
+        );
+        throw new KiboError(
+          'TOO_MANY_REQUESTS',
+          `A code was sent recently; ask again in ${wait} seconds`,
+          { retryAfterSeconds: wait },
+          wait,
+        );
       }
       return { key: throttleKey, at: now };
     },
@@ -103,15 +117,27 @@ export function createCodeService(deps: CodeDeps) {
     },
 
     /** A new code for the account; every older live one (and its challenge token) dies. */
-    async issue(p: { tenantId: number; accountId: number; purpose: CodePurpose; pending: PendingLogin; challengeHash?: string | null }): Promise<IssuedCode> {
+    async issue(p: {
+      tenantId: number;
+      accountId: number;
+      purpose: CodePurpose;
+      pending: PendingLogin;
+      challengeHash?: string | null;
+    }): Promise<IssuedCode> {
       const now = clock.now();
       const id = randomUUID();
       const code = generateCode();
       const expiresAt = addMinutes(now, policy.ttlMinutes);
       await codes.replace({
-        id, tenantId: p.tenantId, accountId: p.accountId, purpose: p.purpose,
+        id,
+        tenantId: p.tenantId,
+        accountId: p.accountId,
+        purpose: p.purpose,
         codeHash: await codeHash({ id, accountId: p.accountId, purpose: p.purpose }, code),
-        challengeHash: p.challengeHash ?? null, createdAt: now, expiresAt, ...p.pending,
+        challengeHash: p.challengeHash ?? null,
+        createdAt: now,
+        expiresAt,
+        ...p.pending,
       });
       return { id, code, expiresAt };
     },

@@ -36,15 +36,19 @@ export function createLockout(deps: LockoutDeps) {
 
   async function locked(account: AccountRow, ctx: CallContext, reason: string): Promise<never> {
     await audit.record(ctx, 'login.locked', account.id, { reason });
-    throw new KiboError('ACCOUNT_LOCKED', account.is_locked
-      ? 'The account is locked; an administrator must unlock it'
-      : 'The account is locked after too many failed attempts; try again later');
+    throw new KiboError(
+      'ACCOUNT_LOCKED',
+      account.is_locked
+        ? 'The account is locked; an administrator must unlock it'
+        : 'The account is locked after too many failed attempts; try again later',
+    );
   }
 
   const lockout = {
     /** @throws ACCOUNT_LOCKED while the account is locked */
     async check(account: AccountRow, ctx: CallContext): Promise<void> {
-      if (isLockedAt(account, clock.now())) await locked(account, ctx, account.is_locked ? 'admin-lock' : 'too-many-attempts');
+      if (isLockedAt(account, clock.now()))
+        await locked(account, ctx, account.is_locked ? 'admin-lock' : 'too-many-attempts');
     },
 
     /**
@@ -57,14 +61,20 @@ export function createLockout(deps: LockoutDeps) {
       if (ok) {
         // Nothing to clear: no statement. A lock made meanwhile still stops the login, when the
         // login is recorded (accounts.recordLogin only stamps an unlocked account).
-        if (account.failed_attempts === 0 && account.first_failed_at === null && account.locked_until === null) return account;
+        if (account.failed_attempts === 0 && account.first_failed_at === null && account.locked_until === null)
+          return account;
         const fresh = await accounts.clearFailedAttempts(account.id, now);
         if (!fresh) return locked(account, ctx, 'locked-meanwhile');
         return fresh;
       }
       const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
       const r = await accounts.recordFailedAttempt(account.id, now, maxAttempts, lockMinutes);
-      if (r?.lockedNow) await audit.record(ctx, 'account.locked', account.id, { reason: 'too-many-attempts', lockMinutes, failedAttempts: r.row.failed_attempts });
+      if (r?.lockedNow)
+        await audit.record(ctx, 'account.locked', account.id, {
+          reason: 'too-many-attempts',
+          lockMinutes,
+          failedAttempts: r.row.failed_attempts,
+        });
       return r?.row ?? account;
     },
   };
@@ -77,7 +87,10 @@ export type Lockout = ReturnType<typeof createLockout>;
  * counting after it, and for password logins — only once the password proved right, so a guesser
  * learns nothing — the forced password change.
  */
-export function createLoginGuard(lockout: Lockout, opts: { passwordLogin: boolean } = { passwordLogin: true }): LoginGuard {
+export function createLoginGuard(
+  lockout: Lockout,
+  opts: { passwordLogin: boolean } = { passwordLogin: true },
+): LoginGuard {
   return {
     beforeVerify: (account, ctx) => lockout.check(account, ctx),
     async afterVerify(account, ok, ctx) {
@@ -85,7 +98,11 @@ export function createLoginGuard(lockout: Lockout, opts: { passwordLogin: boolea
       // A forced change concerns the password; a passwordless (OTP) login is not held up by it.
       if (ok && opts.passwordLogin && fresh.password_change_required) {
         // The caller proved the password, so it may learn which account must change it (Change-Password needs the id).
-        throw new KiboError('PASSWORD_CHANGE_REQUIRED', 'The password must be changed before logging in; use Change-Password or Reset-Password', { accountId: account.id });
+        throw new KiboError(
+          'PASSWORD_CHANGE_REQUIRED',
+          'The password must be changed before logging in; use Change-Password or Reset-Password',
+          { accountId: account.id },
+        );
       }
     },
   };

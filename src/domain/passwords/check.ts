@@ -11,14 +11,19 @@ import { parseLegacyHash, verifyLegacyHash } from './legacy.ts';
  * A failed legacy check also spends a decoy argon2id verify, so a fast legacy hash does not
  * answer faster than a real one.
  */
-export function createPasswordCheck(deps: { hasher: PasswordHasher; accounts: AccountsRepo; clock: Clock }): PasswordCheck {
+export function createPasswordCheck(deps: {
+  hasher: PasswordHasher;
+  accounts: AccountsRepo;
+  clock: Clock;
+}): PasswordCheck {
   const { hasher, accounts, clock } = deps;
   return {
     async verify(account: AccountRow, password: string) {
       const stored = account.password_hash;
       if (stored?.startsWith('$argon2')) {
         const ok = await hasher.verify(stored, password);
-        if (ok && hasher.needsRehash(stored)) await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
+        if (ok && hasher.needsRehash(stored))
+          await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
         return ok;
       }
       const legacy = stored ? parseLegacyHash(stored) : undefined;

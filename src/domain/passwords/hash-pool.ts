@@ -65,7 +65,9 @@ export function createHashPool(size: number, opts: { nice?: number } = {}): Hash
   return {
     hash: (password, options) => run<string>({ op: 'hash', password, options }),
     verify: (stored, password) => run<boolean>({ op: 'verify', password, stored }),
-    get started() { return started; },
+    get started() {
+      return started;
+    },
     async close() {
       const running = lanes.filter((l): l is JobThread => l !== undefined);
       lanes.fill(undefined);

@@ -9,7 +9,9 @@ import { hashSync, verifySync } from '@node-rs/argon2';
 if (workerData?.nice > 0 && process.platform === 'linux') {
   try {
     setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), workerData.nice);
-  } catch { /* best effort: an equal priority only costs the event loop latency */ }
+  } catch {
+    /* best effort: an equal priority only costs the event loop latency */
+  }
 }
 
 parentPort.on('message', ({ id, job: { op, password, stored, options } }) => {

@@ -26,7 +26,10 @@ export interface PasswordHasher {
 }
 
 /** argon2id at `params` on hashing threads of its own (hash-pool.ts), `nice` to the event loop. */
-export async function createPasswordHasher(params: Argon2Params, hashing: { threads: number; nice: number }): Promise<PasswordHasher> {
+export async function createPasswordHasher(
+  params: Argon2Params,
+  hashing: { threads: number; nice: number },
+): Promise<PasswordHasher> {
   const pool = createHashPool(hashing.threads, { nice: hashing.nice });
   const opts = { algorithm: Algorithm.Argon2id, ...params };
   const decoyHash = await pool.hash('decoy-password-never-matches', opts);

@@ -19,8 +19,7 @@ const pbkdf2Async = promisify(pbkdf2);
  * Iterations are bounded (1,000–5,000,000) so an import cannot plant a hash that stalls logins.
  */
 export type LegacyHash =
-  | { kind: 'bcrypt'; hash: string }
-  | { kind: 'pbkdf2-sha256'; iterations: number; salt: Buffer; key: Buffer };
+  { kind: 'bcrypt'; hash: string } | { kind: 'pbkdf2-sha256'; iterations: number; salt: Buffer; key: Buffer };
 
 const BCRYPT = /^\$2[aby]\$(\d\d)\$[./A-Za-z0-9]{53}$/;
 const DJANGO = /^pbkdf2_sha256\$(\d{1,8})\$([^$]{1,256})\$([A-Za-z0-9+/]{16,}={0,2})$/;
@@ -37,7 +36,9 @@ export function parseLegacyHash(stored: string): LegacyHash | undefined {
   if (b) {
     const cost = Number(b[1]);
     // $2y$ (PHP) is the same algorithm as $2b$.
-    return cost >= 4 && cost <= MAX_BCRYPT_COST ? { kind: 'bcrypt', hash: stored.replace(/^\$2y\$/, '$2b$') } : undefined;
+    return cost >= 4 && cost <= MAX_BCRYPT_COST
+      ? { kind: 'bcrypt', hash: stored.replace(/^\$2y\$/, '$2b$') }
+      : undefined;
   }
   const d = DJANGO.exec(stored);
   const p = d ? undefined : PASSLIB.exec(stored);
@@ -79,7 +80,11 @@ export async function verifyLegacyHash(h: LegacyHash, password: string): Promise
  * What an import stores: the legacy hash as given, flagged so the account says it still has an
  * external password that needs migrating.
  */
-export function importLegacySecret(externalPassword: string): { passwordHash: string; hasExternalPassword: true; migrationRequired: true } | undefined {
+export function importLegacySecret(
+  externalPassword: string,
+): { passwordHash: string; hasExternalPassword: true; migrationRequired: true } | undefined {
   const trimmed = externalPassword.trim();
-  return isLegacyHash(trimmed) ? { passwordHash: trimmed, hasExternalPassword: true, migrationRequired: true } : undefined;
+  return isLegacyHash(trimmed)
+    ? { passwordHash: trimmed, hasExternalPassword: true, migrationRequired: true }
+    : undefined;
 }

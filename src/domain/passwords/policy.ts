@@ -6,7 +6,9 @@ import { KiboError } from '../errors.ts';
  * @throws MISSING_OR_INVALID_PARAMETER naming the rule that failed
  */
 export function assertPasswordPolicy(password: string, rules: LoginSettings['password']): void {
-  const fail = (why: string) => { throw new KiboError('MISSING_OR_INVALID_PARAMETER', `The password ${why}`, { field: 'password' }); };
+  const fail = (why: string) => {
+    throw new KiboError('MISSING_OR_INVALID_PARAMETER', `The password ${why}`, { field: 'password' });
+  };
   if ([...password].length < rules.minLength) fail(`must be at least ${rules.minLength} characters long`);
   if (rules.requireLetter !== false && !/\p{L}/u.test(password)) fail('must contain a letter');
   if (rules.requireDigit !== false && !/\p{Nd}/u.test(password)) fail('must contain a digit');

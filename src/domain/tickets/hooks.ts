@@ -38,7 +38,12 @@ export interface PasswordCheck {
 
 /** Decides, after a correct password, whether the login must pass a second factor. */
 export interface SecondFactor {
-  challengeIfNeeded(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Challenge | undefined>;
+  challengeIfNeeded(
+    account: AccountRow,
+    ctx: CallContext,
+    device: Device,
+    lifetimes: Lifetimes,
+  ): Promise<Challenge | undefined>;
   /** Called when a full ticket is issued for an account (records the device as known). */
   onLogin(account: AccountRow, device: Device): Promise<void>;
 }
@@ -49,6 +54,8 @@ export const noLoginGuard: LoginGuard = {
 };
 
 export const noSecondFactor: SecondFactor = {
-  async challengeIfNeeded() { return undefined; },
+  async challengeIfNeeded() {
+    return undefined;
+  },
   async onLogin() {},
 };

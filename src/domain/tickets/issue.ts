@@ -38,21 +38,44 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
   const { sessions, jwt, clock } = deps;
 
   /** The chain's JWT and the ticket around a new opaque pair, expiring `now` + the chain's lifetimes. */
-  async function ticketFor(s: NewSession, behaviors: readonly string[], now: Date, accessToken: string, refreshToken: string, account?: AccountRow): Promise<Ticket> {
+  async function ticketFor(
+    s: NewSession,
+    behaviors: readonly string[],
+    now: Date,
+    accessToken: string,
+    refreshToken: string,
+    account?: AccountRow,
+  ): Promise<Ticket> {
     const accessTokenExpiration = addMinutes(now, s.access_minutes);
     const refreshTokenExpiration = addMinutes(now, s.refresh_minutes);
     // Optional claims are assigned, not spread in: a literal built from conditional spreads is slow
     // to build and to serialise, and this runs for every ticket.
     const claims: ShopperClaims = {
-      typ: 'shopper', sub: s.user_id, sid: s.id, tenant: s.tenant_id, site: s.site_id, customerSet: s.customer_set,
-      anonymous: s.anonymous, app: s.client_id, behaviors: [...behaviors],
+      typ: 'shopper',
+      sub: s.user_id,
+      sid: s.id,
+      tenant: s.tenant_id,
+      site: s.site_id,
+      customerSet: s.customer_set,
+      anonymous: s.anonymous,
+      app: s.client_id,
+      behaviors: [...behaviors],
     };
     if (s.account_id !== null) claims.accountId = s.account_id;
     if (s.previous_anonymous_id) claims.prevAnonymousId = s.previous_anonymous_id;
     if (s.impersonated_by) claims.impersonatedBy = s.impersonated_by;
     if (s.cart_id) claims.cartId = s.cart_id;
     const jwtAccessToken = await jwt.sign(claims, accessTokenExpiration);
-    return { accessToken, accessTokenExpiration, jwtAccessToken, refreshToken, refreshTokenExpiration, requires2FA: false, userId: s.user_id, account };
+    return {
+      accessToken,
+      accessTokenExpiration,
+      jwtAccessToken,
+      refreshToken,
+      refreshTokenExpiration,
+      requires2FA: false,
+      userId: s.user_id,
+      account,
+    };
   }
 
   /** A new opaque access/refresh pair and the hashes that are stored for it. */
@@ -67,17 +90,28 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
     async start(c: NewChain): Promise<Ticket> {
       const now = clock.now();
       const row: NewSession = {
-        id: randomUUID(), tenant_id: c.tenantId, site_id: c.siteId, customer_set: c.customerSet,
-        account_id: c.account?.id ?? null, user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
-        anonymous: !c.account, client_id: c.clientId, previous_anonymous_id: c.previousAnonymousId ?? null,
-        impersonated_by: c.impersonatedBy ?? null, cart_id: c.cartId ?? null,
-        access_minutes: c.lifetimes.accessMinutes, refresh_minutes: c.lifetimes.refreshMinutes, created_at: now,
+        id: randomUUID(),
+        tenant_id: c.tenantId,
+        site_id: c.siteId,
+        customer_set: c.customerSet,
+        account_id: c.account?.id ?? null,
+        user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
+        anonymous: !c.account,
+        client_id: c.clientId,
+        previous_anonymous_id: c.previousAnonymousId ?? null,
+        impersonated_by: c.impersonatedBy ?? null,
+        cart_id: c.cartId ?? null,
+        access_minutes: c.lifetimes.accessMinutes,
+        refresh_minutes: c.lifetimes.refreshMinutes,
+        created_at: now,
       };
       const pair = newPair();
       const ticket = await ticketFor(row, c.behaviors, now, pair.accessToken, pair.refreshToken, c.account);
       await sessions.create(row, {
-        accessHash: pair.accessHash, accessExpiresAt: ticket.accessTokenExpiration,
-        refreshHash: pair.refreshHash, refreshExpiresAt: ticket.refreshTokenExpiration,
+        accessHash: pair.accessHash,
+        accessExpiresAt: ticket.accessTokenExpiration,
+        refreshHash: pair.refreshHash,
+        refreshExpiresAt: ticket.refreshTokenExpiration,
       });
       return ticket;
     },
@@ -87,10 +121,18 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
      * ticket, or undefined when the token could not be spent in `scope` (nothing written).
      * `accountOf` finds the chain's account for the ticket (and may refuse it by throwing).
      */
-    async rotate(refreshHash: string, scope: RefreshScope, behaviors: readonly string[], accountOf: (session: SessionRow) => Promise<AccountRow | undefined>): Promise<Ticket | undefined> {
+    async rotate(
+      refreshHash: string,
+      scope: RefreshScope,
+      behaviors: readonly string[],
+      accountOf: (session: SessionRow) => Promise<AccountRow | undefined>,
+    ): Promise<Ticket | undefined> {
       const now = clock.now();
       const pair = newPair();
-      const session = await sessions.rotateRefresh(refreshHash, scope, now, { accessHash: pair.accessHash, refreshHash: pair.refreshHash });
+      const session = await sessions.rotateRefresh(refreshHash, scope, now, {
+        accessHash: pair.accessHash,
+        refreshHash: pair.refreshHash,
+      });
       if (!session) return undefined;
       const account = await accountOf(session);
       return ticketFor(session, behaviors, now, pair.accessToken, pair.refreshToken, account);

@@ -40,7 +40,12 @@ export function createTicketService(deps: TicketDeps) {
   const { accounts, sessions, issuer, hasher, passwords, guard, secondFactor, audit, clock } = deps;
 
   /** Issues the full ticket for an account that has proven who it is. */
-  async function completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket> {
+  async function completeLogin(
+    account: AccountRow,
+    ctx: CallContext,
+    device: Device,
+    lifetimes: Lifetimes,
+  ): Promise<Ticket> {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
     // Recorded first, and only on an unlocked account: a lock made while the secret was being
     // checked (parallel failures, an admin) stops the login before any token exists.
@@ -50,8 +55,14 @@ export function createTicketService(deps: TicketDeps) {
       throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
     }
     const ticket = await issuer.start({
-      tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account: fresh,
-      clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes, previousAnonymousId,
+      tenantId: ctx.tenant.id,
+      siteId: ctx.site.id,
+      customerSet: ctx.site.customerSet,
+      account: fresh,
+      clientId: ctx.clientId,
+      behaviors: ctx.behaviors,
+      lifetimes,
+      previousAnonymousId,
     });
     await secondFactor.onLogin(fresh, device);
     await audit.record(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
@@ -67,7 +78,8 @@ export function createTicketService(deps: TicketDeps) {
     if (!known || known.tenantId !== ctx.tenant.id || known.customerSet !== ctx.site.customerSet) {
       return new KiboError('UNAUTHORIZED', 'Invalid refresh token');
     }
-    if (accountId !== undefined && known.accountId !== accountId) return new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
+    if (accountId !== undefined && known.accountId !== accountId)
+      return new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
     if (known.revokedAt) return new KiboError('UNAUTHORIZED', 'The session has been revoked');
     if (known.consumedAt) {
       await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
@@ -107,8 +119,12 @@ export function createTicketService(deps: TicketDeps) {
     /** A new anonymous shopper: a guest id with refreshable tokens and no account. */
     async anonymous(ctx: CallContext): Promise<Ticket> {
       return issuer.start({
-        tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet,
-        anonymousUserId: randomUUID().replaceAll('-', ''), clientId: ctx.clientId, behaviors: ctx.behaviors,
+        tenantId: ctx.tenant.id,
+        siteId: ctx.site.id,
+        customerSet: ctx.site.customerSet,
+        anonymousUserId: randomUUID().replaceAll('-', ''),
+        clientId: ctx.clientId,
+        behaviors: ctx.behaviors,
         lifetimes: { accessMinutes: ctx.tenant.tokens.accessMinutes, refreshMinutes: ctx.tenant.tokens.refreshMinutes },
       });
     },
@@ -143,19 +159,34 @@ export function createTicketService(deps: TicketDeps) {
      * A short-lived ticket acting as a shopper for one cart; the JWT names the impersonating app.
      * @throws ITEM_NOT_FOUND when the account is not in this customer set
      */
-    async impersonate(ctx: CallContext, req: { cartId: string; accountId?: number; userId?: string | null }): Promise<Ticket> {
+    async impersonate(
+      ctx: CallContext,
+      req: { cartId: string; accountId?: number; userId?: string | null },
+    ): Promise<Ticket> {
       let account: AccountRow | undefined;
       if (req.accountId !== undefined) account = await accounts.findById(scopeOf(ctx), req.accountId);
       if (account && req.userId && account.user_id !== req.userId) account = undefined;
-      if (!account && req.accountId !== undefined) throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
-      if (!account && !req.userId) throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'accountId or userId is required', { field: 'accountId' });
+      if (!account && req.accountId !== undefined)
+        throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
+      if (!account && !req.userId)
+        throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'accountId or userId is required', { field: 'accountId' });
       const ticket = await issuer.start({
-        tenantId: ctx.tenant.id, siteId: ctx.site.id, customerSet: ctx.site.customerSet, account,
-        anonymousUserId: account ? undefined : req.userId ?? undefined,
-        clientId: ctx.clientId, behaviors: ctx.behaviors, lifetimes: IMPERSONATION_MINUTES,
-        impersonatedBy: ctx.clientId, cartId: req.cartId,
+        tenantId: ctx.tenant.id,
+        siteId: ctx.site.id,
+        customerSet: ctx.site.customerSet,
+        account,
+        anonymousUserId: account ? undefined : (req.userId ?? undefined),
+        clientId: ctx.clientId,
+        behaviors: ctx.behaviors,
+        lifetimes: IMPERSONATION_MINUTES,
+        impersonatedBy: ctx.clientId,
+        cartId: req.cartId,
       });
-      await audit.record(ctx, 'impersonation', account?.id ?? null, { cartId: req.cartId, userId: ticket.userId, impersonatedBy: ctx.clientId });
+      await audit.record(ctx, 'impersonation', account?.id ?? null, {
+        cartId: req.cartId,
+        userId: ticket.userId,
+        impersonatedBy: ctx.clientId,
+      });
       return ticket;
     },
 
@@ -180,8 +211,14 @@ export type TicketService = ReturnType<typeof createTicketService>;
 /** The shopper a live login chain stands for. */
 function principalOf(row: SessionRow): ShopperPrincipal {
   return {
-    sessionId: row.id, userId: row.user_id, accountId: row.account_id ?? undefined, anonymous: row.anonymous,
-    tenantId: row.tenant_id, siteId: row.site_id, customerSet: row.customer_set, clientId: row.client_id,
+    sessionId: row.id,
+    userId: row.user_id,
+    accountId: row.account_id ?? undefined,
+    anonymous: row.anonymous,
+    tenantId: row.tenant_id,
+    siteId: row.site_id,
+    customerSet: row.customer_set,
+    clientId: row.client_id,
     impersonatedBy: row.impersonated_by ?? undefined,
   };
 }

@@ -12,17 +12,34 @@ export interface Lifetimes {
  * @throws FORBIDDEN when custom lifetimes are asked without the behavior
  * @throws MISSING_OR_INVALID_PARAMETER when they exceed the caps
  */
-export function resolveLifetimes(tokens: TokenSettings, behaviors: readonly string[], asked: { authTicketTtlMinutes?: number; refreshTokenTtlMinutes?: number }): Lifetimes {
+export function resolveLifetimes(
+  tokens: TokenSettings,
+  behaviors: readonly string[],
+  asked: { authTicketTtlMinutes?: number; refreshTokenTtlMinutes?: number },
+): Lifetimes {
   const { authTicketTtlMinutes: a, refreshTokenTtlMinutes: r } = asked;
-  if (a === undefined && r === undefined) return { accessMinutes: tokens.accessMinutes, refreshMinutes: tokens.refreshMinutes };
+  if (a === undefined && r === undefined)
+    return { accessMinutes: tokens.accessMinutes, refreshMinutes: tokens.refreshMinutes };
   if (!behaviors.includes('customer-auth:configure-token-durations')) {
-    throw new KiboError('FORBIDDEN', 'Custom token lifetimes need the behavior customer-auth:configure-token-durations', { behavior: 'customer-auth:configure-token-durations' });
+    throw new KiboError(
+      'FORBIDDEN',
+      'Custom token lifetimes need the behavior customer-auth:configure-token-durations',
+      { behavior: 'customer-auth:configure-token-durations' },
+    );
   }
   if (a !== undefined && a > tokens.maxAccessMinutes) {
-    throw new KiboError('MISSING_OR_INVALID_PARAMETER', `authTicketTtlMinutes may be at most ${tokens.maxAccessMinutes}`, { field: 'authTicketTtlMinutes' });
+    throw new KiboError(
+      'MISSING_OR_INVALID_PARAMETER',
+      `authTicketTtlMinutes may be at most ${tokens.maxAccessMinutes}`,
+      { field: 'authTicketTtlMinutes' },
+    );
   }
   if (r !== undefined && r > tokens.maxRefreshMinutes) {
-    throw new KiboError('MISSING_OR_INVALID_PARAMETER', `refreshTokenTtlMinutes may be at most ${tokens.maxRefreshMinutes}`, { field: 'refreshTokenTtlMinutes' });
+    throw new KiboError(
+      'MISSING_OR_INVALID_PARAMETER',
+      `refreshTokenTtlMinutes may be at most ${tokens.maxRefreshMinutes}`,
+      { field: 'refreshTokenTtlMinutes' },
+    );
   }
   return { accessMinutes: a ?? tokens.accessMinutes, refreshMinutes: r ?? tokens.refreshMinutes };
 }

@@ -90,7 +90,8 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
       if (!key) throw new KiboError('UNAUTHORIZED', 'Unknown token signer');
       try {
         const { payload } = await jwtVerify(token, key, { issuer, algorithms: ['ES256'], currentDate: clock.now() });
-        if (payload.typ !== 'app' && payload.typ !== 'shopper') throw new KiboError('UNAUTHORIZED', 'Unknown token type');
+        if (payload.typ !== 'app' && payload.typ !== 'shopper')
+          throw new KiboError('UNAUTHORIZED', 'Unknown token type');
         if (typeof payload.exp !== 'number') throw new KiboError('UNAUTHORIZED', 'The token has no expiry');
         const claims = Object.freeze(payload) as unknown as Verified;
         if (Array.isArray(claims.behaviors)) Object.freeze(claims.behaviors);

@@ -43,12 +43,14 @@ export async function openKeyRing(repo: KeysRepo, clock: Clock): Promise<KeyRing
 
   async function reload(): Promise<void> {
     const stored = await repo.listActive();
-    keys = await Promise.all(stored.map(async (s) => ({
-      kid: s.kid,
-      signingKey: createPrivateKey({ key: s.privateJwk as JWK & { kty: string }, format: 'jwk' }),
-      publicKey: (await importJWK(s.publicJwk as JWK, s.alg)) as CryptoKey,
-      publicJwk: s.publicJwk as JWK,
-    })));
+    keys = await Promise.all(
+      stored.map(async (s) => ({
+        kid: s.kid,
+        signingKey: createPrivateKey({ key: s.privateJwk as JWK & { kty: string }, format: 'jwk' }),
+        publicKey: (await importJWK(s.publicJwk as JWK, s.alg)) as CryptoKey,
+        publicJwk: s.publicJwk as JWK,
+      })),
+    );
     lastReload = Date.now();
   }
   await reload();

@@ -4,7 +4,9 @@ import { sign } from 'node:crypto';
 
 parentPort.on('message', ({ id, job: { key, inputs } }) => {
   try {
-    const out = inputs.map((input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url'));
+    const out = inputs.map((input) =>
+      sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url'),
+    );
     parentPort.postMessage({ id, out });
   } catch (err) {
     parentPort.postMessage({ id, error: String(err) });

@@ -4,7 +4,12 @@ import { startJobThread, type JobThread } from '../job-thread.ts';
 /** Signs a JWS signing input with ES256 (P-256, SHA-256, r||s) and answers the base64url signature. */
 export type Es256Signer = (input: string, key: KeyObject) => Promise<string>;
 
-interface Queued { input: string; key: KeyObject; resolve: (s: string) => void; reject: (e: Error) => void }
+interface Queued {
+  input: string;
+  key: KeyObject;
+  resolve: (s: string) => void;
+  reject: (e: Error) => void;
+}
 
 /**
  * ES256 in one thread of its own per process, fed in batches: the inputs of one round of the event
@@ -12,10 +17,11 @@ interface Queued { input: string; key: KeyObject; resolve: (s: string) => void; 
  * the event loop ~40 µs per token under load (docs/performance.md). The key travels with each batch
  * (a handle, not key material); the thread holds the process open only while signatures are owed.
  */
-export const es256: Es256Signer = (input, key) => new Promise<string>((resolve, reject) => {
-  if (queue.length === 0) setImmediate(flush);
-  queue.push({ input, key, resolve, reject });
-});
+export const es256: Es256Signer = (input, key) =>
+  new Promise<string>((resolve, reject) => {
+    if (queue.length === 0) setImmediate(flush);
+    queue.push({ input, key, resolve, reject });
+  });
 
 let thread: JobThread | undefined;
 let queue: Queued[] = [];

@@ -6,18 +6,34 @@ import type { CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
 
 /** Mails codes; a failed send leaves no usable code and no spent throttle behind. */
-export function createCodeMailer(deps: { mailer: Mailer; codes: CodeService; onError?: (err: unknown, what: string) => void }) {
+export function createCodeMailer(deps: {
+  mailer: Mailer;
+  codes: CodeService;
+  onError?: (err: unknown, what: string) => void;
+}) {
   const { mailer, codes } = deps;
   return {
     /** @throws SERVICE_UNAVAILABLE when the message could not be handed to the mail server */
-    async deliver(ctx: CallContext, account: AccountRow, purpose: CodePurpose, issued: IssuedCode, claim?: { key: string; at: Date }): Promise<void> {
+    async deliver(
+      ctx: CallContext,
+      account: AccountRow,
+      purpose: CodePurpose,
+      issued: IssuedCode,
+      claim?: { key: string; at: Date },
+    ): Promise<void> {
       if (!account.email) throw new KiboError('FORBIDDEN', 'The account has no email address');
       const firstName = account.profile?.firstName;
       try {
-        await mailer.send(codeMail({
-          to: account.email, siteName: ctx.site.name, purpose, code: issued.code, minutes: codes.policy.ttlMinutes,
-          ...(firstName ? { firstName } : {}),
-        }));
+        await mailer.send(
+          codeMail({
+            to: account.email,
+            siteName: ctx.site.name,
+            purpose,
+            code: issued.code,
+            minutes: codes.policy.ttlMinutes,
+            ...(firstName ? { firstName } : {}),
+          }),
+        );
       } catch (err) {
         deps.onError?.(err, `sending the ${purpose} code`);
         await codes.discard(issued.id);

@@ -42,11 +42,17 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
    * fingerprint (or no region) where the site checks them counts as new: leaving the field out
    * must not be a way around the check.
    */
-  async function reasonFor(account: AccountRow, ctx: CallContext, device: Device, fpHash: string | null): Promise<ChallengeReason | undefined> {
+  async function reasonFor(
+    account: AccountRow,
+    ctx: CallContext,
+    device: Device,
+    fpHash: string | null,
+  ): Promise<ChallengeReason | undefined> {
     const rules = ctx.site.login.twoFactor;
     if (rules.always) return 'always';
     if (rules.onNewFingerprint && (!fpHash || !(await devices.isKnown(account.id, fpHash)))) return 'new-fingerprint';
-    if (rules.onNewRegion && account.last_region && (!device.region || !sameRegion(device.region, account.last_region))) return 'new-region';
+    if (rules.onNewRegion && account.last_region && (!device.region || !sameRegion(device.region, account.last_region)))
+      return 'new-region';
     return undefined;
   }
 
@@ -58,23 +64,44 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
      * @throws SERVICE_UNAVAILABLE when the mail could not be sent (no usable code is left)
      * @throws FORBIDDEN when a code is required but the account has no email address
      */
-    async challengeIfNeeded(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Challenge | undefined> {
+    async challengeIfNeeded(
+      account: AccountRow,
+      ctx: CallContext,
+      device: Device,
+      lifetimes: Lifetimes,
+    ): Promise<Challenge | undefined> {
       const fpHash = device.fingerprint ? await fingerprintHash(device.fingerprint) : null;
       const reason = await reasonFor(account, ctx, device, fpHash);
       if (!reason) return undefined;
-      if (!account.email) throw new KiboError('FORBIDDEN', 'Two-factor authentication is required, but the account has no email address to send the code to');
+      if (!account.email)
+        throw new KiboError(
+          'FORBIDDEN',
+          'Two-factor authentication is required, but the account has no email address to send the code to',
+        );
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const challengeToken = mintOpaqueToken();
       const issued = await codes.issue({
-        tenantId: ctx.tenant.id, accountId: account.id, purpose: '2fa', challengeHash: hashToken(challengeToken),
+        tenantId: ctx.tenant.id,
+        accountId: account.id,
+        purpose: '2fa',
+        challengeHash: hashToken(challengeToken),
         pending: {
-          siteId: ctx.site.id, clientId: ctx.clientId, accessMinutes: lifetimes.accessMinutes, refreshMinutes: lifetimes.refreshMinutes,
-          fingerprintHash: fpHash, region: device.region?.trim() || null,
+          siteId: ctx.site.id,
+          clientId: ctx.clientId,
+          accessMinutes: lifetimes.accessMinutes,
+          refreshMinutes: lifetimes.refreshMinutes,
+          fingerprintHash: fpHash,
+          region: device.region?.trim() || null,
         },
       });
       await mail.deliver(ctx, account, '2fa', issued, claim);
       await audit.record(ctx, '2fa.challenged', account.id, { reason });
-      return { requires2FA: true, accessToken: challengeToken, accessTokenExpiration: issued.expiresAt, userId: account.user_id };
+      return {
+        requires2FA: true,
+        accessToken: challengeToken,
+        accessTokenExpiration: issued.expiresAt,
+        userId: account.user_id,
+      };
     },
 
     /** Every full login (signup included) makes its device known. The region is kept by recordLogin. */

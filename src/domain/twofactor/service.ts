@@ -55,12 +55,18 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
 
   function requireOtp(ctx: CallContext): void {
     // 403, not 400: the request is well formed, the site does not allow this way in.
-    assertThat(ctx.site.login.otpLogin.enabled, 'FORBIDDEN', `One-time-code login is not enabled on site ${ctx.site.id}`);
+    assertThat(
+      ctx.site.login.otpLogin.enabled,
+      'FORBIDDEN',
+      `One-time-code login is not enabled on site ${ctx.site.id}`,
+    );
   }
 
   function normEmail(email: string): string {
     const e = email.trim().toLowerCase();
-    assertThat(isEmailAddress(e), 'MISSING_OR_INVALID_PARAMETER', 'email is not a valid email address', { field: 'email' });
+    assertThat(isEmailAddress(e), 'MISSING_OR_INVALID_PARAMETER', 'email is not a valid email address', {
+      field: 'email',
+    });
     return e;
   }
 
@@ -72,19 +78,30 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
      */
     async request2fa(ctx: CallContext, ref: PendingRef): Promise<void> {
       if (!ref.challengeToken && !ref.userId) {
-        throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'Send the challenge token as x-vol-user-claims, or {"userId"} in the body', { field: 'userId' });
+        throw new KiboError(
+          'MISSING_OR_INVALID_PARAMETER',
+          'Send the challenge token as x-vol-user-claims, or {"userId"} in the body',
+          { field: 'userId' },
+        );
       }
       const account = await pendingAccount(ctx, ref);
-      const row = account && await codes.findLive(account.id, '2fa');
+      const row = account && (await codes.findLive(account.id, '2fa'));
       if (!account || !row || (ref.challengeToken && row.challenge_hash !== hashToken(ref.challengeToken))) {
         throw new KiboError('UNAUTHORIZED', 'There is no pending two-factor login; log in with the password again');
       }
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const issued = await codes.issue({
-        tenantId: ctx.tenant.id, accountId: account.id, purpose: '2fa', challengeHash: row.challenge_hash,
+        tenantId: ctx.tenant.id,
+        accountId: account.id,
+        purpose: '2fa',
+        challengeHash: row.challenge_hash,
         pending: {
-          siteId: row.site_id, clientId: row.client_id, accessMinutes: row.access_minutes, refreshMinutes: row.refresh_minutes,
-          fingerprintHash: row.fingerprint_hash, region: row.region,
+          siteId: row.site_id,
+          clientId: row.client_id,
+          accessMinutes: row.access_minutes,
+          refreshMinutes: row.refresh_minutes,
+          fingerprintHash: row.fingerprint_hash,
+          region: row.region,
         },
       });
       await mail.deliver(ctx, account, '2fa', issued, claim);
@@ -135,15 +152,26 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       }
       const job = (async () => {
         const issued = await codes.issue({
-          tenantId: ctx.tenant.id, accountId: account.id, purpose: 'otp',
-          pending: { siteId: ctx.site.id, clientId: ctx.clientId, accessMinutes: null, refreshMinutes: null, fingerprintHash: null, region: null },
+          tenantId: ctx.tenant.id,
+          accountId: account.id,
+          purpose: 'otp',
+          pending: {
+            siteId: ctx.site.id,
+            clientId: ctx.clientId,
+            accessMinutes: null,
+            refreshMinutes: null,
+            fingerprintHash: null,
+            region: null,
+          },
         });
         await mail.deliver(ctx, account, 'otp', issued, claim);
-      })().catch((err: unknown) => {
-        if (!(err instanceof KiboError)) deps.onError?.(err, 'issuing a one-time login code');
-      }).finally(() => {
-        background.delete(job);
-      });
+      })()
+        .catch((err: unknown) => {
+          if (!(err instanceof KiboError)) deps.onError?.(err, 'issuing a one-time login code');
+        })
+        .finally(() => {
+          background.delete(job);
+        });
       background.add(job);
     },
 
@@ -170,7 +198,10 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         throw new KiboError('INVALID_CODE');
       }
       await audit.record(ctx, 'otp.passed', account.id, {});
-      const lifetimes = { accessMinutes: ctx.tenant.tokens.accessMinutes, refreshMinutes: ctx.tenant.tokens.refreshMinutes };
+      const lifetimes = {
+        accessMinutes: ctx.tenant.tokens.accessMinutes,
+        refreshMinutes: ctx.tenant.tokens.refreshMinutes,
+      };
       return deps.completeLogin(account, ctx, { fingerprint: input.fingerprint, region: input.region }, lifetimes);
     },
 

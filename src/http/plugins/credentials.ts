@@ -95,7 +95,8 @@ async function resolveCaller(deps: CredentialDeps, request: FastifyRequest): Pro
 function checkTenancy(request: FastifyRequest, caller: Caller): void {
   const t = request.tenancy;
   if (!t) return;
-  if (caller.app && caller.app.tenantId !== t.tenant.id) throw new KiboError('UNAUTHORIZED', 'The application token is not valid for this tenant');
+  if (caller.app && caller.app.tenantId !== t.tenant.id)
+    throw new KiboError('UNAUTHORIZED', 'The application token is not valid for this tenant');
   const s = caller.shopper;
   if (s && (s.tenantId !== t.tenant.id || s.customerSet !== t.site.customerSet)) {
     caller.shopper = undefined;

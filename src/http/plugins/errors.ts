@@ -7,7 +7,10 @@ import { KiboError, toKiboBody, type ErrorCode } from '../../domain/errors.ts';
 /** Fastify's own failures, by their code, as Kibo errors. */
 const frameworkCodes: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['MISSING_OR_INVALID_PARAMETER', 'The request body is not valid JSON'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: ['MISSING_OR_INVALID_PARAMETER', 'The request body is empty but its content type is JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [
+    'MISSING_OR_INVALID_PARAMETER',
+    'The request body is empty but its content type is JSON',
+  ],
   FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request body is too large'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'Unsupported content type; send application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['MISSING_OR_INVALID_PARAMETER', 'Content-Length does not match the body'],
@@ -16,9 +19,16 @@ const frameworkCodes: Record<string, [ErrorCode, string]> = {
 };
 
 const byStatus: Record<number, ErrorCode> = {
-  400: 'MISSING_OR_INVALID_PARAMETER', 401: 'UNAUTHORIZED', 403: 'FORBIDDEN', 404: 'ITEM_NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED', 409: 'VALIDATION_CONFLICT', 413: 'PAYLOAD_TOO_LARGE', 415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS', 503: 'SERVICE_UNAVAILABLE',
+  400: 'MISSING_OR_INVALID_PARAMETER',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'ITEM_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'VALIDATION_CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** Postgres unique violations, by constraint name, as the conflict a caller should see. */
@@ -40,16 +50,21 @@ export function toKiboError(err: unknown): KiboError | undefined {
     const where = e.validationContext ?? 'request';
     const field = `${where}${first?.instancePath ? first.instancePath.replaceAll('/', '.') : ''}`;
     const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    return new KiboError('MISSING_OR_INVALID_PARAMETER', `Invalid ${missing ? `${field}.${missing}` : field}: ${first?.message ?? 'invalid'}`, {
-      field: missing ? `${field}.${missing}` : field,
-    });
+    return new KiboError(
+      'MISSING_OR_INVALID_PARAMETER',
+      `Invalid ${missing ? `${field}.${missing}` : field}: ${first?.message ?? 'invalid'}`,
+      {
+        field: missing ? `${field}.${missing}` : field,
+      },
+    );
   }
   if (e?.code && frameworkCodes[e.code]) {
     const [code, message] = frameworkCodes[e.code];
     return new KiboError(code, message);
   }
   const status = typeof e?.statusCode === 'number' ? e.statusCode : 500;
-  if (status < 500 && byStatus[status]) return new KiboError(byStatus[status], status === 429 ? 'Too many requests' : undefined);
+  if (status < 500 && byStatus[status])
+    return new KiboError(byStatus[status], status === 429 ? 'Too many requests' : undefined);
   if (status < 500) return new KiboError('MISSING_OR_INVALID_PARAMETER');
   return undefined;
 }
@@ -88,7 +103,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0];
-    const allowed = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const).filter((m) => m !== request.method && router.find(m, path));
+    const allowed = (['GET', 'POST', 'PUT', 'DELETE', 'PATCH'] as const).filter(
+      (m) => m !== request.method && router.find(m, path),
+    );
     if (allowed.length > 0) {
       reply.header('allow', allowed.join(', '));
       return sendKiboError(reply, new KiboError('METHOD_NOT_ALLOWED', `Method ${request.method} is not allowed here`));
@@ -104,16 +121,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
  */
 export function kiboClientErrorHandler(err: Error & { code?: string }, socket: Socket): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
-  const [status, reason, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-    ? [408, 'Request Timeout', 'The request took too long to arrive']
-    : err.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
-      : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const [status, reason, message] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'Request Timeout', 'The request took too long to arrive']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'The request headers are too large']
+        : [400, 'Bad Request', 'The request is not valid HTTP'];
   const body = JSON.stringify(toKiboBody(new KiboError('MISSING_OR_INVALID_PARAMETER', message)));
   if (socket.writable) {
     socket.write(
       `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-      `Content-Length: ${Buffer.byteLength(body)}\r\nx-vol-correlation: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Length: ${Buffer.byteLength(body)}\r\nx-vol-correlation: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();

@@ -17,7 +17,11 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 class LazyChildLogger {
   #child: FastifyBaseLogger | undefined;
 
-  constructor(private readonly parent: Parent, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
+  constructor(
+    private readonly parent: Parent,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
 
   get real(): FastifyBaseLogger {
     return (this.#child ??= this.parent.child(this.bindings, this.options));
@@ -55,7 +59,11 @@ for (const level of LEVELS) {
  * Fastify's `childLoggerFactory`. A route-level log level needs the real child at once (its level
  * differs from the parent's), so that case keeps pino's own behaviour.
  */
-export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (logger, bindings, options) {
+export const lazyChildLoggerFactory: NonNullable<FastifyServerOptions['childLoggerFactory']> = function (
+  logger,
+  bindings,
+  options,
+) {
   if (options.level !== undefined) return logger.child(bindings, options);
   return new LazyChildLogger(logger as Parent, bindings, options) as unknown as FastifyBaseLogger;
 };

@@ -23,7 +23,15 @@ export const LIMITED_ROUTES: readonly { method: string; url: string; group: Rate
 ];
 
 /** Body fields that name the account a request is about, in order of preference. */
-const TARGET_FIELDS = ['username', 'userName', 'email', 'emailAddress', 'userId', 'client_id', 'applicationId'] as const;
+const TARGET_FIELDS = [
+  'username',
+  'userName',
+  'email',
+  'emailAddress',
+  'userId',
+  'client_id',
+  'applicationId',
+] as const;
 
 /** The account a limited request targets (lower-cased), or undefined when it names none. */
 export function targetOf(body: unknown): string | undefined {
@@ -38,7 +46,9 @@ export function targetOf(body: unknown): string | undefined {
   return undefined;
 }
 
-type Limiter = (req: FastifyRequest) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
+type Limiter = (
+  req: FastifyRequest,
+) => Promise<{ isAllowed: true } | { isAllowed: false; isExceeded: boolean; ttlInSeconds: number }>;
 
 function tooMany(seconds: number): KiboError {
   const s = Math.max(1, seconds);
@@ -64,7 +74,9 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   if (config.redisUrl && limits.enabled) {
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
     redis.on('error', (err) => app.log.warn({ err }, 'rate limit store (Redis) error'));
-    app.addHook('onClose', async () => { await redis?.quit().catch(() => redis?.disconnect()); });
+    app.addHook('onClose', async () => {
+      await redis?.quit().catch(() => redis?.disconnect());
+    });
   }
   await app.register(rateLimit, {
     global: false,
@@ -84,7 +96,7 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
       l = app.createRateLimit({
         max: layer === 'ip' ? rule.perIp : rule.perAccount,
         timeWindow: rule.windowSeconds * 1000,
-        keyGenerator: (req) => `${id}:${layer === 'ip' ? req.ip : accountKey(req) ?? ''}`,
+        keyGenerator: (req) => `${id}:${layer === 'ip' ? req.ip : (accountKey(req) ?? '')}`,
       }) as Limiter;
       limiters.set(id, l);
     }

@@ -10,7 +10,8 @@ import { applyResponseFields, parseResponseFields } from '../fields.ts';
  */
 export function registerResponseFields(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
-    if (reply.statusCode < 200 || reply.statusCode >= 300 || typeof payload !== 'string' || payload === '') return payload;
+    if (reply.statusCode < 200 || reply.statusCode >= 300 || typeof payload !== 'string' || payload === '')
+      return payload;
     const tree = parseResponseFields(rawQueryParam(request.url, 'responseFields'));
     if (!tree) return payload;
     const type = String(reply.getHeader('content-type') ?? '');

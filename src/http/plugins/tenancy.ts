@@ -24,14 +24,21 @@ export function resolveTenancy(config: Config, request: FastifyRequest): Tenancy
   if (!tenantRaw && hostMatch) tenantRaw = hostMatch[1];
   if (!siteRaw && hostMatch) siteRaw = hostMatch[2];
   if (!tenantRaw || !siteRaw) {
-    throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'The x-vol-tenant and x-vol-site headers (or a t{tenant}-s{site} host) are required', { field: tenantRaw ? 'x-vol-site' : 'x-vol-tenant' });
+    throw new KiboError(
+      'MISSING_OR_INVALID_PARAMETER',
+      'The x-vol-tenant and x-vol-site headers (or a t{tenant}-s{site} host) are required',
+      { field: tenantRaw ? 'x-vol-site' : 'x-vol-tenant' },
+    );
   }
   const tenantId = toId(tenantRaw, 'x-vol-tenant');
   const siteId = toId(siteRaw, 'x-vol-site');
   const found = findSite(config, tenantId, siteId);
   if (!found) {
     const tenantKnown = config.tenants.some((t) => t.id === tenantId);
-    throw new KiboError('ITEM_NOT_FOUND', tenantKnown ? `Site ${siteId} not found in tenant ${tenantId}` : `Tenant ${tenantId} not found`);
+    throw new KiboError(
+      'ITEM_NOT_FOUND',
+      tenantKnown ? `Site ${siteId} not found in tenant ${tenantId}` : `Tenant ${tenantId} not found`,
+    );
   }
   return found;
 }

@@ -5,7 +5,12 @@ import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 import { callContext } from '../context.ts';
 import { requireBehavior, requireShopper } from '../plugins/credentials.ts';
 import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
-import { CustomerAccountAndAuthInfo, CustomerAccountCollection, CustomerAccountInput, CustomerLoginInfo } from '../schemas/account.ts';
+import {
+  CustomerAccountAndAuthInfo,
+  CustomerAccountCollection,
+  CustomerAccountInput,
+  CustomerLoginInfo,
+} from '../schemas/account.ts';
 import { shapeTicket } from './shape.ts';
 
 const base = '/api/commerce/customer/accounts';
@@ -20,67 +25,150 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   const { accounts, clock } = services;
   const wire = (row: Parameters<typeof toCustomerAccount>[0]) => toCustomerAccount(row, clock.now());
 
-  app.post(`${base}/Add-Account-And-Login`, {
-    schema: { tags, summary: 'Create an account and log it in', querystring: ResponseFieldsQuery, body: CustomerAccountAndAuthInfo, response: { 200: Ticket, ...errorResponses } },
-    config: { auth: 'app' },
-  }, async (req) => shapeTicket(await accounts.addAndLogin(await callContext(req), req.body), clock.now()));
-
-  app.post(base, {
-    schema: { tags, summary: 'Add an account without a login', querystring: ResponseFieldsQuery, body: CustomerAccountInput, response: { 200: Account, ...errorResponses } },
-    config: { auth: 'app', behavior: MANAGE },
-  }, async (req) => wire(await accounts.add(await callContext(req), req.body)));
-
-  app.get(base, {
-    schema: {
-      tags, summary: 'List accounts',
-      querystring: Type.Object({
-        startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-        pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-        sortBy: Type.Optional(Type.String({ maxLength: 100 })),
-        filter: Type.Optional(Type.String({ maxLength: 1000 })),
-        q: Type.Optional(Type.String({ maxLength: 200 })),
-        responseFields: Type.Optional(Type.String()),
-      }),
-      response: { 200: CustomerAccountCollection, ...errorResponses },
+  app.post(
+    `${base}/Add-Account-And-Login`,
+    {
+      schema: {
+        tags,
+        summary: 'Create an account and log it in',
+        querystring: ResponseFieldsQuery,
+        body: CustomerAccountAndAuthInfo,
+        response: { 200: Ticket, ...errorResponses },
+      },
+      config: { auth: 'app' },
     },
-    config: { auth: 'app', behavior: MANAGE },
-  }, async (req) => {
-    const page = await accounts.list(await callContext(req), req.query);
-    return { startIndex: page.startIndex, pageSize: page.pageSize, pageCount: page.pageCount, totalCount: page.totalCount, items: page.rows.map(wire) };
-  });
+    async (req) => shapeTicket(await accounts.addAndLogin(await callContext(req), req.body), clock.now()),
+  );
 
-  app.get(`${base}/current`, {
-    schema: { tags, summary: "The calling shopper's account", querystring: ResponseFieldsQuery, response: { 200: Account, ...errorResponses } },
-    config: { auth: 'shopper' },
-  }, async (req) => {
-    const ctx = await callContext(req);
-    return wire(await accounts.current(ctx, requireShopper(await req.caller())));
-  });
+  app.post(
+    base,
+    {
+      schema: {
+        tags,
+        summary: 'Add an account without a login',
+        querystring: ResponseFieldsQuery,
+        body: CustomerAccountInput,
+        response: { 200: Account, ...errorResponses },
+      },
+      config: { auth: 'app', behavior: MANAGE },
+    },
+    async (req) => wire(await accounts.add(await callContext(req), req.body)),
+  );
 
-  app.get(`${base}/:accountId`, {
-    schema: { tags, summary: 'An account (manage-accounts, or the shopper for their own)', params: IdParams, querystring: ResponseFieldsQuery, response: { 200: Account, ...errorResponses } },
-    config: { auth: 'app' },
-  }, async (req) => {
-    const caller = await req.caller();
-    if (caller.shopper?.accountId !== req.params.accountId || caller.shopper.anonymous) requireBehavior(caller, MANAGE);
-    return wire(await accounts.get(await callContext(req), req.params.accountId));
-  });
+  app.get(
+    base,
+    {
+      schema: {
+        tags,
+        summary: 'List accounts',
+        querystring: Type.Object({
+          startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+          sortBy: Type.Optional(Type.String({ maxLength: 100 })),
+          filter: Type.Optional(Type.String({ maxLength: 1000 })),
+          q: Type.Optional(Type.String({ maxLength: 200 })),
+          responseFields: Type.Optional(Type.String()),
+        }),
+        response: { 200: CustomerAccountCollection, ...errorResponses },
+      },
+      config: { auth: 'app', behavior: MANAGE },
+    },
+    async (req) => {
+      const page = await accounts.list(await callContext(req), req.query);
+      return {
+        startIndex: page.startIndex,
+        pageSize: page.pageSize,
+        pageCount: page.pageCount,
+        totalCount: page.totalCount,
+        items: page.rows.map(wire),
+      };
+    },
+  );
 
-  app.put(`${base}/:accountId`, {
-    schema: { tags, summary: 'Update an account', params: IdParams, querystring: ResponseFieldsQuery, body: CustomerAccountInput, response: { 200: Account, ...errorResponses } },
-    config: { auth: 'app', behavior: MANAGE },
-  }, async (req) => wire(await accounts.update(await callContext(req), req.params.accountId, req.body)));
+  app.get(
+    `${base}/current`,
+    {
+      schema: {
+        tags,
+        summary: "The calling shopper's account",
+        querystring: ResponseFieldsQuery,
+        response: { 200: Account, ...errorResponses },
+      },
+      config: { auth: 'shopper' },
+    },
+    async (req) => {
+      const ctx = await callContext(req);
+      return wire(await accounts.current(ctx, requireShopper(await req.caller())));
+    },
+  );
 
-  app.delete(`${base}/:accountId`, {
-    schema: { tags, summary: 'Delete an account and revoke its tokens', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-    config: { auth: 'app', behavior: MANAGE },
-  }, async (req, reply) => {
-    await accounts.remove(await callContext(req), req.params.accountId);
-    return reply.status(204).send(null);
-  });
+  app.get(
+    `${base}/:accountId`,
+    {
+      schema: {
+        tags,
+        summary: 'An account (manage-accounts, or the shopper for their own)',
+        params: IdParams,
+        querystring: ResponseFieldsQuery,
+        response: { 200: Account, ...errorResponses },
+      },
+      config: { auth: 'app' },
+    },
+    async (req) => {
+      const caller = await req.caller();
+      if (caller.shopper?.accountId !== req.params.accountId || caller.shopper.anonymous)
+        requireBehavior(caller, MANAGE);
+      return wire(await accounts.get(await callContext(req), req.params.accountId));
+    },
+  );
 
-  app.post(`${base}/:accountId/Create-Login`, {
-    schema: { tags, summary: 'Give an account a login and log it in', params: IdParams, querystring: ResponseFieldsQuery, body: CustomerLoginInfo, response: { 200: Ticket, ...errorResponses } },
-    config: { auth: 'app', behavior: MANAGE },
-  }, async (req) => shapeTicket(await accounts.createLogin(await callContext(req), req.params.accountId, req.body), clock.now()));
+  app.put(
+    `${base}/:accountId`,
+    {
+      schema: {
+        tags,
+        summary: 'Update an account',
+        params: IdParams,
+        querystring: ResponseFieldsQuery,
+        body: CustomerAccountInput,
+        response: { 200: Account, ...errorResponses },
+      },
+      config: { auth: 'app', behavior: MANAGE },
+    },
+    async (req) => wire(await accounts.update(await callContext(req), req.params.accountId, req.body)),
+  );
+
+  app.delete(
+    `${base}/:accountId`,
+    {
+      schema: {
+        tags,
+        summary: 'Delete an account and revoke its tokens',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+      config: { auth: 'app', behavior: MANAGE },
+    },
+    async (req, reply) => {
+      await accounts.remove(await callContext(req), req.params.accountId);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    `${base}/:accountId/Create-Login`,
+    {
+      schema: {
+        tags,
+        summary: 'Give an account a login and log it in',
+        params: IdParams,
+        querystring: ResponseFieldsQuery,
+        body: CustomerLoginInfo,
+        response: { 200: Ticket, ...errorResponses },
+      },
+      config: { auth: 'app', behavior: MANAGE },
+    },
+    async (req) =>
+      shapeTicket(await accounts.createLogin(await callContext(req), req.params.accountId, req.body), clock.now()),
+  );
 };

@@ -7,31 +7,58 @@ import { KiboError } from '../../domain/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const Status = Type.Object({ status: Type.String() });
-const Jwk = Type.Object({ kty: Type.String(), kid: Type.String(), alg: Type.String(), use: Type.String(), crv: Type.Optional(Type.String()), x: Type.Optional(Type.String()), y: Type.Optional(Type.String()) });
+const Jwk = Type.Object({
+  kty: Type.String(),
+  kid: Type.String(),
+  alg: Type.String(),
+  use: Type.String(),
+  crv: Type.Optional(Type.String()),
+  x: Type.Optional(Type.String()),
+  y: Type.Optional(Type.String()),
+});
 
 /** Health, readiness, metrics and the JWKS (CONTRACT §8). */
-export const opsRoutes: FastifyPluginAsyncTypebox<{ store: Store; registry: Registry; keys: KeyRing }> = async (app, { store, registry, keys }) => {
-  app.get('/healthz', { schema: { tags: ['ops'], summary: 'The process is up', response: { 200: Status } } }, async () => ({ status: 'ok' }));
+export const opsRoutes: FastifyPluginAsyncTypebox<{ store: Store; registry: Registry; keys: KeyRing }> = async (
+  app,
+  { store, registry, keys },
+) => {
+  app.get(
+    '/healthz',
+    { schema: { tags: ['ops'], summary: 'The process is up', response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  );
 
-  app.get('/readyz', { schema: { tags: ['ops'], summary: 'The database answers', response: { 200: Status, ...errorResponses } } }, async (req) => {
-    try {
-      await store.ping();
-    } catch (err) {
-      req.log.warn({ err }, 'readiness check failed');
-      throw new KiboError('SERVICE_UNAVAILABLE', 'The database is not reachable');
-    }
-    return { status: 'ok' };
-  });
+  app.get(
+    '/readyz',
+    { schema: { tags: ['ops'], summary: 'The database answers', response: { 200: Status, ...errorResponses } } },
+    async (req) => {
+      try {
+        await store.ping();
+      } catch (err) {
+        req.log.warn({ err }, 'readiness check failed');
+        throw new KiboError('SERVICE_UNAVAILABLE', 'The database is not reachable');
+      }
+      return { status: 'ok' };
+    },
+  );
 
   app.get('/metrics', { schema: { tags: ['ops'], summary: 'Prometheus metrics', hide: true } }, async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });
 
-  app.get('/.well-known/jwks.json', {
-    schema: { tags: ['ops'], summary: 'Public keys that verify jwtAccessToken', response: { 200: Type.Object({ keys: Type.Array(Jwk) }) } },
-  }, async (_req, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return keys.jwks() as { keys: { kty: string; kid: string; alg: string; use: string }[] };
-  });
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Public keys that verify jwtAccessToken',
+        response: { 200: Type.Object({ keys: Type.Array(Jwk) }) },
+      },
+    },
+    async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=300');
+      return keys.jwks() as { keys: { kty: string; kid: string; alg: string; use: string }[] };
+    },
+  );
 };

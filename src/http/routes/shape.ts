@@ -5,7 +5,12 @@ import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 /** The wire CustomerAuthTicket of a ticket or a 2FA challenge. */
 export function shapeTicket(t: Ticket | Challenge, now: Date) {
   if (t.requires2FA) {
-    return { accessToken: t.accessToken, accessTokenExpiration: t.accessTokenExpiration.toISOString(), requires2FA: true, userId: t.userId };
+    return {
+      accessToken: t.accessToken,
+      accessTokenExpiration: t.accessTokenExpiration.toISOString(),
+      requires2FA: true,
+      userId: t.userId,
+    };
   }
   return {
     accessToken: t.accessToken,

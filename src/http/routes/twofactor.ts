@@ -14,18 +14,27 @@ const Email = Type.String({ minLength: 3, maxLength: 320 });
 const NoBody = Type.String({ maxLength: 0, description: 'Empty body' });
 
 /** Optional body of 2fa/request: the official SDK sends none (the challenge token names the login). */
-export const TwoFactorRequest = Type.Object({ userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))) }, { title: 'TwoFactorRequest' });
-export const AuthTicket2FAInfo = Type.Object({
-  userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
-  otpCode: Code,
-}, { title: 'AuthTicket2FAInfo' });
+export const TwoFactorRequest = Type.Object(
+  { userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))) },
+  { title: 'TwoFactorRequest' },
+);
+export const AuthTicket2FAInfo = Type.Object(
+  {
+    userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
+    otpCode: Code,
+  },
+  { title: 'AuthTicket2FAInfo' },
+);
 export const OtpRequest = Type.Object({ email: Email }, { title: 'OtpRequest' });
-export const AuthTicketOtpInfo = Type.Object({
-  email: Email,
-  otpCode: Code,
-  fingerprint: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-  region: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-}, { title: 'AuthTicketOtpInfo' });
+export const AuthTicketOtpInfo = Type.Object(
+  {
+    email: Email,
+    otpCode: Code,
+    fingerprint: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    region: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
+  },
+  { title: 'AuthTicketOtpInfo' },
+);
 
 /**
  * The challenge token a password login answered, as the SDK sends it: x-vol-user-claims (an
@@ -42,42 +51,83 @@ function challengeToken(req: FastifyRequest): string | undefined {
 export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
   const { codeLogin, clock } = services;
 
-  app.post(`${base}/2fa/request`, {
-    schema: {
-      tags, summary: 'Email a new 2FA code for a pending login (challenge token in x-vol-user-claims, or {userId})',
-      querystring: ResponseFieldsQuery, body: TwoFactorRequest, response: { 200: NoBody, ...errorResponses },
+  app.post(
+    `${base}/2fa/request`,
+    {
+      schema: {
+        tags,
+        summary: 'Email a new 2FA code for a pending login (challenge token in x-vol-user-claims, or {userId})',
+        querystring: ResponseFieldsQuery,
+        body: TwoFactorRequest,
+        response: { 200: NoBody, ...errorResponses },
+      },
+      config: { auth: 'app' },
+      // The SDK's POST has no body at all (content-length 0, no content type): validate it as {}.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
     },
-    config: { auth: 'app' },
-    // The SDK's POST has no body at all (content-length 0, no content type): validate it as {}.
-    preValidation: async (req) => {
-      if (req.body === undefined || req.body === null) req.body = {};
+    async (req, reply) => {
+      await codeLogin.request2fa(await callContext(req), {
+        challengeToken: challengeToken(req),
+        userId: req.body.userId,
+      });
+      return reply.status(200).send('');
     },
-  }, async (req, reply) => {
-    await codeLogin.request2fa(await callContext(req), { challengeToken: challengeToken(req), userId: req.body.userId });
-    return reply.status(200).send('');
-  });
+  );
 
-  app.post(`${base}/2fa/auth`, {
-    schema: { tags, summary: 'Finish a 2FA login with the emailed code', querystring: ResponseFieldsQuery, body: AuthTicket2FAInfo, response: { 200: Ticket, ...errorResponses } },
-    config: { auth: 'app' },
-  }, async (req) => {
-    const ticket = await codeLogin.auth2fa(await callContext(req), { challengeToken: challengeToken(req), userId: req.body.userId }, req.body.otpCode);
-    return shapeTicket(ticket, clock.now());
-  });
-
-  app.post(`${base}/otp/request`, {
-    schema: {
-      tags, summary: 'Email a one-time login code (the same answer whether or not the email has an account)',
-      querystring: ResponseFieldsQuery, body: OtpRequest, response: { 200: NoBody, ...errorResponses },
+  app.post(
+    `${base}/2fa/auth`,
+    {
+      schema: {
+        tags,
+        summary: 'Finish a 2FA login with the emailed code',
+        querystring: ResponseFieldsQuery,
+        body: AuthTicket2FAInfo,
+        response: { 200: Ticket, ...errorResponses },
+      },
+      config: { auth: 'app' },
     },
-    config: { auth: 'app' },
-  }, async (req, reply) => {
-    await codeLogin.requestOtp(await callContext(req), req.body.email);
-    return reply.status(200).send('');
-  });
+    async (req) => {
+      const ticket = await codeLogin.auth2fa(
+        await callContext(req),
+        { challengeToken: challengeToken(req), userId: req.body.userId },
+        req.body.otpCode,
+      );
+      return shapeTicket(ticket, clock.now());
+    },
+  );
 
-  app.post(`${base}/otp/auth`, {
-    schema: { tags, summary: 'Log in with an emailed one-time code', querystring: ResponseFieldsQuery, body: AuthTicketOtpInfo, response: { 200: Ticket, ...errorResponses } },
-    config: { auth: 'app' },
-  }, async (req) => shapeTicket(await codeLogin.authOtp(await callContext(req), req.body), clock.now()));
+  app.post(
+    `${base}/otp/request`,
+    {
+      schema: {
+        tags,
+        summary: 'Email a one-time login code (the same answer whether or not the email has an account)',
+        querystring: ResponseFieldsQuery,
+        body: OtpRequest,
+        response: { 200: NoBody, ...errorResponses },
+      },
+      config: { auth: 'app' },
+    },
+    async (req, reply) => {
+      await codeLogin.requestOtp(await callContext(req), req.body.email);
+      return reply.status(200).send('');
+    },
+  );
+
+  app.post(
+    `${base}/otp/auth`,
+    {
+      schema: {
+        tags,
+        summary: 'Log in with an emailed one-time code',
+        querystring: ResponseFieldsQuery,
+        body: AuthTicketOtpInfo,
+        response: { 200: Ticket, ...errorResponses },
+      },
+      config: { auth: 'app' },
+    },
+    async (req) => shapeTicket(await codeLogin.authOtp(await callContext(req), req.body), clock.now()),
+  );
 };

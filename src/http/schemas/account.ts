@@ -6,33 +6,67 @@ const Opt = Type.Optional;
 const NStr = (max = 1000) => Opt(Type.Union([Str(max), Type.Null()]));
 
 export const AuditInfo = Type.Object({
-  createBy: NStr(), createDate: NStr(), updateBy: NStr(), updateDate: NStr(),
+  createBy: NStr(),
+  createDate: NStr(),
+  updateBy: NStr(),
+  updateDate: NStr(),
 });
 
 export const Address = Type.Object({
-  address1: NStr(), address2: NStr(), address3: NStr(), address4: NStr(), addressType: NStr(), cityOrTown: NStr(),
-  countryCode: NStr(10), isValidated: Opt(Type.Boolean()), postalOrZipCode: NStr(50), stateOrProvince: NStr(),
+  address1: NStr(),
+  address2: NStr(),
+  address3: NStr(),
+  address4: NStr(),
+  addressType: NStr(),
+  cityOrTown: NStr(),
+  countryCode: NStr(10),
+  isValidated: Opt(Type.Boolean()),
+  postalOrZipCode: NStr(50),
+  stateOrProvince: NStr(),
 });
 
 export const Contact = Type.Object({
-  id: Opt(Type.Integer()), accountId: Opt(Type.Integer()), address: Opt(Address), auditInfo: Opt(AuditInfo),
-  companyOrOrganization: NStr(), email: NStr(320), faxNumber: NStr(50), firstName: NStr(), label: NStr(),
-  lastNameOrSurname: NStr(), middleNameOrInitial: NStr(),
+  id: Opt(Type.Integer()),
+  accountId: Opt(Type.Integer()),
+  address: Opt(Address),
+  auditInfo: Opt(AuditInfo),
+  companyOrOrganization: NStr(),
+  email: NStr(320),
+  faxNumber: NStr(50),
+  firstName: NStr(),
+  label: NStr(),
+  lastNameOrSurname: NStr(),
+  middleNameOrInitial: NStr(),
   phoneNumbers: Opt(Type.Object({ home: NStr(50), mobile: NStr(50), work: NStr(50) })),
   types: Opt(Type.Array(Type.Object({ isPrimary: Opt(Type.Boolean()), name: NStr() }), { maxItems: 20 })),
 });
 
 export const Attribute = Type.Object({
-  attributeDefinitionId: Opt(Type.Integer()), fullyQualifiedName: NStr(), auditInfo: Opt(AuditInfo),
-  values: Opt(Type.Array(Type.Union([Type.String({ maxLength: 4000 }), Type.Number(), Type.Boolean(), Type.Null()]), { maxItems: 100 })),
+  attributeDefinitionId: Opt(Type.Integer()),
+  fullyQualifiedName: NStr(),
+  auditInfo: Opt(AuditInfo),
+  values: Opt(
+    Type.Array(Type.Union([Type.String({ maxLength: 4000 }), Type.Number(), Type.Boolean(), Type.Null()]), {
+      maxItems: 100,
+    }),
+  ),
 });
 
 export const Note = Type.Object({ id: Opt(Type.Integer()), content: NStr(4000), auditInfo: Opt(AuditInfo) });
 
-export const Segment = Type.Object({ id: Opt(Type.Integer()), code: NStr(), name: NStr(), description: NStr(), auditInfo: Opt(AuditInfo) });
+export const Segment = Type.Object({
+  id: Opt(Type.Integer()),
+  code: NStr(),
+  name: NStr(),
+  description: NStr(),
+  auditInfo: Opt(AuditInfo),
+});
 
 export const CommerceSummary = Type.Object({
-  lastOrderDate: NStr(), orderCount: Opt(Type.Integer()), visitsCount: Opt(Type.Integer()), wishlistCount: Opt(Type.Integer()),
+  lastOrderDate: NStr(),
+  orderCount: Opt(Type.Integer()),
+  visitsCount: Opt(Type.Integer()),
+  wishlistCount: Opt(Type.Integer()),
   totalOrderAmount: Opt(Type.Object({ amount: Opt(Type.Number()), currencyCode: NStr(10) })),
 });
 
@@ -42,10 +76,23 @@ export const CustomerAccountInput = Type.Object({
   userId: NStr(),
   userName: NStr(254),
   emailAddress: NStr(320),
-  firstName: NStr(), lastName: NStr(), localeCode: NStr(20), accountType: NStr(), companyOrOrganization: NStr(),
-  customerSet: NStr(), customerSinceDate: NStr(), externalId: NStr(), taxExempt: Opt(Type.Boolean()), taxId: NStr(),
-  acceptsMarketing: Opt(Type.Boolean()), hasExternalPassword: Opt(Type.Boolean()), isActive: Opt(Type.Boolean()),
-  isAnonymous: Opt(Type.Boolean()), isLocked: Opt(Type.Boolean()), last2FaDate: NStr(), migrationRequired: Opt(Type.Boolean()),
+  firstName: NStr(),
+  lastName: NStr(),
+  localeCode: NStr(20),
+  accountType: NStr(),
+  companyOrOrganization: NStr(),
+  customerSet: NStr(),
+  customerSinceDate: NStr(),
+  externalId: NStr(),
+  taxExempt: Opt(Type.Boolean()),
+  taxId: NStr(),
+  acceptsMarketing: Opt(Type.Boolean()),
+  hasExternalPassword: Opt(Type.Boolean()),
+  isActive: Opt(Type.Boolean()),
+  isAnonymous: Opt(Type.Boolean()),
+  isLocked: Opt(Type.Boolean()),
+  last2FaDate: NStr(),
+  migrationRequired: Opt(Type.Boolean()),
   attributes: Opt(Type.Array(Attribute, { maxItems: 100 })),
   contacts: Opt(Type.Array(Contact, { maxItems: 50 })),
   notes: Opt(Type.Array(Note, { maxItems: 100 })),
@@ -55,35 +102,61 @@ export const CustomerAccountInput = Type.Object({
 });
 export type CustomerAccountInput = Static<typeof CustomerAccountInput>;
 
-export const CustomerAccount = Type.Object({
-  id: Type.Integer(),
-  userId: Type.String(),
-  userName: NStr(), emailAddress: NStr(),
-  firstName: NStr(), lastName: NStr(), localeCode: NStr(), accountType: NStr(), companyOrOrganization: NStr(),
-  customerSet: Type.String(), customerSinceDate: NStr(), externalId: NStr(), taxExempt: Type.Boolean(), taxId: NStr(),
-  acceptsMarketing: Type.Boolean(), hasExternalPassword: Type.Boolean(), isActive: Type.Boolean(), isAnonymous: Type.Boolean(),
-  isLocked: Type.Boolean(), last2FaDate: NStr(), migrationRequired: Type.Boolean(),
-  attributes: Type.Array(Attribute), contacts: Type.Array(Contact), notes: Type.Array(Note), segments: Type.Array(Segment),
-  commerceSummary: CommerceSummary,
-  auditInfo: AuditInfo,
-}, { $id: 'CustomerAccount', title: 'CustomerAccount' });
+export const CustomerAccount = Type.Object(
+  {
+    id: Type.Integer(),
+    userId: Type.String(),
+    userName: NStr(),
+    emailAddress: NStr(),
+    firstName: NStr(),
+    lastName: NStr(),
+    localeCode: NStr(),
+    accountType: NStr(),
+    companyOrOrganization: NStr(),
+    customerSet: Type.String(),
+    customerSinceDate: NStr(),
+    externalId: NStr(),
+    taxExempt: Type.Boolean(),
+    taxId: NStr(),
+    acceptsMarketing: Type.Boolean(),
+    hasExternalPassword: Type.Boolean(),
+    isActive: Type.Boolean(),
+    isAnonymous: Type.Boolean(),
+    isLocked: Type.Boolean(),
+    last2FaDate: NStr(),
+    migrationRequired: Type.Boolean(),
+    attributes: Type.Array(Attribute),
+    contacts: Type.Array(Contact),
+    notes: Type.Array(Note),
+    segments: Type.Array(Segment),
+    commerceSummary: CommerceSummary,
+    auditInfo: AuditInfo,
+  },
+  { $id: 'CustomerAccount', title: 'CustomerAccount' },
+);
 export type CustomerAccount = Static<typeof CustomerAccount>;
 
 export const CustomerAccountCollection = Type.Object({
-  startIndex: Type.Integer(), pageSize: Type.Integer(), pageCount: Type.Integer(), totalCount: Type.Integer(),
+  startIndex: Type.Integer(),
+  pageSize: Type.Integer(),
+  pageCount: Type.Integer(),
+  totalCount: Type.Integer(),
   items: Type.Array(Type.Ref('CustomerAccount')),
 });
 
-export const CustomerAuthTicket = Type.Object({
-  accessToken: Type.String(),
-  accessTokenExpiration: DateTime,
-  customerAccount: Opt(Type.Ref('CustomerAccount')),
-  jwtAccessToken: Opt(Type.String()),
-  refreshToken: Opt(Type.String()),
-  refreshTokenExpiration: Opt(DateTime),
-  requires2FA: Type.Boolean(),
-  userId: Type.String(),
-}, { $id: 'CustomerAuthTicket', title: 'CustomerAuthTicket' });
+export const CustomerAuthTicket = Type.Object(
+  {
+    accessToken: Type.String(),
+    accessTokenExpiration: DateTime,
+    customerAccount: Opt(Type.Ref('CustomerAccount')),
+    jwtAccessToken: Opt(Type.String()),
+    refreshToken: Opt(Type.String()),
+    refreshTokenExpiration: Opt(DateTime),
+    requires2FA: Type.Boolean(),
+    userId: Type.String(),
+  },
+  { $id: 'CustomerAuthTicket', title: 'CustomerAuthTicket' },
+);
 
 const TtlFields = {
   authTicketTtlMinutes: Opt(Type.Integer({ minimum: 1 })),

@@ -1,13 +1,16 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Kibo's error shape (CONTRACT §7). */
-export const KiboErrorSchema = Type.Object({
-  message: Type.String(),
-  errorCode: Type.String(),
-  applicationName: Type.String(),
-  additionalErrorData: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
-  items: Type.Array(Type.Unknown()),
-}, { $id: 'KiboError', title: 'KiboError' });
+export const KiboErrorSchema = Type.Object(
+  {
+    message: Type.String(),
+    errorCode: Type.String(),
+    applicationName: Type.String(),
+    additionalErrorData: Type.Array(Type.Object({ name: Type.String(), value: Type.String() })),
+    items: Type.Array(Type.Unknown()),
+  },
+  { $id: 'KiboError', title: 'KiboError' },
+);
 
 /** Error statuses every route may answer, all in the Kibo shape. */
 export const errorResponses = {

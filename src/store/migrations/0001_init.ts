@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 
 /** Immutable once landed: change the schema in a new numbered migration. */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('accounts')
+  await db.schema
+    .createTable('accounts')
     .addColumn('id', 'serial', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('customer_set', 'text', (c) => c.notNull())
@@ -34,7 +35,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('accounts_user_name_unique', ['tenant_id', 'customer_set', 'user_name_norm'])
     .execute();
 
-  await db.schema.createTable('sessions')
+  await db.schema
+    .createTable('sessions')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('site_id', 'integer', (c) => c.notNull())
@@ -54,7 +56,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('sessions_account_idx').on('sessions').column('account_id').execute();
 
-  await db.schema.createTable('access_tokens')
+  await db.schema
+    .createTable('access_tokens')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
     .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
@@ -62,7 +65,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('access_tokens_session_idx').on('access_tokens').column('session_id').execute();
 
-  await db.schema.createTable('refresh_tokens')
+  await db.schema
+    .createTable('refresh_tokens')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
     .addColumn('session_id', 'text', (c) => c.notNull().references('sessions.id').onDelete('cascade'))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
@@ -71,7 +75,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('refresh_tokens_session_idx').on('refresh_tokens').column('session_id').execute();
 
-  await db.schema.createTable('apps')
+  await db.schema
+    .createTable('apps')
     .addColumn('client_id', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('secret_hash', 'text', (c) => c.notNull())
@@ -79,7 +84,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('app_refresh_tokens')
+  await db.schema
+    .createTable('app_refresh_tokens')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
     .addColumn('client_id', 'text', (c) => c.notNull())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
@@ -88,7 +94,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('signing_keys')
+  await db.schema
+    .createTable('signing_keys')
     .addColumn('kid', 'text', (c) => c.primaryKey())
     .addColumn('alg', 'text', (c) => c.notNull())
     .addColumn('private_jwk', 'jsonb', (c) => c.notNull())
@@ -97,13 +104,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('retired_at', 'timestamptz')
     .execute();
 
-  await db.schema.createTable('server_secrets')
+  await db.schema
+    .createTable('server_secrets')
     .addColumn('name', 'text', (c) => c.primaryKey())
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('auth_events')
+  await db.schema
+    .createTable('auth_events')
     .addColumn('id', 'bigserial', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('site_id', 'integer')
@@ -115,11 +124,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('detail', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('auth_events_account_idx').on('auth_events').columns(['account_id', 'created_at']).execute();
+  await db.schema
+    .createIndex('auth_events_account_idx')
+    .on('auth_events')
+    .columns(['account_id', 'created_at'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const t of ['auth_events', 'server_secrets', 'signing_keys', 'app_refresh_tokens', 'apps', 'refresh_tokens', 'access_tokens', 'sessions', 'accounts']) {
+  for (const t of [
+    'auth_events',
+    'server_secrets',
+    'signing_keys',
+    'app_refresh_tokens',
+    'apps',
+    'refresh_tokens',
+    'access_tokens',
+    'sessions',
+    'accounts',
+  ]) {
     await db.schema.dropTable(t).ifExists().execute();
   }
 }

@@ -8,7 +8,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // One row per code sent. Only an HMAC of the code is kept. A 2FA row also holds the pending
   // login (lifetimes, device, site, app) so that 2fa/auth can finish it, and the SHA-256 of the
   // challenge token that the password login answered.
-  await db.schema.createTable('verification_codes')
+  await db.schema
+    .createTable('verification_codes')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('account_id', 'integer', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
@@ -26,11 +27,21 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('fingerprint_hash', 'text')
     .addColumn('region', 'text')
     .execute();
-  await db.schema.createIndex('verification_codes_account_idx').on('verification_codes').columns(['account_id', 'purpose', 'created_at']).execute();
-  await db.schema.createIndex('verification_codes_challenge_unique').on('verification_codes').column('challenge_hash').unique().execute();
+  await db.schema
+    .createIndex('verification_codes_account_idx')
+    .on('verification_codes')
+    .columns(['account_id', 'purpose', 'created_at'])
+    .execute();
+  await db.schema
+    .createIndex('verification_codes_challenge_unique')
+    .on('verification_codes')
+    .column('challenge_hash')
+    .unique()
+    .execute();
 
   // Devices an account has logged in from, by keyed hash of the fingerprint (never the raw value).
-  await db.schema.createTable('known_devices')
+  await db.schema
+    .createTable('known_devices')
     .addColumn('account_id', 'integer', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
     .addColumn('fingerprint_hash', 'text', (c) => c.notNull())
     .addColumn('first_seen_at', 'timestamptz', (c) => c.notNull())
@@ -40,7 +51,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // When a code was last sent for a throttle key (account + purpose, or a keyed hash of an email),
   // so that re-sending is limited across every instance sharing the database.
-  await db.schema.createTable('code_sends')
+  await db.schema
+    .createTable('code_sends')
     .addColumn('key', 'text', (c) => c.primaryKey())
     .addColumn('sent_at', 'timestamptz', (c) => c.notNull())
     .execute();

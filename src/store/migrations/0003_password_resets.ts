@@ -5,7 +5,8 @@ import type { Kysely } from 'kysely';
  * of a code is kept; a code is single use (consumed_at) and expires. Immutable once landed.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await db.schema.createTable('password_resets')
+  await db.schema
+    .createTable('password_resets')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
     .addColumn('tenant_id', 'integer', (c) => c.notNull())
     .addColumn('account_id', 'integer', (c) => c.notNull().references('accounts.id').onDelete('cascade'))

@@ -13,7 +13,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('access_tokens_session_idx').ifExists().execute();
   await db.schema.dropIndex('refresh_tokens_session_idx').ifExists().execute();
   await db.schema.dropIndex('sessions_account_idx').ifExists().execute();
-  await db.schema.createIndex('sessions_account_idx').on('sessions').column('account_id').where(sql.ref('account_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('sessions_account_idx')
+    .on('sessions')
+    .column('account_id')
+    .where(sql.ref('account_id'), 'is not', null)
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

@@ -35,7 +35,17 @@ export interface FilterTerm {
   op: 'eq' | 'ne' | 'sw' | 'cont' | 'gt' | 'lt' | 'ge' | 'le';
   value: string | number | boolean;
 }
-export type FilterColumn = 'id' | 'userId' | 'userName' | 'emailAddress' | 'firstName' | 'lastName' | 'externalId' | 'isLocked' | 'createDate' | 'updateDate';
+export type FilterColumn =
+  | 'id'
+  | 'userId'
+  | 'userName'
+  | 'emailAddress'
+  | 'firstName'
+  | 'lastName'
+  | 'externalId'
+  | 'isLocked'
+  | 'createDate'
+  | 'updateDate';
 
 export interface ListQuery extends AccountScope {
   startIndex: number;
@@ -51,16 +61,26 @@ type Eb = ExpressionBuilder<Database, 'accounts'>;
 
 function columnExpr(eb: Eb, c: FilterColumn): Expression<unknown> {
   switch (c) {
-    case 'id': return eb.ref('id');
-    case 'userId': return eb.ref('user_id');
-    case 'userName': return eb.ref('user_name_norm');
-    case 'emailAddress': return eb.ref('email_norm');
-    case 'firstName': return sql`lower(profile->>'firstName')`;
-    case 'lastName': return sql`lower(profile->>'lastName')`;
-    case 'externalId': return sql`profile->>'externalId'`;
-    case 'isLocked': return eb.ref('is_locked');
-    case 'createDate': return eb.ref('created_at');
-    case 'updateDate': return eb.ref('updated_at');
+    case 'id':
+      return eb.ref('id');
+    case 'userId':
+      return eb.ref('user_id');
+    case 'userName':
+      return eb.ref('user_name_norm');
+    case 'emailAddress':
+      return eb.ref('email_norm');
+    case 'firstName':
+      return sql`lower(profile->>'firstName')`;
+    case 'lastName':
+      return sql`lower(profile->>'lastName')`;
+    case 'externalId':
+      return sql`profile->>'externalId'`;
+    case 'isLocked':
+      return eb.ref('is_locked');
+    case 'createDate':
+      return eb.ref('created_at');
+    case 'updateDate':
+      return eb.ref('updated_at');
   }
 }
 
@@ -71,25 +91,41 @@ function termExpr(eb: Eb, t: FilterTerm): Expression<SqlBool> {
   const like = (pattern: string) => sql<SqlBool>`${col} like ${pattern}`;
   const escaped = String(v).replace(/[\\%_]/g, (m) => `\\${m}`);
   switch (t.op) {
-    case 'eq': return sql<SqlBool>`${col} = ${v}`;
-    case 'ne': return sql<SqlBool>`${col} is distinct from ${v}`;
-    case 'sw': return like(`${escaped}%`);
-    case 'cont': return like(`%${escaped}%`);
-    case 'gt': return sql<SqlBool>`${col} > ${v}`;
-    case 'lt': return sql<SqlBool>`${col} < ${v}`;
-    case 'ge': return sql<SqlBool>`${col} >= ${v}`;
-    case 'le': return sql<SqlBool>`${col} <= ${v}`;
+    case 'eq':
+      return sql<SqlBool>`${col} = ${v}`;
+    case 'ne':
+      return sql<SqlBool>`${col} is distinct from ${v}`;
+    case 'sw':
+      return like(`${escaped}%`);
+    case 'cont':
+      return like(`%${escaped}%`);
+    case 'gt':
+      return sql<SqlBool>`${col} > ${v}`;
+    case 'lt':
+      return sql<SqlBool>`${col} < ${v}`;
+    case 'ge':
+      return sql<SqlBool>`${col} >= ${v}`;
+    case 'le':
+      return sql<SqlBool>`${col} <= ${v}`;
   }
 }
 
 export function createAccountsRepo(db: Db) {
   /** Every account of one customer set of one tenant. */
-  const inScope = (scope: AccountScope) => db.selectFrom('accounts').selectAll()
-    .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet);
+  const inScope = (scope: AccountScope) =>
+    db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('tenant_id', '=', scope.tenantId)
+      .where('customer_set', '=', scope.customerSet);
 
   // On every refresh and accounts/current: concurrent lookups share one statement.
   const findById = batched(async (keys: readonly { scope: AccountScope; id: number }[]) => {
-    const rows = await db.selectFrom('accounts').selectAll().where('id', 'in', [...new Set(keys.map((k) => k.id))]).execute();
+    const rows = await db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('id', 'in', [...new Set(keys.map((k) => k.id))])
+      .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     return keys.map(({ scope, id }) => {
       const r = byId.get(id);
@@ -99,14 +135,28 @@ export function createAccountsRepo(db: Db) {
 
   return {
     async insert(a: NewAccount): Promise<AccountRow> {
-      return db.insertInto('accounts').values({
-        tenant_id: a.tenantId, customer_set: a.customerSet, user_id: a.userId,
-        user_name: a.userName, user_name_norm: norm(a.userName), email: a.email, email_norm: norm(a.email),
-        password_hash: a.passwordHash, profile: JSON.stringify(a.profile),
-        has_external_password: a.hasExternalPassword ?? false, migration_required: a.migrationRequired ?? false,
-        last_password_change_at: a.passwordHash ? a.at : null,
-        created_at: a.at, updated_at: a.at, created_by: a.by, updated_by: a.by,
-      }).returningAll().executeTakeFirstOrThrow();
+      return db
+        .insertInto('accounts')
+        .values({
+          tenant_id: a.tenantId,
+          customer_set: a.customerSet,
+          user_id: a.userId,
+          user_name: a.userName,
+          user_name_norm: norm(a.userName),
+          email: a.email,
+          email_norm: norm(a.email),
+          password_hash: a.passwordHash,
+          profile: JSON.stringify(a.profile),
+          has_external_password: a.hasExternalPassword ?? false,
+          migration_required: a.migrationRequired ?? false,
+          last_password_change_at: a.passwordHash ? a.at : null,
+          created_at: a.at,
+          updated_at: a.at,
+          created_by: a.by,
+          updated_by: a.by,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
     },
 
     findById(scope: AccountScope, id: number): Promise<AccountRow | undefined> {
@@ -115,7 +165,12 @@ export function createAccountsRepo(db: Db) {
 
     /** An account of the tenant in any of its customer sets (a reset code names its account). */
     async findInTenant(tenantId: number, id: number): Promise<AccountRow | undefined> {
-      return db.selectFrom('accounts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+      return db
+        .selectFrom('accounts')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
     },
 
     /** The account whose user name or email is `login` (case-insensitive); a user name match wins. */
@@ -124,7 +179,8 @@ export function createAccountsRepo(db: Db) {
       if (!n) return undefined;
       const rows = await inScope(scope)
         .where((eb) => eb.or([eb('user_name_norm', '=', n), eb('email_norm', '=', n)]))
-        .limit(2).execute();
+        .limit(2)
+        .execute();
       return rows.find((r) => r.user_name_norm === n) ?? rows[0];
     },
 
@@ -141,30 +197,76 @@ export function createAccountsRepo(db: Db) {
       return inScope(scope).where('user_name_norm', '=', norm(userName)).executeTakeFirst();
     },
 
-    async updateProfile(id: number, patch: { userName: string | null; email: string | null; profile: AccountProfile; at: Date; by: string | null }): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set({
-        user_name: patch.userName, user_name_norm: norm(patch.userName), email: patch.email, email_norm: norm(patch.email),
-        profile: JSON.stringify(patch.profile), updated_at: patch.at, updated_by: patch.by,
-      }).where('id', '=', id).returningAll().executeTakeFirst();
+    async updateProfile(
+      id: number,
+      patch: { userName: string | null; email: string | null; profile: AccountProfile; at: Date; by: string | null },
+    ): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('accounts')
+        .set({
+          user_name: patch.userName,
+          user_name_norm: norm(patch.userName),
+          email: patch.email,
+          email_norm: norm(patch.email),
+          profile: JSON.stringify(patch.profile),
+          updated_at: patch.at,
+          updated_by: patch.by,
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /** Gives a login to an account that has none; undefined when it already had a password. */
-    async setInitialLogin(id: number, l: { userName: string | null; email: string | null; passwordHash: string; hasExternalPassword: boolean; migrationRequired: boolean; at: Date; by: string | null }): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set({
-        user_name: l.userName, user_name_norm: norm(l.userName), email: l.email, email_norm: norm(l.email),
-        password_hash: l.passwordHash, has_external_password: l.hasExternalPassword, migration_required: l.migrationRequired,
-        last_password_change_at: l.at, updated_at: l.at, updated_by: l.by,
-      }).where('id', '=', id).where('password_hash', 'is', null).returningAll().executeTakeFirst();
+    async setInitialLogin(
+      id: number,
+      l: {
+        userName: string | null;
+        email: string | null;
+        passwordHash: string;
+        hasExternalPassword: boolean;
+        migrationRequired: boolean;
+        at: Date;
+        by: string | null;
+      },
+    ): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('accounts')
+        .set({
+          user_name: l.userName,
+          user_name_norm: norm(l.userName),
+          email: l.email,
+          email_norm: norm(l.email),
+          password_hash: l.passwordHash,
+          has_external_password: l.hasExternalPassword,
+          migration_required: l.migrationRequired,
+          last_password_change_at: l.at,
+          updated_at: l.at,
+          updated_by: l.by,
+        })
+        .where('id', '=', id)
+        .where('password_hash', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
     },
 
-    async setPasswordHash(id: number, hash: string, at: Date, fields: { hasExternalPassword?: boolean; migrationRequired?: boolean; passwordChanged?: boolean } = {}): Promise<void> {
-      await db.updateTable('accounts').set({
-        password_hash: hash,
-        ...(fields.hasExternalPassword !== undefined ? { has_external_password: fields.hasExternalPassword } : {}),
-        ...(fields.migrationRequired !== undefined ? { migration_required: fields.migrationRequired } : {}),
-        ...(fields.passwordChanged ? { last_password_change_at: at, password_change_required: false } : {}),
-        updated_at: at,
-      }).where('id', '=', id).execute();
+    async setPasswordHash(
+      id: number,
+      hash: string,
+      at: Date,
+      fields: { hasExternalPassword?: boolean; migrationRequired?: boolean; passwordChanged?: boolean } = {},
+    ): Promise<void> {
+      await db
+        .updateTable('accounts')
+        .set({
+          password_hash: hash,
+          ...(fields.hasExternalPassword !== undefined ? { has_external_password: fields.hasExternalPassword } : {}),
+          ...(fields.migrationRequired !== undefined ? { migration_required: fields.migrationRequired } : {}),
+          ...(fields.passwordChanged ? { last_password_change_at: at, password_change_required: false } : {}),
+          updated_at: at,
+        })
+        .where('id', '=', id)
+        .execute();
     },
 
     /**
@@ -172,17 +274,27 @@ export function createAccountsRepo(db: Db) {
      * agree: an expired lock starts a fresh count, and reaching `maxAttempts` locks until
      * `now + lockMinutes`. Answers the row as it is afterwards, and whether this attempt locked it.
      */
-    async recordFailedAttempt(id: number, now: Date, maxAttempts: number, lockMinutes: number): Promise<{ row: AccountRow; lockedNow: boolean } | undefined> {
+    async recordFailedAttempt(
+      id: number,
+      now: Date,
+      maxAttempts: number,
+      lockMinutes: number,
+    ): Promise<{ row: AccountRow; lockedNow: boolean } | undefined> {
       const until = new Date(now.getTime() + lockMinutes * 60_000);
       const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
       const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
       const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
-      const row = await db.updateTable('accounts').set({
-        failed_attempts: next,
-        first_failed_at: sql`case when ${expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
-        locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
-        last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
-      }).where('id', '=', id).returningAll().executeTakeFirst();
+      const row = await db
+        .updateTable('accounts')
+        .set({
+          failed_attempts: next,
+          first_failed_at: sql`case when ${expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
+          locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
+          last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
+        })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
       if (!row) return undefined;
       return { row, lockedNow: row.last_locked_at !== null && row.last_locked_at.getTime() === now.getTime() };
     },
@@ -192,27 +304,57 @@ export function createAccountsRepo(db: Db) {
      * (a lock made meanwhile by parallel failures wins). Undefined when it is locked.
      */
     async clearFailedAttempts(id: number, now: Date): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
-        .where('id', '=', id).where((eb) => unlockedAt(eb, now))
-        .returningAll().executeTakeFirst();
+      return db
+        .updateTable('accounts')
+        .set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
+        .where('id', '=', id)
+        .where((eb) => unlockedAt(eb, now))
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /** Set-Login-Locked: an admin lock holds until unlocked; unlocking also clears a timed lock. */
     async setLocked(id: number, locked: boolean, at: Date, by: string | null): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set(locked
-        ? { is_locked: true, last_locked_at: at, updated_at: at, updated_by: by }
-        : { is_locked: false, locked_until: null, failed_attempts: 0, first_failed_at: null, updated_at: at, updated_by: by })
-        .where('id', '=', id).returningAll().executeTakeFirst();
+      return db
+        .updateTable('accounts')
+        .set(
+          locked
+            ? { is_locked: true, last_locked_at: at, updated_at: at, updated_by: by }
+            : {
+                is_locked: false,
+                locked_until: null,
+                failed_attempts: 0,
+                first_failed_at: null,
+                updated_at: at,
+                updated_by: by,
+              },
+        )
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /** Clears a timed lockout and the failure count (a password reset), leaving an admin lock. */
     async clearLockout(id: number): Promise<void> {
-      await db.updateTable('accounts').set({ locked_until: null, failed_attempts: 0, first_failed_at: null }).where('id', '=', id).execute();
+      await db
+        .updateTable('accounts')
+        .set({ locked_until: null, failed_attempts: 0, first_failed_at: null })
+        .where('id', '=', id)
+        .execute();
     },
 
-    async setPasswordChangeRequired(id: number, required: boolean, at: Date, by: string | null): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set({ password_change_required: required, updated_at: at, updated_by: by })
-        .where('id', '=', id).returningAll().executeTakeFirst();
+    async setPasswordChangeRequired(
+      id: number,
+      required: boolean,
+      at: Date,
+      by: string | null,
+    ): Promise<AccountRow | undefined> {
+      return db
+        .updateTable('accounts')
+        .set({ password_change_required: required, updated_at: at, updated_by: by })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /**
@@ -221,26 +363,39 @@ export function createAccountsRepo(db: Db) {
      * undefined when it is locked or was deleted.
      */
     async recordLogin(id: number, at: Date, region: string | null): Promise<AccountRow | undefined> {
-      return db.updateTable('accounts').set({
-        last_login_at: at, ...(region ? { last_region: region } : {}),
-      }).where('id', '=', id).where((eb) => unlockedAt(eb, at))
-        .returningAll().executeTakeFirst();
+      return db
+        .updateTable('accounts')
+        .set({
+          last_login_at: at,
+          ...(region ? { last_region: region } : {}),
+        })
+        .where('id', '=', id)
+        .where((eb) => unlockedAt(eb, at))
+        .returningAll()
+        .executeTakeFirst();
     },
 
     async delete(scope: AccountScope, id: number): Promise<boolean> {
-      const r = await db.deleteFrom('accounts')
-        .where('tenant_id', '=', scope.tenantId).where('customer_set', '=', scope.customerSet).where('id', '=', id)
+      const r = await db
+        .deleteFrom('accounts')
+        .where('tenant_id', '=', scope.tenantId)
+        .where('customer_set', '=', scope.customerSet)
+        .where('id', '=', id)
         .executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
 
     async list(q: ListQuery): Promise<{ total: number; rows: AccountRow[] }> {
-      let base = db.selectFrom('accounts')
-        .where('tenant_id', '=', q.tenantId).where('customer_set', '=', q.customerSet);
+      let base = db
+        .selectFrom('accounts')
+        .where('tenant_id', '=', q.tenantId)
+        .where('customer_set', '=', q.customerSet);
       for (const t of q.filter) base = base.where((eb) => termExpr(eb, t));
       if (q.q) {
         const pattern = `%${q.q.toLowerCase().replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-        base = base.where(sql<SqlBool>`(email_norm like ${pattern} or user_name_norm like ${pattern} or lower(profile->>'firstName') like ${pattern} or lower(profile->>'lastName') like ${pattern})`);
+        base = base.where(
+          sql<SqlBool>`(email_norm like ${pattern} or user_name_norm like ${pattern} or lower(profile->>'firstName') like ${pattern} or lower(profile->>'lastName') like ${pattern})`,
+        );
       }
       const countRow = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
       let page = base.selectAll();

@@ -15,21 +15,48 @@ export function createAppsRepo(db: Db) {
     },
     /** Inserts unless the client id exists; true when this call inserted it. */
     async insertIfAbsent(app: StoredApp, at: Date): Promise<boolean> {
-      const res = await db.insertInto('apps').values({
-        client_id: app.clientId, tenant_id: app.tenantId, secret_hash: app.secretHash, behaviors: JSON.stringify(app.behaviors), created_at: at,
-      }).onConflict((oc) => oc.column('client_id').doNothing()).returning('client_id').executeTakeFirst();
+      const res = await db
+        .insertInto('apps')
+        .values({
+          client_id: app.clientId,
+          tenant_id: app.tenantId,
+          secret_hash: app.secretHash,
+          behaviors: JSON.stringify(app.behaviors),
+          created_at: at,
+        })
+        .onConflict((oc) => oc.column('client_id').doNothing())
+        .returning('client_id')
+        .executeTakeFirst();
       return res !== undefined;
     },
-    async insertRefreshToken(t: { tokenHash: string; clientId: string; tenantId: number; expiresAt: Date; createdAt: Date }): Promise<void> {
-      await db.insertInto('app_refresh_tokens').values({
-        token_hash: t.tokenHash, client_id: t.clientId, tenant_id: t.tenantId, expires_at: t.expiresAt, created_at: t.createdAt,
-      }).execute();
+    async insertRefreshToken(t: {
+      tokenHash: string;
+      clientId: string;
+      tenantId: number;
+      expiresAt: Date;
+      createdAt: Date;
+    }): Promise<void> {
+      await db
+        .insertInto('app_refresh_tokens')
+        .values({
+          token_hash: t.tokenHash,
+          client_id: t.clientId,
+          tenant_id: t.tenantId,
+          expires_at: t.expiresAt,
+          created_at: t.createdAt,
+        })
+        .execute();
     },
     /** Retires a live refresh token in one conditional update; undefined when it was not live. */
     async consumeRefreshToken(tokenHash: string, now: Date): Promise<{ clientId: string } | undefined> {
-      const r = await db.updateTable('app_refresh_tokens').set({ consumed_at: now })
-        .where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).where('expires_at', '>', now)
-        .returning('client_id').executeTakeFirst();
+      const r = await db
+        .updateTable('app_refresh_tokens')
+        .set({ consumed_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('client_id')
+        .executeTakeFirst();
       return r && { clientId: r.client_id };
     },
   };

@@ -31,10 +31,22 @@ export interface NewAuthEvent {
 
 export function createAuditRepo(db: Db) {
   const insert = batched(async (events: readonly NewAuthEvent[]) => {
-    await db.insertInto('auth_events').values(events.map((e) => ({
-      tenant_id: e.tenantId, site_id: e.siteId, account_id: e.accountId, type: e.type, client_id: e.clientId,
-      ip: e.ip, user_agent: e.userAgent?.slice(0, 500) ?? null, detail: JSON.stringify(e.detail), created_at: e.at,
-    }))).execute();
+    await db
+      .insertInto('auth_events')
+      .values(
+        events.map((e) => ({
+          tenant_id: e.tenantId,
+          site_id: e.siteId,
+          account_id: e.accountId,
+          type: e.type,
+          client_id: e.clientId,
+          ip: e.ip,
+          user_agent: e.userAgent?.slice(0, 500) ?? null,
+          detail: JSON.stringify(e.detail),
+          created_at: e.at,
+        })),
+      )
+      .execute();
     return events.map(() => undefined);
   });
 
@@ -51,8 +63,13 @@ export function createAuditRepo(db: Db) {
       if (q.until) base = base.where('created_at', q.until.inclusive ? '<=' : '<', q.until.at);
       const count = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
       const dir = q.order.desc ? 'desc' : 'asc';
-      const rows = await base.selectAll().orderBy(q.order.column, dir).orderBy('id', dir)
-        .offset(q.startIndex).limit(q.pageSize).execute();
+      const rows = await base
+        .selectAll()
+        .orderBy(q.order.column, dir)
+        .orderBy('id', dir)
+        .offset(q.startIndex)
+        .limit(q.pageSize)
+        .execute();
       return { total: Number(count.n), rows };
     },
   };

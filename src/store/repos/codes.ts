@@ -30,15 +30,32 @@ export function createCodesRepo(db: Db) {
      */
     async replace(c: NewCode): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('verification_codes').set({ consumed_at: c.createdAt, challenge_hash: null })
-          .where('account_id', '=', c.accountId).where('purpose', '=', c.purpose).where('consumed_at', 'is', null)
+        await trx
+          .updateTable('verification_codes')
+          .set({ consumed_at: c.createdAt, challenge_hash: null })
+          .where('account_id', '=', c.accountId)
+          .where('purpose', '=', c.purpose)
+          .where('consumed_at', 'is', null)
           .execute();
-        await trx.insertInto('verification_codes').values({
-          id: c.id, tenant_id: c.tenantId, account_id: c.accountId, purpose: c.purpose, code_hash: c.codeHash,
-          challenge_hash: c.challengeHash, created_at: c.createdAt, expires_at: c.expiresAt, site_id: c.siteId,
-          client_id: c.clientId, access_minutes: c.accessMinutes, refresh_minutes: c.refreshMinutes,
-          fingerprint_hash: c.fingerprintHash, region: c.region,
-        }).execute();
+        await trx
+          .insertInto('verification_codes')
+          .values({
+            id: c.id,
+            tenant_id: c.tenantId,
+            account_id: c.accountId,
+            purpose: c.purpose,
+            code_hash: c.codeHash,
+            challenge_hash: c.challengeHash,
+            created_at: c.createdAt,
+            expires_at: c.expiresAt,
+            site_id: c.siteId,
+            client_id: c.clientId,
+            access_minutes: c.accessMinutes,
+            refresh_minutes: c.refreshMinutes,
+            fingerprint_hash: c.fingerprintHash,
+            region: c.region,
+          })
+          .execute();
       });
     },
 
@@ -49,18 +66,29 @@ export function createCodesRepo(db: Db) {
 
     /** The live row a challenge token belongs to. */
     async findLiveByChallenge(challengeHash: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db.selectFrom('verification_codes').selectAll()
-        .where('challenge_hash', '=', challengeHash).where('consumed_at', 'is', null)
-        .where('expires_at', '>', now).where('attempts', '<', maxAttempts)
+      return db
+        .selectFrom('verification_codes')
+        .selectAll()
+        .where('challenge_hash', '=', challengeHash)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('attempts', '<', maxAttempts)
         .executeTakeFirst();
     },
 
     /** The newest live code of an account for a purpose. */
     async findLive(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db.selectFrom('verification_codes').selectAll()
-        .where('account_id', '=', accountId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
-        .where('expires_at', '>', now).where('attempts', '<', maxAttempts)
-        .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+      return db
+        .selectFrom('verification_codes')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .where('purpose', '=', purpose)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('attempts', '<', maxAttempts)
+        .orderBy('created_at', 'desc')
+        .limit(1)
+        .executeTakeFirst();
     },
 
     /**
@@ -68,13 +96,30 @@ export function createCodesRepo(db: Db) {
      * can never get more than `maxAttempts` comparisons. Returns the row (with the new count) or
      * undefined when there is no live code.
      */
-    async takeAttempt(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db.updateTable('verification_codes').set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', (eb) => eb.selectFrom('verification_codes').select('id')
-          .where('account_id', '=', accountId).where('purpose', '=', purpose).where('consumed_at', 'is', null)
-          .orderBy('created_at', 'desc').limit(1))
-        .where('consumed_at', 'is', null).where('expires_at', '>', now).where('attempts', '<', maxAttempts)
-        .returningAll().executeTakeFirst();
+    async takeAttempt(
+      accountId: number,
+      purpose: string,
+      now: Date,
+      maxAttempts: number,
+    ): Promise<CodeRow | undefined> {
+      return db
+        .updateTable('verification_codes')
+        .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', (eb) =>
+          eb
+            .selectFrom('verification_codes')
+            .select('id')
+            .where('account_id', '=', accountId)
+            .where('purpose', '=', purpose)
+            .where('consumed_at', 'is', null)
+            .orderBy('created_at', 'desc')
+            .limit(1),
+        )
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .where('attempts', '<', maxAttempts)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /**
@@ -82,9 +127,14 @@ export function createCodesRepo(db: Db) {
      * gets the row back.
      */
     async consume(id: string, now: Date): Promise<CodeRow | undefined> {
-      return db.updateTable('verification_codes').set({ consumed_at: now })
-        .where('id', '=', id).where('consumed_at', 'is', null).where('expires_at', '>', now)
-        .returningAll().executeTakeFirst();
+      return db
+        .updateTable('verification_codes')
+        .set({ consumed_at: now })
+        .where('id', '=', id)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returningAll()
+        .executeTakeFirst();
     },
 
     /**
@@ -93,9 +143,12 @@ export function createCodesRepo(db: Db) {
      * undefined when this send may go.
      */
     async claimSend(key: string, now: Date, cutoff: Date): Promise<Date | undefined> {
-      const won = await db.insertInto('code_sends').values({ key, sent_at: now })
+      const won = await db
+        .insertInto('code_sends')
+        .values({ key, sent_at: now })
         .onConflict((oc) => oc.column('key').doUpdateSet({ sent_at: now }).where('code_sends.sent_at', '<=', cutoff))
-        .returning('key').executeTakeFirst();
+        .returning('key')
+        .executeTakeFirst();
       if (won) return undefined;
       const row = await db.selectFrom('code_sends').select('sent_at').where('key', '=', key).executeTakeFirst();
       return row?.sent_at ?? now;

@@ -4,14 +4,20 @@ import type { Db } from '../db.ts';
 export function createDevicesRepo(db: Db) {
   return {
     async isKnown(accountId: number, fingerprintHash: string): Promise<boolean> {
-      const r = await db.selectFrom('known_devices').select('account_id')
-        .where('account_id', '=', accountId).where('fingerprint_hash', '=', fingerprintHash).executeTakeFirst();
+      const r = await db
+        .selectFrom('known_devices')
+        .select('account_id')
+        .where('account_id', '=', accountId)
+        .where('fingerprint_hash', '=', fingerprintHash)
+        .executeTakeFirst();
       return r !== undefined;
     },
 
     /** Records a device as known: first seen now, or seen again now. */
     async touch(accountId: number, fingerprintHash: string, at: Date): Promise<void> {
-      await db.insertInto('known_devices').values({ account_id: accountId, fingerprint_hash: fingerprintHash, first_seen_at: at, last_seen_at: at })
+      await db
+        .insertInto('known_devices')
+        .values({ account_id: accountId, fingerprint_hash: fingerprintHash, first_seen_at: at, last_seen_at: at })
         .onConflict((oc) => oc.columns(['account_id', 'fingerprint_hash']).doUpdateSet({ last_seen_at: at }))
         .execute();
     },

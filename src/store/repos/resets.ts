@@ -4,30 +4,55 @@ import type { Db } from '../db.ts';
 export function createResetsRepo(db: Db) {
   return {
     /** Stores a new code for an account and retires every older live one (a new request wins). */
-    async replace(r: { tokenHash: string; tenantId: number; accountId: number; expiresAt: Date; at: Date }): Promise<void> {
+    async replace(r: {
+      tokenHash: string;
+      tenantId: number;
+      accountId: number;
+      expiresAt: Date;
+      at: Date;
+    }): Promise<void> {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('password_resets').set({ consumed_at: r.at })
-          .where('account_id', '=', r.accountId).where('consumed_at', 'is', null).execute();
-        await trx.insertInto('password_resets').values({
-          token_hash: r.tokenHash, tenant_id: r.tenantId, account_id: r.accountId, expires_at: r.expiresAt, created_at: r.at,
-        }).execute();
+        await trx
+          .updateTable('password_resets')
+          .set({ consumed_at: r.at })
+          .where('account_id', '=', r.accountId)
+          .where('consumed_at', 'is', null)
+          .execute();
+        await trx
+          .insertInto('password_resets')
+          .values({
+            token_hash: r.tokenHash,
+            tenant_id: r.tenantId,
+            account_id: r.accountId,
+            expires_at: r.expiresAt,
+            created_at: r.at,
+          })
+          .execute();
       });
     },
 
     /** The account a live (unused, unexpired) code was issued for. */
     async findLive(tokenHash: string, now: Date): Promise<{ accountId: number; tenantId: number } | undefined> {
-      const r = await db.selectFrom('password_resets').select(['account_id', 'tenant_id'])
-        .where('token_hash', '=', tokenHash).where('consumed_at', 'is', null).where('expires_at', '>', now)
+      const r = await db
+        .selectFrom('password_resets')
+        .select(['account_id', 'tenant_id'])
+        .where('token_hash', '=', tokenHash)
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
         .executeTakeFirst();
       return r && { accountId: r.account_id, tenantId: r.tenant_id };
     },
 
     /** Retires a live, unexpired code; true for exactly one of concurrent callers. */
     async consume(tokenHash: string, now: Date): Promise<boolean> {
-      const r = await db.updateTable('password_resets').set({ consumed_at: now })
+      const r = await db
+        .updateTable('password_resets')
+        .set({ consumed_at: now })
         .where('token_hash', '=', tokenHash)
-        .where('consumed_at', 'is', null).where('expires_at', '>', now)
-        .returning('token_hash').executeTakeFirst();
+        .where('consumed_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning('token_hash')
+        .executeTakeFirst();
       return r !== undefined;
     },
   };

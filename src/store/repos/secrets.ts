@@ -10,9 +10,16 @@ export function createSecretsRepo(db: Db) {
     async getOrCreate(name: string, make: () => string, at: Date): Promise<string> {
       const found = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirst();
       if (found) return found.value;
-      await db.insertInto('server_secrets').values({ name, value: make(), created_at: at })
-        .onConflict((oc) => oc.column('name').doNothing()).execute();
-      const row = await db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
+      await db
+        .insertInto('server_secrets')
+        .values({ name, value: make(), created_at: at })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      const row = await db
+        .selectFrom('server_secrets')
+        .select('value')
+        .where('name', '=', name)
+        .executeTakeFirstOrThrow();
       return row.value;
     },
   };

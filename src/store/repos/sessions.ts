@@ -40,14 +40,28 @@ export function createSessionsRepo(db: Db) {
   // Each row is a literal with its dates already ISO text: spreading the session into a new object
   // and letting JSON.stringify call Date#toJSON cost ~4× as much (~20 µs a row, on the event loop).
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
-    const rows = JSON.stringify(items.map(({ s: n, t }) => ({
-      id: n.id, tenant_id: n.tenant_id, site_id: n.site_id, customer_set: n.customer_set, account_id: n.account_id, user_id: n.user_id,
-      anonymous: n.anonymous, client_id: n.client_id, impersonated_by: n.impersonated_by, cart_id: n.cart_id,
-      previous_anonymous_id: n.previous_anonymous_id, access_minutes: n.access_minutes, refresh_minutes: n.refresh_minutes,
-      created_at: n.created_at.toISOString(),
-      access_hash: t.accessHash, access_expires_at: t.accessExpiresAt.toISOString(),
-      refresh_hash: t.refreshHash, refresh_expires_at: t.refreshExpiresAt.toISOString(),
-    })));
+    const rows = JSON.stringify(
+      items.map(({ s: n, t }) => ({
+        id: n.id,
+        tenant_id: n.tenant_id,
+        site_id: n.site_id,
+        customer_set: n.customer_set,
+        account_id: n.account_id,
+        user_id: n.user_id,
+        anonymous: n.anonymous,
+        client_id: n.client_id,
+        impersonated_by: n.impersonated_by,
+        cart_id: n.cart_id,
+        previous_anonymous_id: n.previous_anonymous_id,
+        access_minutes: n.access_minutes,
+        refresh_minutes: n.refresh_minutes,
+        created_at: n.created_at.toISOString(),
+        access_hash: t.accessHash,
+        access_expires_at: t.accessExpiresAt.toISOString(),
+        refresh_hash: t.refreshHash,
+        refresh_expires_at: t.refreshExpiresAt.toISOString(),
+      })),
+    );
     await sql`
       with j as (
         select * from json_to_recordset(${rows}::json) as x(
@@ -69,15 +83,23 @@ export function createSessionsRepo(db: Db) {
   });
 
   const find = batched(async (ids: readonly string[]) => {
-    const rows = await db.selectFrom('sessions').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    const rows = await db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => byId.get(id));
   });
 
   const findByAccessHash = batched(async (hashes: readonly string[]) => {
-    const rows = await db.selectFrom('access_tokens').innerJoin('sessions', 'sessions.id', 'access_tokens.session_id')
-      .selectAll('sessions').select(['access_tokens.expires_at as access_expires_at', 'access_tokens.token_hash as access_hash'])
-      .where('access_tokens.token_hash', 'in', [...new Set(hashes)]).execute();
+    const rows = await db
+      .selectFrom('access_tokens')
+      .innerJoin('sessions', 'sessions.id', 'access_tokens.session_id')
+      .selectAll('sessions')
+      .select(['access_tokens.expires_at as access_expires_at', 'access_tokens.token_hash as access_hash'])
+      .where('access_tokens.token_hash', 'in', [...new Set(hashes)])
+      .execute();
     const byHash = new Map(rows.map(({ access_hash, ...row }) => [access_hash, row]));
     return hashes.map((h) => byHash.get(h));
   });
@@ -90,18 +112,27 @@ export function createSessionsRepo(db: Db) {
    * the chain; nobody else's successor is stored. No moment exists where the old token is spent
    * and the new one not yet stored.
    */
-  const rotate = batched(async (items: readonly { hash: string; scope: RefreshScope; now: Date; next: Successor }[]) => {
-    // Each row carries its caller's index: with one token sent twice, PostgreSQL updates the row once
-    // through one matching caller's row, and that caller, and no other, receives the chain.
-    const rows = JSON.stringify(items.map((i, n) => ({
-      caller: n, now: i.now.toISOString(), hash: i.hash, tenant_id: i.scope.tenantId, customer_set: i.scope.customerSet, account_id: i.scope.accountId ?? null,
-      access_hash: i.next.accessHash, refresh_hash: i.next.refreshHash,
-    })));
-    // Each token is looked up by its key inside a lateral subquery fenced with `offset 0`, and the
-    // update finds its rows by `= any(array)`, so the plan is key lookups whatever the planner
-    // believes of the tables' sizes. (PGlite never analyses its tables: without statistics the
-    // planner guessed that few sessions are unrevoked and hash-joined a scan of all of them.)
-    const { rows: won } = await sql<SessionRow & { caller: number }>`
+  const rotate = batched(
+    async (items: readonly { hash: string; scope: RefreshScope; now: Date; next: Successor }[]) => {
+      // Each row carries its caller's index: with one token sent twice, PostgreSQL updates the row once
+      // through one matching caller's row, and that caller, and no other, receives the chain.
+      const rows = JSON.stringify(
+        items.map((i, n) => ({
+          caller: n,
+          now: i.now.toISOString(),
+          hash: i.hash,
+          tenant_id: i.scope.tenantId,
+          customer_set: i.scope.customerSet,
+          account_id: i.scope.accountId ?? null,
+          access_hash: i.next.accessHash,
+          refresh_hash: i.next.refreshHash,
+        })),
+      );
+      // Each token is looked up by its key inside a lateral subquery fenced with `offset 0`, and the
+      // update finds its rows by `= any(array)`, so the plan is key lookups whatever the planner
+      // believes of the tables' sizes. (PGlite never analyses its tables: without statistics the
+      // planner guessed that few sessions are unrevoked and hash-joined a scan of all of them.)
+      const { rows: won } = await sql<SessionRow & { caller: number }>`
       with q as (
         select * from json_to_recordset(${rows}::json) as x(
           caller integer, now timestamptz, hash text, tenant_id integer, customer_set text, account_id integer, access_hash text, refresh_hash text)),
@@ -126,10 +157,13 @@ export function createSessionsRepo(db: Db) {
         insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
         select refresh_hash, id, now + make_interval(mins => refresh_minutes), now from c)
       select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
-        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason from c`.execute(db);
-    const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
-    return items.map((_, n) => byCaller.get(n));
-  });
+        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason from c`.execute(
+        db,
+      );
+      const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
+      return items.map((_, n) => byCaller.get(n));
+    },
+  );
 
   return {
     async create(s: NewSession, tokens: TokenPair): Promise<void> {
@@ -146,14 +180,45 @@ export function createSessionsRepo(db: Db) {
     },
 
     /** What is known of a refresh token (to explain why it cannot be used). */
-    async findRefresh(hash: string): Promise<{ sessionId: string; consumedAt: Date | null; expiresAt: Date; accountId: number | null; tenantId: number; customerSet: string; revokedAt: Date | null } | undefined> {
-      const r = await db.selectFrom('refresh_tokens').innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
-        .select(['refresh_tokens.session_id', 'refresh_tokens.consumed_at', 'refresh_tokens.expires_at', 'sessions.account_id', 'sessions.tenant_id', 'sessions.customer_set', 'sessions.revoked_at'])
-        .where('refresh_tokens.token_hash', '=', hash).executeTakeFirst();
-      return r && {
-        sessionId: r.session_id, consumedAt: r.consumed_at, expiresAt: r.expires_at, accountId: r.account_id,
-        tenantId: r.tenant_id, customerSet: r.customer_set, revokedAt: r.revoked_at,
-      };
+    async findRefresh(
+      hash: string,
+    ): Promise<
+      | {
+          sessionId: string;
+          consumedAt: Date | null;
+          expiresAt: Date;
+          accountId: number | null;
+          tenantId: number;
+          customerSet: string;
+          revokedAt: Date | null;
+        }
+      | undefined
+    > {
+      const r = await db
+        .selectFrom('refresh_tokens')
+        .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
+        .select([
+          'refresh_tokens.session_id',
+          'refresh_tokens.consumed_at',
+          'refresh_tokens.expires_at',
+          'sessions.account_id',
+          'sessions.tenant_id',
+          'sessions.customer_set',
+          'sessions.revoked_at',
+        ])
+        .where('refresh_tokens.token_hash', '=', hash)
+        .executeTakeFirst();
+      return (
+        r && {
+          sessionId: r.session_id,
+          consumedAt: r.consumed_at,
+          expiresAt: r.expires_at,
+          accountId: r.account_id,
+          tenantId: r.tenant_id,
+          customerSet: r.customer_set,
+          revokedAt: r.revoked_at,
+        }
+      );
     },
 
     /**
@@ -165,13 +230,21 @@ export function createSessionsRepo(db: Db) {
     },
 
     async revoke(id: string, reason: string, at: Date): Promise<void> {
-      await db.updateTable('sessions').set({ revoked_at: at, revoke_reason: reason }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+      await db
+        .updateTable('sessions')
+        .set({ revoked_at: at, revoke_reason: reason })
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute();
     },
 
     /** Revokes every live session of an account except `keep` (the caller's own). */
     async revokeAccount(accountId: number, reason: string, at: Date, keep?: string): Promise<number> {
-      let q = db.updateTable('sessions').set({ revoked_at: at, revoke_reason: reason })
-        .where('account_id', '=', accountId).where('revoked_at', 'is', null);
+      let q = db
+        .updateTable('sessions')
+        .set({ revoked_at: at, revoke_reason: reason })
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null);
       if (keep) q = q.where('id', '!=', keep);
       const r = await q.executeTakeFirst();
       return Number(r.numUpdatedRows);

@@ -10,7 +10,14 @@ import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
 import { createCodeService, generateCode, type CodeService } from '../../../src/domain/codes/service.ts';
 import { KiboError } from '../../../src/domain/errors.ts';
 
-const pending = { siteId: 1, clientId: 'storefront', accessMinutes: null, refreshMinutes: null, fingerprintHash: null, region: null };
+const pending = {
+  siteId: 1,
+  clientId: 'storefront',
+  accessMinutes: null,
+  refreshMinutes: null,
+  fingerprintHash: null,
+  region: null,
+};
 
 describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
   let store: Store;
@@ -32,12 +39,20 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
   async function account(): Promise<number> {
     seq += 1;
     const row = await createAccountsRepo(store.db).insert({
-      tenantId: 1, customerSet: 'default', userId: `u${seq}${Date.now()}`, userName: null, email: `c${seq}@example.com`,
-      passwordHash: null, profile: {}, at: clock.now(), by: null,
+      tenantId: 1,
+      customerSet: 'default',
+      userId: `u${seq}${Date.now()}`,
+      userName: null,
+      email: `c${seq}@example.com`,
+      passwordHash: null,
+      profile: {},
+      at: clock.now(),
+      by: null,
     });
     return row.id;
   }
-  const issue = async (accountId: number, purpose: '2fa' | 'otp' = 'otp') => codes.issue({ tenantId: 1, accountId, purpose, pending });
+  const issue = async (accountId: number, purpose: '2fa' | 'otp' = 'otp') =>
+    codes.issue({ tenantId: 1, accountId, purpose, pending });
 
   it('generates six uniformly drawn digits', () => {
     const seen = new Set<string>();
@@ -55,7 +70,11 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
   it('stores only a keyed hash, and the secret is made once and shared', async () => {
     const id = await account();
     const issued = await issue(id);
-    const row = await store.db.selectFrom('verification_codes').selectAll().where('id', '=', issued.id).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('verification_codes')
+      .selectAll()
+      .where('id', '=', issued.id)
+      .executeTakeFirstOrThrow();
     assert.match(row.code_hash, /^[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(row).includes(issued.code));
     // a second service over the same database (another instance) reads the same secret and agrees
@@ -68,7 +87,9 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
 
   it('creates the secret race-free when instances start at once', async () => {
     const repo = createSecretsRepo(store.db);
-    const values = await Promise.all(Array.from({ length: 5 }, (_, i) => repo.getOrCreate('race-test', () => `value-${i}`, clock.now())));
+    const values = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => repo.getOrCreate('race-test', () => `value-${i}`, clock.now())),
+    );
     assert.equal(new Set(values).size, 1);
   });
 
@@ -138,7 +159,11 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     const issued = await issue(id);
     const wrong = issued.code === '000000' ? '111111' : '000000';
     await Promise.all(Array.from({ length: 8 }, () => codes.check(id, 'otp', wrong)));
-    const row = await store.db.selectFrom('verification_codes').select('attempts').where('id', '=', issued.id).executeTakeFirstOrThrow();
+    const row = await store.db
+      .selectFrom('verification_codes')
+      .select('attempts')
+      .where('id', '=', issued.id)
+      .executeTakeFirstOrThrow();
     assert.equal(row.attempts, 3);
     assert.equal(await codes.check(id, 'otp', issued.code), undefined);
   });

@@ -23,7 +23,10 @@ describe('the password-hashing threads', () => {
     const stored = await pool.hash('pw-1', cheap);
     const guesses = ['pw-1', 'pw-2', 'pw-1', 'pw-3', 'pw-1', 'pw-4', 'pw-1', 'pw-5'];
     const results = await Promise.all(guesses.map((g) => pool.verify(stored, g)));
-    assert.deepEqual(results, guesses.map((g) => g === 'pw-1'));
+    assert.deepEqual(
+      results,
+      guesses.map((g) => g === 'pw-1'),
+    );
     assert.equal(pool.started, 2);
   });
 
@@ -66,7 +69,10 @@ describe('hashing threads that yield to the event loop', () => {
       await Promise.all([pool.verify(stored, 'pw'), pool.verify(stored, 'pw')]);
       assert.equal(pool.started, 2);
       assert.equal(threadNices().filter((n) => n === 7).length - before, 2);
-      assert.ok(threadNices().some((n) => n === 0), 'the event loop keeps its priority');
+      assert.ok(
+        threadNices().some((n) => n === 0),
+        'the event loop keeps its priority',
+      );
     } finally {
       await pool.close();
     }
@@ -75,7 +81,10 @@ describe('hashing threads that yield to the event loop', () => {
 
 describe('the password hasher', () => {
   it('verifies on its threads, answers false for a malformed hash, and decoys without matching', async () => {
-    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, { threads: 1, nice: 0 });
+    const hasher = await createPasswordHasher(
+      { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+      { threads: 1, nice: 0 },
+    );
     try {
       const stored = await hasher.hash('Secret-pw-9');
       assert.equal(await hasher.verify(stored, 'Secret-pw-9'), true);
@@ -90,7 +99,10 @@ describe('the password hasher', () => {
   });
 
   it('fails a verify whose thread stops instead of answering "wrong password" (which would count towards a lockout)', async () => {
-    const hasher = await createPasswordHasher({ memoryCost: 1024, timeCost: 1, parallelism: 1 }, { threads: 1, nice: 0 });
+    const hasher = await createPasswordHasher(
+      { memoryCost: 1024, timeCost: 1, parallelism: 1 },
+      { threads: 1, nice: 0 },
+    );
     const slowHash = await hashOnLibuv('pw', { ...cheap, memoryCost: 65536, timeCost: 3 });
     const verifying = hasher.verify(slowHash, 'pw');
     const decoying = hasher.decoy('pw');

@@ -2,11 +2,18 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { importLegacySecret, isLegacyHash, parseLegacyHash, verifyLegacy } from '../../../src/domain/passwords/legacy.ts';
+import {
+  importLegacySecret,
+  isLegacyHash,
+  parseLegacyHash,
+  verifyLegacy,
+} from '../../../src/domain/passwords/legacy.ts';
 
-const django = (pw: string, salt: string, iter: number) => `pbkdf2_sha256$${iter}$${salt}$${pbkdf2Sync(pw, salt, iter, 32, 'sha256').toString('base64')}`;
+const django = (pw: string, salt: string, iter: number) =>
+  `pbkdf2_sha256$${iter}$${salt}$${pbkdf2Sync(pw, salt, iter, 32, 'sha256').toString('base64')}`;
 const ab64 = (b: Buffer) => b.toString('base64').replace(/=+$/, '').replaceAll('+', '.');
-const passlib = (pw: string, salt: Buffer, iter: number) => `$pbkdf2-sha256$${iter}$${ab64(salt)}$${ab64(pbkdf2Sync(pw, salt, iter, 32, 'sha256'))}`;
+const passlib = (pw: string, salt: Buffer, iter: number) =>
+  `$pbkdf2-sha256$${iter}$${ab64(salt)}$${ab64(pbkdf2Sync(pw, salt, iter, 32, 'sha256'))}`;
 
 describe('legacy password hashes', () => {
   it('verifies bcrypt $2a$, $2b$ and $2y$ hashes', async () => {
@@ -34,8 +41,14 @@ describe('legacy password hashes', () => {
 
   it('refuses unknown formats, silly iteration counts and bcrypt costs', () => {
     for (const h of [
-      'plaintext', '$argon2id$v=19$m=1024,t=1,p=1$abc$def', 'md5$abc$def', '$2b$12$short',
-      django('x', 'salt', 10), django('x', 'salt', 99_000_000), `$2b$31$${'a'.repeat(53)}`, 'pbkdf2_sha256$10000$salt$AAAA',
+      'plaintext',
+      '$argon2id$v=19$m=1024,t=1,p=1$abc$def',
+      'md5$abc$def',
+      '$2b$12$short',
+      django('x', 'salt', 10),
+      django('x', 'salt', 99_000_000),
+      `$2b$31$${'a'.repeat(53)}`,
+      'pbkdf2_sha256$10000$salt$AAAA',
     ]) {
       assert.equal(isLegacyHash(h), false, h);
       assert.equal(importLegacySecret(h), undefined, h);
@@ -44,6 +57,10 @@ describe('legacy password hashes', () => {
 
   it('imports a hash as an external password that needs migration', () => {
     const h = bcrypt.hashSync('pw', 4);
-    assert.deepEqual(importLegacySecret(` ${h} `), { passwordHash: h, hasExternalPassword: true, migrationRequired: true });
+    assert.deepEqual(importLegacySecret(` ${h} `), {
+      passwordHash: h,
+      hasExternalPassword: true,
+      migrationRequired: true,
+    });
   });
 });

@@ -17,11 +17,16 @@ describe('login timing: unknown user vs wrong password', () => {
     s = await startTestServer({ configFile: file });
     appToken = await s.appToken();
   });
-  after(async () => { await s?.close(); });
+  after(async () => {
+    await s?.close();
+  });
 
   async function timeLogin(username: string, password: string): Promise<number> {
     const t0 = performance.now();
-    const r = await s.request('POST', '/api/commerce/customer/authtickets', { body: { username, password }, headers: { authorization: `Bearer ${appToken}` } });
+    const r = await s.request('POST', '/api/commerce/customer/authtickets', {
+      body: { username, password },
+      headers: { authorization: `Bearer ${appToken}` },
+    });
     assert.equal(r.status, 401);
     assert.equal(r.json.errorCode, 'INVALID_CREDENTIALS');
     return performance.now() - t0;
@@ -30,10 +35,15 @@ describe('login timing: unknown user vs wrong password', () => {
   it('spends a full argon2id verify on unknown users too', async () => {
     const u = newShopper();
     const signup = await s.request('POST', '/api/commerce/customer/accounts/Add-Account-And-Login', {
-      body: { account: { emailAddress: u.email }, password: u.password }, headers: { authorization: `Bearer ${appToken}` },
+      body: { account: { emailAddress: u.email }, password: u.password },
+      headers: { authorization: `Bearer ${appToken}` },
     });
     assert.equal(signup.status, 200);
-    const stored = await s.store.db.selectFrom('accounts').select('password_hash').where('email_norm', '=', u.email).executeTakeFirstOrThrow();
+    const stored = await s.store.db
+      .selectFrom('accounts')
+      .select('password_hash')
+      .where('email_norm', '=', u.email)
+      .executeTakeFirstOrThrow();
     assert.match(stored.password_hash!, /m=19456,t=2,p=1/);
     await timeLogin(u.email, 'Wrong-passw0rd'); // warm up
     const wrong: number[] = [];
@@ -44,6 +54,9 @@ describe('login timing: unknown user vs wrong password', () => {
     }
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const ratio = median(unknown) / median(wrong);
-    assert.ok(ratio > 0.6 && ratio < 1.6, `unknown/wrong median time ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms)`);
+    assert.ok(
+      ratio > 0.6 && ratio < 1.6,
+      `unknown/wrong median time ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms)`,
+    );
   });
 });

@@ -38,10 +38,15 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
     const keys = await openKeyRing(createKeysRepo(store.db), clock);
     const jwt = createJwtService({ keys, clock, issuer: 'test-issuer' });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), { issuer: 'test-issuer' });
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), {
+      issuer: 'test-issuer',
+    });
     assert.equal(protectedHeader.alg, 'ES256');
     assert.equal(protectedHeader.kid, keys.signer().kid);
-    assert.deepEqual({ typ: payload.typ, sub: payload.sub, tenant: payload.tenant, behaviors: payload.behaviors }, claims);
+    assert.deepEqual(
+      { typ: payload.typ, sub: payload.sub, tenant: payload.tenant, behaviors: payload.behaviors },
+      claims,
+    );
     assert.equal(typeof payload.iat, 'number');
   });
 
@@ -63,7 +68,12 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
     const [h, p, s] = token.split('.');
     const flipped = `${h}.${p}.${s.slice(0, -2)}${s.at(-2) === 'A' ? 'B' : 'A'}${s.at(-1)}`;
     assert.equal(await code(jwt.verify(flipped)), 'UNAUTHORIZED');
-    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), behaviors: ['customer-auth:impersonate-cart'] })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(p, 'base64url').toString()),
+        behaviors: ['customer-auth:impersonate-cart'],
+      }),
+    ).toString('base64url');
     assert.equal(await code(jwt.verify(`${h}.${forged}.${s}`)), 'UNAUTHORIZED');
   });
 
@@ -72,7 +82,9 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
     const jwt = createJwtService({ keys: await openKeyRing(createKeysRepo(store.db), clock), clock, issuer: 'i' });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
     const first = await jwt.verify(token);
-    assert.throws(() => { (first.behaviors as string[]).push('x'); });
+    assert.throws(() => {
+      (first.behaviors as string[]).push('x');
+    });
     assert.deepEqual((await jwt.verify(token)).behaviors, claims.behaviors);
   });
 });

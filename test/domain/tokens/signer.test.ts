@@ -19,13 +19,21 @@ describe('ES256 signing thread', () => {
     for (const [i, { input, pair }] of inputs.entries()) {
       const sig = Buffer.from(sigs[i], 'base64url');
       assert.equal(sig.length, 64, 'r||s of P-256');
-      assert.ok(verify('sha256', Buffer.from(input), { key: pair.publicKey, ...p1363 }, sig), `input ${i} verifies with its key`);
+      assert.ok(
+        verify('sha256', Buffer.from(input), { key: pair.publicKey, ...p1363 }, sig),
+        `input ${i} verifies with its key`,
+      );
       const other = pair === a ? b : a;
-      assert.ok(!verify('sha256', Buffer.from(input), { key: other.publicKey, ...p1363 }, sig), `input ${i} does not verify with the other key`);
+      assert.ok(
+        !verify('sha256', Buffer.from(input), { key: other.publicKey, ...p1363 }, sig),
+        `input ${i} does not verify with the other key`,
+      );
     }
     // Later rounds reuse the key the thread already holds.
     const again = await es256('header.later', a.privateKey);
-    assert.ok(verify('sha256', Buffer.from('header.later'), { key: a.publicKey, ...p1363 }, Buffer.from(again, 'base64url')));
+    assert.ok(
+      verify('sha256', Buffer.from('header.later'), { key: a.publicKey, ...p1363 }, Buffer.from(again, 'base64url')),
+    );
   });
 
   it('keeps a process alive while a signature is owed, and not once it is idle', () => {

@@ -8,8 +8,17 @@ import { loggerOptions } from '../../../src/http/plugins/logging.ts';
 /** A Fastify app with the service's logger options and the lazy child factory; lines captured. */
 async function appAt(level: string) {
   const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } });
-  const app = Fastify({ logger: loggerOptions(level, stream), childLoggerFactory: lazyChildLoggerFactory, genReqId: () => 'req-42' });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const app = Fastify({
+    logger: loggerOptions(level, stream),
+    childLoggerFactory: lazyChildLoggerFactory,
+    genReqId: () => 'req-42',
+  });
   app.get('/quiet', async () => ({ ok: true }));
   app.get('/warns', async (req) => {
     req.log.warn({ body: { password: 'hunter2' } }, 'something odd');

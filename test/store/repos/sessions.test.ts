@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { freshStore } from '../../helpers/db.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
-import { createSessionsRepo, type NewSession, type Successor, type TokenPair } from '../../../src/store/repos/sessions.ts';
+import {
+  createSessionsRepo,
+  type NewSession,
+  type Successor,
+  type TokenPair,
+} from '../../../src/store/repos/sessions.ts';
 import type { Store } from '../../../src/store/db.ts';
 
 const scope = { tenantId: 1, customerSet: 'default' };
@@ -13,11 +18,28 @@ function newChain(overrides: Partial<NewSession> = {}): [NewSession, TokenPair] 
   const later = new Date(now.getTime() + 3_600_000);
   return [
     {
-      id: randomUUID(), tenant_id: 1, site_id: 1, customer_set: 'default', account_id: null, user_id: randomUUID(), anonymous: true,
-      client_id: 'storefront', impersonated_by: null, cart_id: null, previous_anonymous_id: null,
-      access_minutes: 60, refresh_minutes: 600, created_at: now, ...overrides,
+      id: randomUUID(),
+      tenant_id: 1,
+      site_id: 1,
+      customer_set: 'default',
+      account_id: null,
+      user_id: randomUUID(),
+      anonymous: true,
+      client_id: 'storefront',
+      impersonated_by: null,
+      cart_id: null,
+      previous_anonymous_id: null,
+      access_minutes: 60,
+      refresh_minutes: 600,
+      created_at: now,
+      ...overrides,
     },
-    { accessHash: `a-${randomUUID()}`, accessExpiresAt: later, refreshHash: `r-${randomUUID()}`, refreshExpiresAt: later },
+    {
+      accessHash: `a-${randomUUID()}`,
+      accessExpiresAt: later,
+      refreshHash: `r-${randomUUID()}`,
+      refreshExpiresAt: later,
+    },
   ];
 }
 
@@ -41,9 +63,15 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     const chains = Array.from({ length: 30 }, () => newChain());
     await Promise.all(chains.map(([s, t]) => repo.create(s, t)));
     const found = await Promise.all(chains.map(([s]) => repo.find(s.id)));
-    assert.deepEqual(found.map((f) => f?.id), chains.map(([s]) => s.id));
+    assert.deepEqual(
+      found.map((f) => f?.id),
+      chains.map(([s]) => s.id),
+    );
     const byAccess = await Promise.all(chains.map(([, t]) => repo.findByAccessHash(t.accessHash)));
-    assert.deepEqual(byAccess.map((f) => f?.id), chains.map(([s]) => s.id));
+    assert.deepEqual(
+      byAccess.map((f) => f?.id),
+      chains.map(([s]) => s.id),
+    );
     assert.ok(byAccess.every((f) => f?.access_expires_at instanceof Date));
   });
 
@@ -52,11 +80,22 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     await repo.create(taken, takenTokens);
     const good = [newChain(), newChain()];
     const [dupSession, dupTokens] = newChain({ id: taken.id });
-    const results = await Promise.allSettled([repo.create(...good[0]), repo.create(dupSession, dupTokens), repo.create(...good[1])]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    const results = await Promise.allSettled([
+      repo.create(...good[0]),
+      repo.create(dupSession, dupTokens),
+      repo.create(...good[1]),
+    ]);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.ok(await repo.find(good[0][0].id));
     assert.ok(await repo.find(good[1][0].id));
-    assert.equal(await repo.findByAccessHash(dupTokens.accessHash), undefined, 'nothing of the failed chain was written');
+    assert.equal(
+      await repo.findByAccessHash(dupTokens.accessHash),
+      undefined,
+      'nothing of the failed chain was written',
+    );
   });
 
   it('hands a refresh token to exactly one of concurrent callers in one batch, storing only its successor', async () => {
@@ -69,7 +108,11 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     assert.equal(winners.length, 1);
     assert.equal(results[winners[0]]!.id, s.id);
     const stored = await Promise.all(next.map((n) => repo.findRefresh(n.refreshHash)));
-    assert.deepEqual(stored.map((x) => Boolean(x)), results.map((r) => Boolean(r)), "only the winner's successor is stored");
+    assert.deepEqual(
+      stored.map((x) => Boolean(x)),
+      results.map((r) => Boolean(r)),
+      "only the winner's successor is stored",
+    );
     assert.equal(await repo.rotateRefresh(t.refreshHash, scope, now, successor()), undefined, 'spent');
     assert.ok((await repo.findRefresh(t.refreshHash))?.consumedAt);
   });
@@ -87,7 +130,11 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     assert.equal(refresh?.sessionId, s.id);
     assert.equal(refresh?.consumedAt, null);
     assert.equal(refresh?.expiresAt.getTime(), now.getTime() + 90 * 60_000);
-    assert.equal((await repo.rotateRefresh(n.refreshHash, scope, now, successor()))?.id, s.id, 'the successor rotates in turn');
+    assert.equal(
+      (await repo.rotateRefresh(n.refreshHash, scope, now, successor()))?.id,
+      s.id,
+      'the successor rotates in turn',
+    );
   });
 
   it('gives the chain only to a caller whose scope fits, when one batch holds the token twice', async () => {
@@ -136,8 +183,14 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
     const next = chains.map(() => successor());
     const now = new Date();
     const got = await Promise.all(chains.map(([, t], i) => repo.rotateRefresh(t.refreshHash, scope, now, next[i])));
-    assert.deepEqual(got.map((g) => g?.id), chains.map(([s]) => s.id));
+    assert.deepEqual(
+      got.map((g) => g?.id),
+      chains.map(([s]) => s.id),
+    );
     const found = await Promise.all(next.map((n) => repo.findByAccessHash(n.accessHash)));
-    assert.deepEqual(found.map((f) => f?.id), chains.map(([s]) => s.id));
+    assert.deepEqual(
+      found.map((f) => f?.id),
+      chains.map(([s]) => s.id),
+    );
   });
 });
