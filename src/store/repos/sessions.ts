@@ -180,9 +180,7 @@ export function createSessionsRepo(db: Db) {
     },
 
     /** What is known of a refresh token (to explain why it cannot be used). */
-    async findRefresh(
-      hash: string,
-    ): Promise<
+    async findRefresh(hash: string): Promise<
       | {
           sessionId: string;
           consumedAt: Date | null;
