@@ -16,6 +16,7 @@ import {
   type Behavior,
   type ConfigFile,
   type LoginSettings,
+  type SiteLogin,
   type RateLimitGroup,
   type RateLimitRule,
   type TokenSettings,
@@ -211,7 +212,7 @@ function describeError(schema: { anyOf?: { const?: unknown }[] }, value: unknown
   return `${JSON.stringify(value)} is not one of ${choices.map((c) => JSON.stringify(c)).join(', ')}`;
 }
 
-function mergeLogin(partial: Partial<LoginSettings> | undefined): LoginSettings {
+function mergeLogin(partial: SiteLogin | undefined): LoginSettings {
   return {
     twoFactor: { ...defaultLogin.twoFactor, ...partial?.twoFactor },
     otpLogin: { ...defaultLogin.otpLogin, ...partial?.otpLogin },

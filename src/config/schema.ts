@@ -6,26 +6,36 @@ import { Type, type Static } from '@sinclair/typebox';
  */
 const Int = (min: number, max: number) => Type.Integer({ minimum: min, maximum: max });
 
-export const LoginSettingsSchema = Type.Object(
+const TwoFactorSchema = Type.Object(
+  { always: Type.Boolean(), onNewFingerprint: Type.Boolean(), onNewRegion: Type.Boolean() },
+  { additionalProperties: false },
+);
+const OtpLoginSchema = Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false });
+const LockoutSchema = Type.Object(
+  { maxAttempts: Int(1, 1000), lockMinutes: Int(1, 525600) },
+  { additionalProperties: false },
+);
+const PasswordRulesSchema = Type.Object(
   {
-    twoFactor: Type.Object(
-      {
-        always: Type.Boolean(),
-        onNewFingerprint: Type.Boolean(),
-        onNewRegion: Type.Boolean(),
-      },
-      { additionalProperties: false },
-    ),
-    otpLogin: Type.Object({ enabled: Type.Boolean() }, { additionalProperties: false }),
-    lockout: Type.Object({ maxAttempts: Int(1, 1000), lockMinutes: Int(1, 525600) }, { additionalProperties: false }),
-    password: Type.Object(
-      {
-        minLength: Int(1, 1024),
-        requireLetter: Type.Optional(Type.Boolean()),
-        requireDigit: Type.Optional(Type.Boolean()),
-      },
-      { additionalProperties: false },
-    ),
+    minLength: Int(1, 1024),
+    requireLetter: Type.Optional(Type.Boolean()),
+    requireDigit: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const LoginSettingsSchema = Type.Object(
+  { twoFactor: TwoFactorSchema, otpLogin: OtpLoginSchema, lockout: LockoutSchema, password: PasswordRulesSchema },
+  { additionalProperties: false },
+);
+
+/** A site's `login` as written in CONFIG_FILE: any section, any field of it; the rest from the defaults. */
+const SiteLoginSchema = Type.Object(
+  {
+    twoFactor: Type.Optional(Type.Partial(TwoFactorSchema, { additionalProperties: false })),
+    otpLogin: Type.Optional(Type.Partial(OtpLoginSchema, { additionalProperties: false })),
+    lockout: Type.Optional(Type.Partial(LockoutSchema, { additionalProperties: false })),
+    password: Type.Optional(Type.Partial(PasswordRulesSchema, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -35,7 +45,7 @@ export const SiteSchema = Type.Object(
     id: Int(1, 2 ** 31 - 1),
     name: Type.String({ minLength: 1 }),
     customerSet: Type.String({ minLength: 1 }),
-    login: Type.Optional(Type.Partial(LoginSettingsSchema)),
+    login: Type.Optional(SiteLoginSchema),
   },
   { additionalProperties: false },
 );
@@ -138,5 +148,6 @@ export const ConfigFileSchema = Type.Object(
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type AppConfigInput = Static<typeof AppSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
+export type SiteLogin = Static<typeof SiteLoginSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;

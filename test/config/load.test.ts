@@ -225,6 +225,19 @@ describe('loadConfig: CONFIG_FILE', () => {
     assert.equal(c.tenants[0].sites[1].login.password.minLength, 8);
   });
 
+  it('completes a partly given login section field by field from the defaults', () => {
+    const f = example();
+    f.tenants[0].sites[0].login = { lockout: { maxAttempts: 3 }, twoFactor: { always: true } };
+    const c = loadConfig({}, JSON.stringify(f));
+    const login = c.tenants[0].sites[0].login;
+    assert.deepEqual(login.lockout, { maxAttempts: 3, lockMinutes: 30 });
+    assert.deepEqual(login.twoFactor, { always: true, onNewFingerprint: false, onNewRegion: false });
+    assert.equal(login.otpLogin.enabled, false);
+    assert.equal(login.password.minLength, 8);
+    f.tenants[0].sites[0].login = { lockout: { maxAtempts: 3 } };
+    rejects({}, JSON.stringify(f), 'tenants[0].sites[0].login.lockout');
+  });
+
   it('takes passwords.hashThreads (1 to 64) and passwords.hashNice (0 to 19) from the file', () => {
     const f = example();
     f.passwords = { hashThreads: 3, hashNice: 0 };
