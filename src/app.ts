@@ -28,6 +28,8 @@ export interface BuildOptions {
   services: Services;
   /** Where log lines go (tests capture them); stdout by default. */
   logStream?: DestinationStream;
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this PEM certificate chain and key. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 const CORRELATION = 'x-vol-correlation';
@@ -39,9 +41,13 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string[] | ((addre
 }
 
 /** Builds the HTTP app: plugins and routes registered explicitly. Never listens (main.ts does). */
-export async function buildApp({ services, logStream }: BuildOptions): Promise<FastifyInstance> {
+export async function buildApp({ services, logStream, tls }: BuildOptions): Promise<FastifyInstance> {
   const { config } = services;
+  // HTTP/2 over TLS, with HTTP/1.1 for the clients that only speak it (the official SDK's fetch).
+  // The instance is typed as the HTTP/1 one: no route touches the raw request or response.
+  const transport = tls ? { http2: true as const, https: { allowHTTP1: true, cert: tls.cert, key: tls.key } } : {};
   const app = Fastify({
+    ...(transport as object),
     logger: loggerOptions(config.logLevel, logStream),
     childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: 64 * 1024,

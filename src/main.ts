@@ -10,12 +10,19 @@ import { systemClock } from './domain/clock.ts';
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
 async function main(): Promise<void> {
   let config;
+  let tls;
   try {
     const file = process.env.CONFIG_FILE;
     config = loadConfig(process.env, file ? fs.readFileSync(file, 'utf8') : undefined);
   } catch (err) {
     const msg = err instanceof ConfigError ? err.message : `Cannot read CONFIG_FILE: ${(err as Error).message}`;
     process.stderr.write(`storefront-auth: ${msg}\n`);
+    process.exit(2);
+  }
+  try {
+    if (config.tls) tls = { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
+  } catch (err) {
+    process.stderr.write(`storefront-auth: Cannot read the TLS certificate or key: ${(err as Error).message}\n`);
     process.exit(2);
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
@@ -38,7 +45,7 @@ async function main(): Promise<void> {
       );
     },
   });
-  const app = await buildApp({ services });
+  const app = await buildApp({ services, tls });
   log = app.log;
   let closing = false;
   const shutdown = async (signal: string) => {

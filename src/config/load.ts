@@ -69,6 +69,8 @@ export interface Config {
    */
   readonly trustProxy: boolean | number | readonly string[];
   readonly jwtIssuer: string;
+  /** PEM files to serve HTTPS with (TLS_CERT_FILE, TLS_KEY_FILE); absent → plain HTTP. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   readonly tenants: readonly TenantConfig[];
   readonly apps: readonly AppConfig[];
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
@@ -171,6 +173,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     logLevel: logLevelEnv(env),
     trustProxy: trustProxyEnv(env),
     jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
+    tls: tlsEnv(env),
     tenants,
     apps,
     bootstrap,
@@ -270,6 +273,14 @@ function trustProxyEnv(env: Env): boolean | number | string[] {
     );
   }
   return list;
+}
+
+function tlsEnv(env: Env): Config['tls'] {
+  const certFile = env.TLS_CERT_FILE;
+  const keyFile = env.TLS_KEY_FILE;
+  if (Boolean(certFile) !== Boolean(keyFile))
+    fail('TLS_CERT_FILE', 'TLS_CERT_FILE and TLS_KEY_FILE must be set together');
+  return certFile && keyFile ? { certFile, keyFile } : undefined;
 }
 
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];

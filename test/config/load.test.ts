@@ -225,6 +225,16 @@ describe('loadConfig: CONFIG_FILE', () => {
     assert.equal(c.tenants[0].sites[1].login.password.minLength, 8);
   });
 
+  it('takes TLS_CERT_FILE and TLS_KEY_FILE together or not at all', () => {
+    assert.equal(loadConfig({}).tls, undefined);
+    assert.deepEqual(loadConfig({ TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls, {
+      certFile: 'c.pem',
+      keyFile: 'k.pem',
+    });
+    rejects({ TLS_CERT_FILE: 'c.pem' }, undefined, 'TLS_CERT_FILE');
+    rejects({ TLS_KEY_FILE: 'k.pem' }, undefined, 'TLS_CERT_FILE');
+  });
+
   it('completes a partly given login section field by field from the defaults', () => {
     const f = example();
     f.tenants[0].sites[0].login = { lockout: { maxAttempts: 3 }, twoFactor: { always: true } };

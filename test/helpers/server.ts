@@ -49,6 +49,10 @@ export interface TestServerOptions {
   clock?: TestClock;
   /** Replaces the mailer built from SMTP_URL / MAIL_OUTBOX_DIR. */
   mailer?: Mailer;
+  /** Serve HTTPS with this certificate and key (url becomes https://localhost:port). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Listen on this port instead of a random one. */
+  port?: number;
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or TEST_DATABASE_URL). */
@@ -83,9 +87,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       cb();
     },
   });
-  const app = await buildApp({ services, logStream });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const app = await buildApp({ services, logStream, tls: opts.tls });
+  await app.listen({ port: opts.port ?? 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const url = opts.tls ? `https://localhost:${port}` : `http://127.0.0.1:${port}`;
 
   const server: TestServer = {
     url,
