@@ -15,6 +15,7 @@ export const defaultTokens: TokenSettings = {
   refreshMinutes: 43200, // 30 days
   maxAccessMinutes: 1440, // 24 h
   maxRefreshMinutes: 129600, // 90 days
+  impersonationMinutes: 60, // at most 480 (schema)
 };
 
 /**

@@ -56,6 +56,8 @@ export const TokenSettingsSchema = Type.Object(
     refreshMinutes: Int(1, 5256000),
     maxAccessMinutes: Int(1, 525600),
     maxRefreshMinutes: Int(1, 5256000),
+    /** an impersonation chain's absolute end after it is made; capped at 8 h (a support shift) */
+    impersonationMinutes: Int(1, 480),
   },
   { additionalProperties: false },
 );

@@ -67,6 +67,8 @@ export interface SessionsTable {
   /** lifetimes chosen at login, reused by every refresh of the chain */
   access_minutes: number;
   refresh_minutes: number;
+  /** the chain's absolute end (impersonation): no token of it outlives this; null = none */
+  ends_at: Timestamp | null;
   created_at: Timestamp;
   revoked_at: Timestamp | null;
   revoke_reason: string | null;

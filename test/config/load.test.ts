@@ -67,6 +67,7 @@ describe('loadConfig: the built-in default', () => {
       refreshMinutes: 43200,
       maxAccessMinutes: 1440,
       maxRefreshMinutes: 129600,
+      impersonationMinutes: 60,
     });
   });
 

@@ -170,7 +170,6 @@ describe('every route survives junk', () => {
         accountId: 424242,
         anonymous: false,
         app: STOREFRONT.clientId,
-        behaviors: [],
       },
       new Date(Date.now() + 600_000),
     );

@@ -74,10 +74,13 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
       if (!app || app.tenantId !== claims.tenant) throw new KiboError('UNAUTHORIZED', 'Unknown application');
       return { clientId: app.clientId, tenantId: app.tenantId, behaviors: app.behaviors };
     },
-    /** The principal of a known app by id (for shopper JWTs, which name their app). */
-    principalOf(clientId: string): AppPrincipal | undefined {
+    /**
+     * A known app as named by a shopper JWT: who it is, with no behaviors. Behaviors come only from
+     * an app credential (its access token), never from a ticket issued to one of its shoppers.
+     */
+    identityOf(clientId: string): AppPrincipal | undefined {
       const app = registry.find(clientId);
-      return app && { clientId: app.clientId, tenantId: app.tenantId, behaviors: app.behaviors };
+      return app && { clientId: app.clientId, tenantId: app.tenantId, behaviors: [] };
     },
   };
 }

@@ -45,7 +45,8 @@ export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
         userAgent: ctx.userAgent,
         accountId,
         type,
-        detail,
+        // Whatever is done under an impersonation ticket is on the record as the impersonating app's.
+        detail: ctx.shopper?.impersonatedBy ? { ...detail, impersonatedBy: ctx.shopper.impersonatedBy } : detail,
         at: deps.clock.now(),
       });
     },

@@ -26,28 +26,31 @@ export interface NewChain {
   /** for a guest: the anonymous shopper id */
   anonymousUserId?: string;
   clientId: string;
-  behaviors: readonly string[];
   lifetimes: Lifetimes;
   previousAnonymousId?: string;
   impersonatedBy?: string;
   cartId?: string;
+  /** the chain's absolute end: no token of it, refreshed or not, outlives it */
+  endsAt?: Date;
 }
 
 /** Mints the tokens of a login chain (session): opaque access + refresh stored as hashes, and the JWT. */
 export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtService; clock: Clock }) {
   const { sessions, jwt, clock } = deps;
 
-  /** The chain's JWT and the ticket around a new opaque pair, expiring `now` + the chain's lifetimes. */
+  /**
+   * The chain's JWT and the ticket around a new opaque pair, expiring `now` + the chain's lifetimes,
+   * never after the chain's end. The JWT names the app but carries none of its behaviors.
+   */
   async function ticketFor(
     s: NewSession,
-    behaviors: readonly string[],
     now: Date,
     accessToken: string,
     refreshToken: string,
     account?: AccountRow,
   ): Promise<Ticket> {
-    const accessTokenExpiration = addMinutes(now, s.access_minutes);
-    const refreshTokenExpiration = addMinutes(now, s.refresh_minutes);
+    const accessTokenExpiration = capAt(addMinutes(now, s.access_minutes), s.ends_at);
+    const refreshTokenExpiration = capAt(addMinutes(now, s.refresh_minutes), s.ends_at);
     // Optional claims are assigned, not spread in: a literal built from conditional spreads is slow
     // to build and to serialise, and this runs for every ticket.
     const claims: ShopperClaims = {
@@ -59,7 +62,6 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
       customerSet: s.customer_set,
       anonymous: s.anonymous,
       app: s.client_id,
-      behaviors: [...behaviors],
     };
     if (s.account_id !== null) claims.accountId = s.account_id;
     if (s.previous_anonymous_id) claims.prevAnonymousId = s.previous_anonymous_id;
@@ -103,10 +105,11 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
         cart_id: c.cartId ?? null,
         access_minutes: c.lifetimes.accessMinutes,
         refresh_minutes: c.lifetimes.refreshMinutes,
+        ends_at: c.endsAt ?? null,
         created_at: now,
       };
       const pair = newPair();
-      const ticket = await ticketFor(row, c.behaviors, now, pair.accessToken, pair.refreshToken, c.account);
+      const ticket = await ticketFor(row, now, pair.accessToken, pair.refreshToken, c.account);
       await sessions.create(row, {
         accessHash: pair.accessHash,
         accessExpiresAt: ticket.accessTokenExpiration,
@@ -118,13 +121,12 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
 
     /**
      * Spends a refresh token and stores its successor pair in one statement; answers the chain's new
-     * ticket, or undefined when the token could not be spent in `scope` (nothing written).
+     * ticket, or undefined when the token could not be spent in `scope` by its app (nothing written).
      * `accountOf` finds the chain's account for the ticket (and may refuse it by throwing).
      */
     async rotate(
       refreshHash: string,
       scope: RefreshScope,
-      behaviors: readonly string[],
       accountOf: (session: SessionRow) => Promise<AccountRow | undefined>,
     ): Promise<Ticket | undefined> {
       const now = clock.now();
@@ -135,8 +137,13 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
       });
       if (!session) return undefined;
       const account = await accountOf(session);
-      return ticketFor(session, behaviors, now, pair.accessToken, pair.refreshToken, account);
+      return ticketFor(session, now, pair.accessToken, pair.refreshToken, account);
     },
   };
 }
 export type TicketIssuer = ReturnType<typeof createTicketIssuer>;
+
+/** `at`, or the chain's end when that comes first. */
+function capAt(at: Date, end: Date | null | undefined): Date {
+  return end && end < at ? end : at;
+}

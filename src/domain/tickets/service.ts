@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
-import type { Clock } from '../clock.ts';
+import { addMinutes, type Clock } from '../clock.ts';
 import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
@@ -12,8 +12,8 @@ import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from 
 import type { Ticket, TicketIssuer } from './issue.ts';
 import { resolveLifetimes, type Lifetimes } from './ttl.ts';
 
-/** Impersonation tickets are short-lived (minutes). */
-export const IMPERSONATION_MINUTES = { accessMinutes: 15, refreshMinutes: 60 };
+/** An impersonation ticket's access tokens live 15 minutes, never past the chain's end. */
+export const IMPERSONATION_ACCESS_MINUTES = 15;
 
 export interface TicketDeps {
   accounts: AccountsRepo;
@@ -60,7 +60,6 @@ export function createTicketService(deps: TicketDeps) {
       customerSet: ctx.site.customerSet,
       account: fresh,
       clientId: ctx.clientId,
-      behaviors: ctx.behaviors,
       lifetimes,
       previousAnonymousId,
     });
@@ -71,7 +70,7 @@ export function createTicketService(deps: TicketDeps) {
 
   /**
    * The refresh token could not be spent: say why. A token that was already used is theft, so its
-   * whole chain is revoked. A token of another scope or account is left unspent.
+   * whole chain is revoked. A token of another scope, account or app is left unspent.
    */
   async function whyRefreshFailed(ctx: CallContext, hash: string, accountId?: number): Promise<KiboError> {
     const known = await sessions.findRefresh(hash);
@@ -80,12 +79,19 @@ export function createTicketService(deps: TicketDeps) {
     }
     if (accountId !== undefined && known.accountId !== accountId)
       return new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
+    if (known.clientId !== ctx.clientId)
+      return new KiboError('UNAUTHORIZED', 'The refresh token was issued to another application');
     if (known.revokedAt) return new KiboError('UNAUTHORIZED', 'The session has been revoked');
     if (known.consumedAt) {
       await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
-      await audit.record(ctx, 'refresh.reuse_detected', known.accountId, { sessionId: known.sessionId });
+      await audit.record(ctx, 'refresh.reuse_detected', known.accountId, {
+        sessionId: known.sessionId,
+        ...impersonation(known.impersonatedBy),
+      });
       return new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
     }
+    if (known.endsAt && known.endsAt <= clock.now())
+      return new KiboError('UNAUTHORIZED', 'The impersonation has ended');
     return new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
   }
 
@@ -124,18 +130,20 @@ export function createTicketService(deps: TicketDeps) {
         customerSet: ctx.site.customerSet,
         anonymousUserId: randomUUID().replaceAll('-', ''),
         clientId: ctx.clientId,
-        behaviors: ctx.behaviors,
         lifetimes: { accessMinutes: ctx.tenant.tokens.accessMinutes, refreshMinutes: ctx.tenant.tokens.refreshMinutes },
       });
     },
 
     /**
-     * Rotates a refresh token. A token that was already used is theft: the whole chain is revoked.
-     * @throws UNAUTHORIZED (unknown, reused, revoked, other account) | TOKEN_EXPIRED
+     * Rotates a refresh token, for the app the chain was issued to only (another app's refresh is
+     * refused and leaves the token unspent). A token that was already used is theft: the whole chain
+     * is revoked. An impersonation chain is never refreshed past its end.
+     * @throws UNAUTHORIZED (unknown, reused, revoked, other account or app, ended) | TOKEN_EXPIRED
      */
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
       const hash = hashToken(refreshToken);
-      const ticket = await issuer.rotate(hash, { ...scopeOf(ctx), accountId }, ctx.behaviors, async (session) => {
+      const scope = { ...scopeOf(ctx), clientId: ctx.clientId, accountId };
+      const ticket = await issuer.rotate(hash, scope, async (session) => {
         if (session.account_id === null) return undefined;
         const account = await accounts.findById(scopeOf(ctx), session.account_id);
         if (!account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
@@ -152,11 +160,12 @@ export function createTicketService(deps: TicketDeps) {
       const session = await sessions.find(known.sessionId);
       if (!session || session.tenant_id !== ctx.tenant.id) return;
       await sessions.revoke(known.sessionId, 'logout', clock.now());
-      await audit.record(ctx, 'logout', known.accountId, {});
+      await audit.record(ctx, 'logout', known.accountId, impersonation(session.impersonated_by));
     },
 
     /**
      * A short-lived ticket acting as a shopper for one cart; the JWT names the impersonating app.
+     * The chain ends `tokens.impersonationMinutes` after it is made, however often it is refreshed.
      * @throws ITEM_NOT_FOUND when the account is not in this customer set
      */
     async impersonate(
@@ -170,6 +179,7 @@ export function createTicketService(deps: TicketDeps) {
         throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
       if (!account && !req.userId)
         throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'accountId or userId is required', { field: 'accountId' });
+      const minutes = ctx.tenant.tokens.impersonationMinutes;
       const ticket = await issuer.start({
         tenantId: ctx.tenant.id,
         siteId: ctx.site.id,
@@ -177,10 +187,10 @@ export function createTicketService(deps: TicketDeps) {
         account,
         anonymousUserId: account ? undefined : (req.userId ?? undefined),
         clientId: ctx.clientId,
-        behaviors: ctx.behaviors,
-        lifetimes: IMPERSONATION_MINUTES,
+        lifetimes: { accessMinutes: IMPERSONATION_ACCESS_MINUTES, refreshMinutes: minutes },
         impersonatedBy: ctx.clientId,
         cartId: req.cartId,
+        endsAt: addMinutes(clock.now(), minutes),
       });
       await audit.record(ctx, 'impersonation', account?.id ?? null, {
         cartId: req.cartId,
@@ -207,6 +217,11 @@ export function createTicketService(deps: TicketDeps) {
   };
 }
 export type TicketService = ReturnType<typeof createTicketService>;
+
+/** The audit detail naming the app that impersonates, for an impersonation chain's events. */
+function impersonation(impersonatedBy: string | null): { impersonatedBy?: string } {
+  return impersonatedBy ? { impersonatedBy } : {};
+}
 
 /** The shopper a live login chain stands for. */
 function principalOf(row: SessionRow): ShopperPrincipal {

@@ -26,9 +26,8 @@ export interface ShopperClaims {
   customerSet: string;
   accountId?: number;
   anonymous: boolean;
-  /** the application that obtained the ticket */
+  /** the application that obtained the ticket (who it is; a shopper token carries no behaviors) */
   app: string;
-  behaviors: string[];
   /** the guest id this login was linked from, so a cart service can merge carts */
   prevAnonymousId?: string;
   /** for impersonation: the app acting, and the cart */
@@ -94,7 +93,7 @@ export function createJwtService(deps: { keys: KeyRing; clock: Clock; issuer: st
           throw new KiboError('UNAUTHORIZED', 'Unknown token type');
         if (typeof payload.exp !== 'number') throw new KiboError('UNAUTHORIZED', 'The token has no expiry');
         const claims = Object.freeze(payload) as unknown as Verified;
-        if (Array.isArray(claims.behaviors)) Object.freeze(claims.behaviors);
+        if (claims.typ === 'app' && Array.isArray(claims.behaviors)) Object.freeze(claims.behaviors);
         verified.set(token, claims);
         return claims;
       } catch (err) {

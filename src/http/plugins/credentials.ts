@@ -30,6 +30,11 @@ declare module 'fastify' {
     auth?: AuthRequirement;
     /** A behavior the calling app must hold. */
     behavior?: Behavior;
+    /**
+     * The route changes an account's credentials or identity (password, email, user name) or deletes
+     * it: refused (403) when the request carries an impersonation ticket, whatever the app may do.
+     */
+    refuseImpersonation?: boolean;
   }
   interface FastifyRequest {
     callerPromise: Promise<Caller> | null;
@@ -62,13 +67,16 @@ async function resolveCaller(deps: CredentialDeps, request: FastifyRequest): Pro
     if (claims.typ === 'app') {
       caller.app = await deps.appTickets.verify(token);
     } else {
-      caller.app = deps.appTickets.principalOf(claims.app);
+      // The app a shopper JWT names, without its behaviors: a ticket in a shopper's or a support
+      // agent's browser is never an admin credential (CONTRACT §2).
+      caller.app = deps.appTickets.identityOf(claims.app);
       if (!caller.app) throw new KiboError('UNAUTHORIZED', 'Unknown application');
       caller.shopper = await deps.shoppers.fromClaims(claims);
     }
   }
   const appClaims = header(request, 'x-vol-app-claims');
-  if (!caller.app && appClaims) {
+  // An app credential beside a shopper JWT is what brings the app's behaviors.
+  if (appClaims && (!caller.app || caller.shopper)) {
     if (!looksLikeJwt(appClaims)) throw new KiboError('UNAUTHORIZED', 'Invalid application claims');
     caller.app = await deps.appTickets.verify(appClaims);
   }
@@ -135,5 +143,7 @@ export function registerCredentials(app: FastifyInstance, deps: CredentialDeps):
     if (!caller.app) throw new KiboError('UNAUTHORIZED', 'An application token is required');
     if (need === 'shopper') requireShopper(caller);
     if (cfg.behavior) requireBehavior(caller, cfg.behavior);
+    if (cfg.refuseImpersonation && caller.shopper?.impersonatedBy)
+      throw new KiboError('FORBIDDEN', "An impersonation ticket cannot change or delete the shopper's account");
   });
 }

@@ -223,7 +223,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
         body: CustomerPasswordInfo,
         response: { 200: Empty, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', refuseImpersonation: true },
     },
     async (req, reply) => {
       await security.changePassword(await callContext(req), req.params.accountId, req.body, {

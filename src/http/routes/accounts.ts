@@ -133,7 +133,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         body: CustomerAccountInput,
         response: { 200: Account, ...errorResponses },
       },
-      config: { auth: 'app', behavior: MANAGE },
+      config: { auth: 'app', behavior: MANAGE, refuseImpersonation: true },
     },
     async (req) => wire(await accounts.update(await callContext(req), req.params.accountId, req.body)),
   );
@@ -147,7 +147,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         params: IdParams,
         response: { 204: Type.Null(), ...errorResponses },
       },
-      config: { auth: 'app', behavior: MANAGE },
+      config: { auth: 'app', behavior: MANAGE, refuseImpersonation: true },
     },
     async (req, reply) => {
       await accounts.remove(await callContext(req), req.params.accountId);
@@ -166,7 +166,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         body: CustomerLoginInfo,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app', behavior: MANAGE },
+      config: { auth: 'app', behavior: MANAGE, refuseImpersonation: true },
     },
     async (req) =>
       shapeTicket(await accounts.createLogin(await callContext(req), req.params.accountId, req.body), clock.now()),

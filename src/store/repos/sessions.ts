@@ -5,8 +5,8 @@ import { batched } from '../batch.ts';
 
 export type SessionRow = Selectable<SessionsTable>;
 
-/** A new login chain, as stored (not revoked yet). */
-export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason'>;
+/** A new login chain, as stored (not revoked yet); `ends_at` only for a chain with an absolute end. */
+export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason' | 'ends_at'> & { ends_at?: Date | null };
 
 export interface TokenPair {
   accessHash: string;
@@ -25,6 +25,8 @@ export interface Successor {
 export interface RefreshScope {
   tenantId: number;
   customerSet: string;
+  /** the calling app: a chain is refreshed only by the app it was issued to */
+  clientId: string;
   /** when given, the token must belong to this account */
   accountId?: number;
 }
@@ -55,6 +57,7 @@ export function createSessionsRepo(db: Db) {
         previous_anonymous_id: n.previous_anonymous_id,
         access_minutes: n.access_minutes,
         refresh_minutes: n.refresh_minutes,
+        ends_at: n.ends_at ? n.ends_at.toISOString() : null,
         created_at: n.created_at.toISOString(),
         access_hash: t.accessHash,
         access_expires_at: t.accessExpiresAt.toISOString(),
@@ -67,13 +70,13 @@ export function createSessionsRepo(db: Db) {
         select * from json_to_recordset(${rows}::json) as x(
           id text, tenant_id integer, site_id integer, customer_set text, account_id integer, user_id text, anonymous boolean,
           client_id text, impersonated_by text, cart_id text, previous_anonymous_id text, access_minutes integer,
-          refresh_minutes integer, created_at timestamptz, access_hash text, access_expires_at timestamptz,
+          refresh_minutes integer, ends_at timestamptz, created_at timestamptz, access_hash text, access_expires_at timestamptz,
           refresh_hash text, refresh_expires_at timestamptz)),
       s as (
         insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at)
+          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at)
         select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at from j),
+          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at from j),
       a as (
         insert into access_tokens (token_hash, session_id, expires_at, created_at)
         select access_hash, id, access_expires_at, created_at from j)
@@ -106,8 +109,9 @@ export function createSessionsRepo(db: Db) {
 
   /**
    * Rotates refresh tokens with one statement: a token is spent only if it is unused, unexpired,
-   * its chain is live and in the caller's scope, and in the same statement the caller's successor
-   * pair is stored on that chain, its expiries taken from the chain's lifetimes. Of concurrent
+   * its chain is live, before its absolute end, issued to the calling app and in the caller's scope,
+   * and in the same statement the caller's successor pair is stored on that chain, its expiries taken
+   * from the chain's lifetimes and never past the chain's end. Of concurrent
    * callers with the same token the database updates the row once, and exactly one caller receives
    * the chain; nobody else's successor is stored. No moment exists where the old token is spent
    * and the new one not yet stored.
@@ -123,6 +127,7 @@ export function createSessionsRepo(db: Db) {
           hash: i.hash,
           tenant_id: i.scope.tenantId,
           customer_set: i.scope.customerSet,
+          client_id: i.scope.clientId,
           account_id: i.scope.accountId ?? null,
           access_hash: i.next.accessHash,
           refresh_hash: i.next.refreshHash,
@@ -135,7 +140,8 @@ export function createSessionsRepo(db: Db) {
       const { rows: won } = await sql<SessionRow & { caller: number }>`
       with q as (
         select * from json_to_recordset(${rows}::json) as x(
-          caller integer, now timestamptz, hash text, tenant_id integer, customer_set text, account_id integer, access_hash text, refresh_hash text)),
+          caller integer, now timestamptz, hash text, tenant_id integer, customer_set text, client_id text, account_id integer,
+          access_hash text, refresh_hash text)),
       m as materialized (
         select q.caller, q.now, q.access_hash, q.refresh_hash, k.*
         from q cross join lateral (
@@ -144,6 +150,7 @@ export function createSessionsRepo(db: Db) {
           where r.token_hash = q.hash and r.consumed_at is null and r.expires_at > q.now
             and s.tenant_id = q.tenant_id and s.customer_set = q.customer_set
             and (q.account_id is null or s.account_id = q.account_id) and s.revoked_at is null
+            and s.client_id = q.client_id and (s.ends_at is null or s.ends_at > q.now)
           offset 0) k),
       c as (
         update refresh_tokens r set consumed_at = m.now
@@ -152,12 +159,12 @@ export function createSessionsRepo(db: Db) {
         returning m.*),
       a as (
         insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, id, now + make_interval(mins => access_minutes), now from c),
+        select access_hash, id, least(now + make_interval(mins => access_minutes), ends_at), now from c),
       n as (
         insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-        select refresh_hash, id, now + make_interval(mins => refresh_minutes), now from c)
+        select refresh_hash, id, least(now + make_interval(mins => refresh_minutes), ends_at), now from c)
       select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
-        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason from c`.execute(
+        previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, revoked_at, revoke_reason from c`.execute(
         db,
       );
       const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
@@ -188,6 +195,9 @@ export function createSessionsRepo(db: Db) {
           accountId: number | null;
           tenantId: number;
           customerSet: string;
+          clientId: string;
+          impersonatedBy: string | null;
+          endsAt: Date | null;
           revokedAt: Date | null;
         }
       | undefined
@@ -202,6 +212,9 @@ export function createSessionsRepo(db: Db) {
           'sessions.account_id',
           'sessions.tenant_id',
           'sessions.customer_set',
+          'sessions.client_id',
+          'sessions.impersonated_by',
+          'sessions.ends_at',
           'sessions.revoked_at',
         ])
         .where('refresh_tokens.token_hash', '=', hash)
@@ -214,14 +227,18 @@ export function createSessionsRepo(db: Db) {
           accountId: r.account_id,
           tenantId: r.tenant_id,
           customerSet: r.customer_set,
+          clientId: r.client_id,
+          impersonatedBy: r.impersonated_by,
+          endsAt: r.ends_at,
           revokedAt: r.revoked_at,
         }
       );
     },
 
     /**
-     * Spends a refresh token if it may be used in `scope` and stores `next` on its chain, expiring
-     * `now` + the chain's lifetimes; answers the live chain, or undefined (nothing written).
+     * Spends a refresh token if it may be used in `scope` (by that app) and stores `next` on its chain,
+     * expiring `now` + the chain's lifetimes but never past its end; answers the live chain, or
+     * undefined (nothing written).
      */
     rotateRefresh(hash: string, scope: RefreshScope, now: Date, next: Successor): Promise<SessionRow | undefined> {
       return rotate({ hash, scope, now, next });

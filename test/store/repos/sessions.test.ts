@@ -11,7 +11,7 @@ import {
 } from '../../../src/store/repos/sessions.ts';
 import type { Store } from '../../../src/store/db.ts';
 
-const scope = { tenantId: 1, customerSet: 'default' };
+const scope = { tenantId: 1, customerSet: 'default', clientId: 'storefront' };
 
 function newChain(overrides: Partial<NewSession> = {}): [NewSession, TokenPair] {
   const now = new Date();
@@ -163,8 +163,8 @@ describe('sessions repository: batched ticket writes and reads (PGlite or Postgr
       tries.push(n);
       return repo.rotateRefresh(t.refreshHash, sc, at, n);
     };
-    assert.equal(await rotate({ tenantId: 2, customerSet: 'default' }), undefined);
-    assert.equal(await rotate({ tenantId: 1, customerSet: 'other' }), undefined);
+    assert.equal(await rotate({ ...scope, tenantId: 2 }), undefined);
+    assert.equal(await rotate({ ...scope, customerSet: 'other' }), undefined);
     assert.equal(await rotate({ ...scope, accountId: 42 }), undefined);
     assert.equal(await rotate(scope, new Date(now.getTime() + 2 * 3_600_000)), undefined, 'expired');
     assert.equal((await repo.findRefresh(t.refreshHash))?.consumedAt, null);
