@@ -1,10 +1,13 @@
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
 
 /** Known devices per account (keyed hashes of fingerprints) and the account's last 2FA time. */
-export function createDevicesRepo(db: Db) {
+export function createDevicesRepo(base: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(base);
   return {
     async isKnown(accountId: number, fingerprintHash: string): Promise<boolean> {
-      const r = await db
+      const r = await db()
         .selectFrom('known_devices')
         .select('account_id')
         .where('account_id', '=', accountId)
@@ -15,7 +18,7 @@ export function createDevicesRepo(db: Db) {
 
     /** Records a device as known: first seen now, or seen again now. */
     async touch(accountId: number, fingerprintHash: string, at: Date): Promise<void> {
-      await db
+      await db()
         .insertInto('known_devices')
         .values({ account_id: accountId, fingerprint_hash: fingerprintHash, first_seen_at: at, last_seen_at: at })
         .onConflict((oc) => oc.columns(['account_id', 'fingerprint_hash']).doUpdateSet({ last_seen_at: at }))
@@ -24,7 +27,7 @@ export function createDevicesRepo(db: Db) {
 
     /** Sets accounts.last_2fa_at (customerAccount.last2FaDate). */
     async markTwoFactorPassed(accountId: number, at: Date): Promise<void> {
-      await db.updateTable('accounts').set({ last_2fa_at: at }).where('id', '=', accountId).execute();
+      await db().updateTable('accounts').set({ last_2fa_at: at }).where('id', '=', accountId).execute();
     },
   };
 }

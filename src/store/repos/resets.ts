@@ -1,7 +1,10 @@
 import type { Db } from '../db.ts';
+import { executor, transaction } from '../transaction.ts';
 
 /** Password reset codes, stored as hashes; consumed by one conditional update. */
-export function createResetsRepo(db: Db) {
+export function createResetsRepo(base: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(base);
   return {
     /** Stores a new code for an account and retires every older live one (a new request wins). */
     async replace(r: {
@@ -11,14 +14,14 @@ export function createResetsRepo(db: Db) {
       expiresAt: Date;
       at: Date;
     }): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      await transaction(base, async () => {
+        await db()
           .updateTable('password_resets')
           .set({ consumed_at: r.at })
           .where('account_id', '=', r.accountId)
           .where('consumed_at', 'is', null)
           .execute();
-        await trx
+        await db()
           .insertInto('password_resets')
           .values({
             token_hash: r.tokenHash,
@@ -33,7 +36,7 @@ export function createResetsRepo(db: Db) {
 
     /** The account a live (unused, unexpired) code was issued for. */
     async findLive(tokenHash: string, now: Date): Promise<{ accountId: number; tenantId: number } | undefined> {
-      const r = await db
+      const r = await db()
         .selectFrom('password_resets')
         .select(['account_id', 'tenant_id'])
         .where('token_hash', '=', tokenHash)
@@ -45,7 +48,7 @@ export function createResetsRepo(db: Db) {
 
     /** Retires a live, unexpired code; true for exactly one of concurrent callers. */
     async consume(tokenHash: string, now: Date): Promise<boolean> {
-      const r = await db
+      const r = await db()
         .updateTable('password_resets')
         .set({ consumed_at: now })
         .where('token_hash', '=', tokenHash)
