@@ -259,7 +259,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const at = clock.now();
       await resets.replace({
         tokenHash: hashToken(code),
-        tenantId: ctx.tenant.id,
+        scope: scopeOfRow(account),
         accountId: account.id,
         expiresAt: addMinutes(at, RESET_CODE_MINUTES),
         at,
@@ -323,7 +323,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const startIndex = q.startIndex ?? 0;
       const pageSize = q.pageSize ?? 20;
       const { total, rows } = await deps.auditRepo.listForAccount({
-        tenantId: ctx.tenant.id,
+        ...siteScope(ctx),
         accountId: id,
         startIndex,
         pageSize,

@@ -68,6 +68,14 @@ function theAccount(scope: AccountScope, id: number) {
     eb.and([eb('tenant_id', '=', scope.tenantId), eb('customer_set', '=', scope.customerSet), eb('id', '=', id)]);
 }
 
+/**
+ * `select id from accounts` for the account `id` in `scope`: how a statement on a table that keeps
+ * only an account id (devices, codes, resets, audit) is scoped by tenant and customer set.
+ */
+export function accountIn(db: Db, scope: AccountScope, id: number) {
+  return db.selectFrom('accounts').select('id').where(theAccount(scope, id));
+}
+
 export const norm = (s: string | null | undefined): string | null => (s ? s.trim().toLowerCase() : null);
 
 type Eb = ExpressionBuilder<Database, 'accounts'>;
@@ -123,9 +131,9 @@ function termExpr(eb: Eb, t: FilterTerm): Expression<SqlBool> {
   }
 }
 
-export function createAccountsRepo(base: Db) {
+export function createAccountsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
-  const db = () => executor(base);
+  const db = () => executor(root);
   /** Every account of one customer set of one tenant. */
   const inScope = (scope: AccountScope) =>
     db()

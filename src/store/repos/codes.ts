@@ -23,16 +23,16 @@ export interface NewCode {
 }
 
 /** 2FA / OTP codes. Every state change is one conditional statement, safe under concurrency. */
-export function createCodesRepo(base: Db) {
+export function createCodesRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
-  const db = () => executor(base);
+  const db = () => executor(root);
   return {
     /**
      * Stores a new code and kills every older live one of the same account and purpose (their
      * challenge tokens die with them), in one transaction.
      */
     async replace(c: NewCode): Promise<void> {
-      await transaction(base, async () => {
+      await transaction(root, async () => {
         await db()
           .updateTable('verification_codes')
           .set({ consumed_at: c.createdAt, challenge_hash: null })

@@ -2,9 +2,9 @@ import type { Db } from '../db.ts';
 import { executor } from '../transaction.ts';
 
 /** Named server secrets (random, made on first use, shared by every instance on the database). */
-export function createSecretsRepo(base: Db) {
+export function createSecretsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
-  const db = () => executor(base);
+  const db = () => executor(root);
   return {
     /**
      * The secret called `name`, created from `make()` if there is none yet. Race-safe: of

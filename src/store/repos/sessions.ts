@@ -35,9 +35,9 @@ export interface RefreshScope {
  * the session revokes them all. The calls on every ticket's path (create, find, access-token
  * lookup, refresh rotation) are batched: concurrent calls share one statement.
  */
-export function createSessionsRepo(base: Db) {
+export function createSessionsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
-  const db = () => executor(base);
+  const db = () => executor(root);
   // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
   // Each row is a literal with its dates already ISO text: spreading the session into a new object
