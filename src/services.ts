@@ -28,6 +28,7 @@ import { createAccountsRepo } from './store/repos/accounts.ts';
 import { createSessionsRepo } from './store/repos/sessions.ts';
 import { createAuditRepo } from './store/repos/audit.ts';
 import { createResetsRepo } from './store/repos/resets.ts';
+import { transaction, type Transact } from './store/transaction.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -56,6 +57,7 @@ const stderrLogger: ServiceLogger = {
 export async function createServices(opts: ServiceOptions) {
   const { config, store, clock } = opts;
   const db = store.db;
+  const transact: Transact = (fn) => transaction(db, fn);
   const keys = await openKeyRing(createKeysRepo(db), clock);
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer });
   const appsRepo = createAppsRepo(db);
@@ -88,6 +90,8 @@ export async function createServices(opts: ServiceOptions) {
     );
   const devices = createDevicesRepo(db);
   const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
+  // Loaded now, not first inside a transaction that may roll back the secret it created.
+  await codes.ready();
   const codeMailer = createCodeMailer({ mailer, codes, onError });
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
@@ -107,6 +111,7 @@ export async function createServices(opts: ServiceOptions) {
     hasher,
     audit,
     clock,
+    transact,
     completeLogin: tickets.completeLogin,
     importSecret: importLegacySecret,
   });
@@ -121,6 +126,7 @@ export async function createServices(opts: ServiceOptions) {
     hasher,
     mailer,
     clock,
+    transact,
     importSecret: importLegacySecret,
   });
   const codeLogin = createCodeLoginService({

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { inTransaction } from './transaction.ts';
 
 /**
  * Group commit for the hot token paths. Calls made while the event loop works through one round of
@@ -7,6 +8,8 @@ import DataLoader from 'dataloader';
  *
  * `run` answers one result per item, in order. If the whole batch fails (one bad row fails a
  * multi-row statement), every item is retried alone, so an item only ever fails for its own reason.
+ * A call made inside a transaction (store/transaction.ts) runs alone and at once, on the transaction:
+ * a batch is shared with other requests and must neither leave the transaction nor join it.
  */
 export function batched<I, O>(
   run: (items: readonly I[]) => Promise<readonly O[]>,
@@ -36,7 +39,7 @@ export function batched<I, O>(
       batchScheduleFn: (dispatch) => setImmediate(dispatch),
     },
   );
-  return (item) => loader.load(item);
+  return (item) => (inTransaction() ? run([item]).then((r) => r[0]) : loader.load(item));
 }
 
 function toError(err: unknown): Error {

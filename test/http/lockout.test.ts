@@ -172,7 +172,13 @@ describe('lockout and login state through the official SDK', () => {
     // An admin locks the account while the (correct) password is being checked.
     hasher.verify = async (hash, password) => {
       const ok = await verify.call(hasher, hash, password);
-      await s.services.repos.accounts.setLocked(u.accountId, true, s.clock.now(), 'admin');
+      await s.services.repos.accounts.setLocked(
+        { tenantId: 1, customerSet: 'default' },
+        u.accountId,
+        true,
+        s.clock.now(),
+        'admin',
+      );
       return ok;
     };
     const sessionsBefore = await s.store.db

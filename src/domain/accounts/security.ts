@@ -1,6 +1,7 @@
-import { norm, type AccountsRepo, type AccountRow, type AccountScope } from '../../store/repos/accounts.ts';
+import { norm, scopeOfRow, type AccountsRepo, type AccountRow, type AccountScope } from '../../store/repos/accounts.ts';
 import type { SessionsRepo } from '../../store/repos/sessions.ts';
 import type { ResetsRepo } from '../../store/repos/resets.ts';
+import type { Transact } from '../../store/transaction.ts';
 import type { AuditRepo, AuthEventQuery, AuthEventRow } from '../../store/repos/audit.ts';
 import type { Mailer } from '../../mail/mailer.ts';
 import { passwordResetMessage } from '../../mail/reset-template.ts';
@@ -31,6 +32,8 @@ export interface SecurityDeps {
   hasher: PasswordHasher;
   mailer: Pick<Mailer, 'send'>;
   clock: Clock;
+  /** Runs writes that belong together as one transaction (store/transaction.ts). */
+  transact: Transact;
   /** Turns an imported legacy hash into what is stored (domain/passwords/legacy.ts). */
   importSecret?(externalPassword: string): NewLoginSecret | undefined;
 }
@@ -67,7 +70,7 @@ export interface AuditLogQuery {
  * change and reset (every other login of the account is revoked), and the audit log.
  */
 export function createAccountSecurity(deps: SecurityDeps) {
-  const { accounts, sessions, resets, audit, lockout, passwords, hasher, clock } = deps;
+  const { accounts, sessions, resets, audit, lockout, passwords, hasher, clock, transact } = deps;
 
   /**
    * The customer set an admin call addresses: the one named, which must be the tenant's, or the site's.
@@ -100,21 +103,21 @@ export function createAccountSecurity(deps: SecurityDeps) {
     };
   }
 
-  /** Stores a new password and ends every other login of the account. */
+  /** Stores a new password and ends every other login of the account (call it inside a transaction). */
   async function storePassword(
-    ctx: CallContext,
     account: AccountRow,
     secret: NewLoginSecret,
     reason: string,
     keepSessionId?: string,
   ): Promise<number> {
     const at = clock.now();
-    await accounts.setPasswordHash(account.id, secret.passwordHash, at, {
+    const scope = scopeOfRow(account);
+    await accounts.setPasswordHash(scope, account.id, secret.passwordHash, at, {
       hasExternalPassword: secret.hasExternalPassword,
       migrationRequired: secret.migrationRequired,
       passwordChanged: true,
     });
-    return sessions.revokeAccount(account.id, reason, at, keepSessionId);
+    return sessions.revokeAccount(scope, account.id, reason, at, keepSessionId);
   }
 
   return {
@@ -135,24 +138,38 @@ export function createAccountSecurity(deps: SecurityDeps) {
       return stateOf(ctx, row);
     },
 
-    /** Set-Login-Locked: locks until unlocked; unlocking also ends a lockout. @throws ITEM_NOT_FOUND */
+    /**
+     * Set-Login-Locked: locks until unlocked, and a lock ends every session of the account at once
+     * (on every instance: each request checks its session in the database); unlocking also ends a
+     * lockout. @throws ITEM_NOT_FOUND
+     */
     async setLocked(ctx: CallContext, id: number, locked: boolean): Promise<void> {
+      const scope = siteScope(ctx);
       await mustFind(ctx, id);
-      await accounts.setLocked(id, locked, clock.now(), ctx.clientId);
-      await audit.record(ctx, locked ? 'account.locked' : 'account.unlocked', id, {
-        reason: 'admin',
-        fieldPath: 'isLocked',
-        newValue: String(locked),
+      await transact(async () => {
+        const at = clock.now();
+        const row = await accounts.setLocked(scope, id, locked, at, ctx.clientId);
+        if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
+        const revoked = locked ? await sessions.revokeAccount(scope, id, 'account-locked', at) : 0;
+        await audit.record(ctx, locked ? 'account.locked' : 'account.unlocked', id, {
+          reason: 'admin',
+          fieldPath: 'isLocked',
+          newValue: String(locked),
+          ...(locked ? { revokedSessions: revoked } : {}),
+        });
       });
     },
 
     /** Set-Password-Change-Required: the next password login must change the password first. @throws ITEM_NOT_FOUND */
     async setPasswordChangeRequired(ctx: CallContext, id: number, required: boolean): Promise<void> {
       await mustFind(ctx, id);
-      await accounts.setPasswordChangeRequired(id, required, clock.now(), ctx.clientId);
-      await audit.record(ctx, 'password.change_required', id, {
-        fieldPath: 'isPasswordChangeRequired',
-        newValue: String(required),
+      await transact(async () => {
+        const row = await accounts.setPasswordChangeRequired(siteScope(ctx), id, required, clock.now(), ctx.clientId);
+        if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
+        await audit.record(ctx, 'password.change_required', id, {
+          fieldPath: 'isPasswordChangeRequired',
+          newValue: String(required),
+        });
       });
     },
 
@@ -207,12 +224,15 @@ export function createAccountSecurity(deps: SecurityDeps) {
       } else {
         throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'newPassword is required', { field: 'newPassword' });
       }
-      const revoked = await storePassword(ctx, account, secret, 'password-changed', own?.sessionId);
-      if (opts.unlock) await accounts.setLocked(id, false, clock.now(), ctx.clientId);
-      await audit.record(ctx, 'password.changed', id, {
-        by: own && !admin ? 'shopper' : 'app',
-        revokedSessions: revoked,
-        ...(opts.unlock ? { unlocked: true } : {}),
+      // The new password, the revocation of every other login and the unlock hold together.
+      await transact(async () => {
+        const revoked = await storePassword(account, secret, 'password-changed', own?.sessionId);
+        if (opts.unlock) await accounts.setLocked(scopeOfRow(account), id, false, clock.now(), ctx.clientId);
+        await audit.record(ctx, 'password.changed', id, {
+          by: own && !admin ? 'shopper' : 'app',
+          revokedSessions: revoked,
+          ...(opts.unlock ? { unlocked: true } : {}),
+        });
       });
     },
 
@@ -239,7 +259,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const at = clock.now();
       await resets.replace({
         tokenHash: hashToken(code),
-        tenantId: ctx.tenant.id,
+        scope: scopeOfRow(account),
         accountId: account.id,
         expiresAt: addMinutes(at, RESET_CODE_MINUTES),
         at,
@@ -285,17 +305,16 @@ export function createAccountSecurity(deps: SecurityDeps) {
           ? await accounts.findInTenant(ctx.tenant.id, pending.accountId)
           : undefined;
       const named = account && [account.user_name_norm, account.email_norm].includes(norm(userName));
-      if (!account || !named || !(await resets.consume(hash, now))) {
-        throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
-      }
-      const revoked = await storePassword(
-        ctx,
-        account,
-        await passwordSecret(hasher, info.newPassword),
-        'password-reset',
-      );
-      await accounts.clearLockout(account.id);
-      await audit.record(ctx, 'password.reset', account.id, { revokedSessions: revoked });
+      if (!account || !named) throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
+      const secret = await passwordSecret(hasher, info.newPassword);
+      // The code is spent only together with the new password and the revocations.
+      await transact(async () => {
+        if (!(await resets.consume(hash, now)))
+          throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
+        const revoked = await storePassword(account, secret, 'password-reset');
+        await accounts.clearLockout(scopeOfRow(account), account.id);
+        await audit.record(ctx, 'password.reset', account.id, { revokedSessions: revoked });
+      });
     },
 
     /** AuditLog/Entries: a page of the account's auth events. @throws ITEM_NOT_FOUND | MISSING_OR_INVALID_PARAMETER */
@@ -304,7 +323,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
       const startIndex = q.startIndex ?? 0;
       const pageSize = q.pageSize ?? 20;
       const { total, rows } = await deps.auditRepo.listForAccount({
-        tenantId: ctx.tenant.id,
+        ...siteScope(ctx),
         accountId: id,
         startIndex,
         pageSize,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionsRepo } from '../../store/repos/sessions.ts';
+import type { Transact } from '../../store/transaction.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
@@ -27,6 +28,8 @@ export interface AccountDeps {
   hasher: PasswordHasher;
   audit: Audit;
   clock: Clock;
+  /** Runs writes that belong together as one transaction (store/transaction.ts). */
+  transact: Transact;
   /** Issues the ticket once the account exists (the ticket service's completeLogin). */
   completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket>;
   /**
@@ -38,7 +41,7 @@ export interface AccountDeps {
 
 /** Customer accounts: create (with or without a login), read, update, delete, list. */
 export function createAccountService(deps: AccountDeps) {
-  const { accounts, sessions, hasher, audit, clock } = deps;
+  const { accounts, sessions, hasher, audit, clock, transact } = deps;
 
   function identity(input: AccountInput): { userName: string | null; email: string | null } {
     const email = input.emailAddress?.trim() || null;
@@ -98,8 +101,12 @@ export function createAccountService(deps: AccountDeps) {
     ): Promise<Ticket> {
       const lifetimes = resolveLifetimes(ctx.tenant.tokens, ctx.behaviors, info);
       const secret = await secretFor(ctx, info);
-      const account = await create(ctx, info.account, secret);
-      return deps.completeLogin(account, ctx, info, lifetimes);
+      // The account, its login and their audit rows commit together: a failure leaves no account
+      // behind for the shopper's retry to collide with.
+      return transact(async () => {
+        const account = await create(ctx, info.account, secret);
+        return deps.completeLogin(account, ctx, info, lifetimes);
+      });
     },
 
     /** Add an account without a login. */
@@ -126,15 +133,17 @@ export function createAccountService(deps: AccountDeps) {
         emailAddress: info.emailAddress ?? existing.email,
         userName: info.username ?? existing.user_name ?? undefined,
       });
-      const updated = await accounts.setInitialLogin(id, {
-        userName,
-        email,
-        ...secret,
-        at: clock.now(),
-        by: ctx.clientId,
+      return transact(async () => {
+        const updated = await accounts.setInitialLogin(scopeOf(ctx), id, {
+          userName,
+          email,
+          ...secret,
+          at: clock.now(),
+          by: ctx.clientId,
+        });
+        if (!updated) throw new KiboError('VALIDATION_CONFLICT', 'The account already has a login');
+        return deps.completeLogin(updated, ctx, info, lifetimes);
       });
-      if (!updated) throw new KiboError('VALIDATION_CONFLICT', 'The account already has a login');
-      return deps.completeLogin(updated, ctx, info, lifetimes);
     },
 
     async get(ctx: CallContext, id: number): Promise<AccountRow> {
@@ -158,24 +167,39 @@ export function createAccountService(deps: AccountDeps) {
         field: 'emailAddress',
       });
       const at = clock.now();
-      const row = await accounts.updateProfile(id, {
-        userName,
-        email,
-        profile: profileFromInput(input, at, ctx.clientId, existing.profile),
-        at,
-        by: ctx.clientId,
+      return transact(async () => {
+        const row = await accounts.updateProfile(scopeOf(ctx), id, {
+          userName,
+          email,
+          profile: profileFromInput(input, at, ctx.clientId, existing.profile),
+          at,
+          by: ctx.clientId,
+        });
+        if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
+        // A deactivated account keeps no login: every session ends now, on every instance (each
+        // request checks its session in the database).
+        const revoked =
+          row.profile.isActive === false
+            ? await sessions.revokeAccount(scopeOf(ctx), id, 'account-deactivated', at)
+            : 0;
+        await audit.record(ctx, 'account.updated', id, revoked ? { revokedSessions: revoked } : {});
+        return row;
       });
-      if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
-      await audit.record(ctx, 'account.updated', id, {});
-      return row;
     },
 
-    /** Deletes an account; its sessions and tokens go with it. */
+    /**
+     * Deletes an account; its sessions and tokens go with it. Nothing changes unless the account is
+     * in the caller's customer set. @throws ITEM_NOT_FOUND
+     */
     async remove(ctx: CallContext, id: number): Promise<void> {
-      await sessions.revokeAccount(id, 'account-deleted', clock.now());
-      const gone = await accounts.delete(scopeOf(ctx), id);
-      if (!gone) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
-      await audit.record(ctx, 'account.deleted', id, {});
+      const scope = scopeOf(ctx);
+      await mustFind(ctx, id);
+      await transact(async () => {
+        await sessions.revokeAccount(scope, id, 'account-deleted', clock.now());
+        const gone = await accounts.delete(scope, id);
+        if (!gone) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
+        await audit.record(ctx, 'account.deleted', id, {});
+      });
     },
 
     async list(

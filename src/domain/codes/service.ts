@@ -89,6 +89,11 @@ export function createCodeService(deps: CodeDeps) {
     policy,
     keyedHash,
 
+    /** Loads (or makes) the HMAC key now, so no later call reads it first inside a transaction. */
+    async ready(): Promise<void> {
+      await secret();
+    },
+
     /**
      * Claims the right to send a code for `key` (one per `resendSeconds`, across instances).
      * Returns the claim, to give back with `release` if the send fails.

@@ -1,4 +1,4 @@
-import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import type { CallContext } from '../context.ts';
@@ -63,12 +63,12 @@ export function createLockout(deps: LockoutDeps) {
         // login is recorded (accounts.recordLogin only stamps an unlocked account).
         if (account.failed_attempts === 0 && account.first_failed_at === null && account.locked_until === null)
           return account;
-        const fresh = await accounts.clearFailedAttempts(account.id, now);
+        const fresh = await accounts.clearFailedAttempts(scopeOfRow(account), account.id, now);
         if (!fresh) return locked(account, ctx, 'locked-meanwhile');
         return fresh;
       }
       const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
-      const r = await accounts.recordFailedAttempt(account.id, now, maxAttempts, lockMinutes);
+      const r = await accounts.recordFailedAttempt(scopeOfRow(account), account.id, now, maxAttempts, lockMinutes);
       if (r?.lockedNow)
         await audit.record(ctx, 'account.locked', account.id, {
           reason: 'too-many-attempts',

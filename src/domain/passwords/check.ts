@@ -1,4 +1,4 @@
-import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { Clock } from '../clock.ts';
 import type { PasswordCheck } from '../tickets/hooks.ts';
 import type { PasswordHasher } from './hasher.ts';
@@ -23,7 +23,7 @@ export function createPasswordCheck(deps: {
       if (stored?.startsWith('$argon2')) {
         const ok = await hasher.verify(stored, password);
         if (ok && hasher.needsRehash(stored))
-          await accounts.setPasswordHash(account.id, await hasher.hash(password), clock.now());
+          await accounts.setPasswordHash(scopeOfRow(account), account.id, await hasher.hash(password), clock.now());
         return ok;
       }
       const legacy = stored ? parseLegacyHash(stored) : undefined;
@@ -31,7 +31,7 @@ export function createPasswordCheck(deps: {
         const ok = await verifyLegacyHash(legacy, password);
         if (!ok) return hasher.decoy(password);
         const { passwordHash, ...flags } = await passwordSecret(hasher, password);
-        await accounts.setPasswordHash(account.id, passwordHash, clock.now(), flags);
+        await accounts.setPasswordHash(scopeOfRow(account), account.id, passwordHash, clock.now(), flags);
         return true;
       }
       return hasher.decoy(password);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
@@ -49,7 +49,7 @@ export function createTicketService(deps: TicketDeps) {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
     // Recorded first, and only on an unlocked account: a lock made while the secret was being
     // checked (parallel failures, an admin) stops the login before any token exists.
-    const fresh = await accounts.recordLogin(account.id, clock.now(), device.region ?? null);
+    const fresh = await accounts.recordLogin(scopeOfRow(account), account.id, clock.now(), device.region ?? null);
     if (!fresh) {
       await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
       throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');

@@ -1,4 +1,4 @@
-import type { AccountRow } from '../../store/repos/accounts.ts';
+import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
 import type { DevicesRepo } from '../../store/repos/devices.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
@@ -50,7 +50,8 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
   ): Promise<ChallengeReason | undefined> {
     const rules = ctx.site.login.twoFactor;
     if (rules.always) return 'always';
-    if (rules.onNewFingerprint && (!fpHash || !(await devices.isKnown(account.id, fpHash)))) return 'new-fingerprint';
+    if (rules.onNewFingerprint && (!fpHash || !(await devices.isKnown(scopeOfRow(account), account.id, fpHash))))
+      return 'new-fingerprint';
     if (rules.onNewRegion && account.last_region && (!device.region || !sameRegion(device.region, account.last_region)))
       return 'new-region';
     return undefined;
@@ -107,7 +108,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
     /** Every full login (signup included) makes its device known. The region is kept by recordLogin. */
     async onLogin(account: AccountRow, device: Device): Promise<void> {
       if (!device.fingerprint) return;
-      await devices.touch(account.id, await fingerprintHash(device.fingerprint), clock.now());
+      await devices.touch(scopeOfRow(account), account.id, await fingerprintHash(device.fingerprint), clock.now());
     },
   };
 }

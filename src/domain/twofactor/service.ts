@@ -1,4 +1,4 @@
-import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
+import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { DevicesRepo } from '../../store/repos/devices.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
@@ -121,14 +121,14 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         throw new KiboError('INVALID_CODE');
       }
       const now = clock.now();
-      await devices.markTwoFactorPassed(account.id, now);
+      await devices.markTwoFactorPassed(scopeOfRow(account), account.id, now);
       await audit.record(ctx, '2fa.passed', account.id, {});
       const lifetimes = {
         accessMinutes: row.access_minutes ?? ctx.tenant.tokens.accessMinutes,
         refreshMinutes: row.refresh_minutes ?? ctx.tenant.tokens.refreshMinutes,
       };
       const ticket = await deps.completeLogin(account, ctx, { region: row.region }, lifetimes);
-      if (row.fingerprint_hash) await devices.touch(account.id, row.fingerprint_hash, now);
+      if (row.fingerprint_hash) await devices.touch(scopeOfRow(account), account.id, row.fingerprint_hash, now);
       return ticket;
     },
 

@@ -1,5 +1,6 @@
 import { sql, type Expression, type ExpressionBuilder, type Selectable, type SqlBool } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
 import type { AccountProfile, AccountsTable, Database } from '../schema.ts';
 import { batched } from '../batch.ts';
 
@@ -53,6 +54,26 @@ export interface ListQuery extends AccountScope {
   sortBy?: { column: FilterColumn; desc: boolean };
   filter: FilterTerm[];
   q?: string;
+}
+
+/** The scope an account row lives in. */
+export const scopeOfRow = (row: Pick<AccountRow, 'tenant_id' | 'customer_set'>): AccountScope => ({
+  tenantId: row.tenant_id,
+  customerSet: row.customer_set,
+});
+
+/** The account `id` in `scope`, as SQL: every statement on one account's row names all three. */
+function theAccount(scope: AccountScope, id: number) {
+  return (eb: ExpressionBuilder<Database, 'accounts'>): Expression<SqlBool> =>
+    eb.and([eb('tenant_id', '=', scope.tenantId), eb('customer_set', '=', scope.customerSet), eb('id', '=', id)]);
+}
+
+/**
+ * `select id from accounts` for the account `id` in `scope`: how a statement on a table that keeps
+ * only an account id (devices, codes, resets, audit) is scoped by tenant and customer set.
+ */
+export function accountIn(db: Db, scope: AccountScope, id: number) {
+  return db.selectFrom('accounts').select('id').where(theAccount(scope, id));
 }
 
 export const norm = (s: string | null | undefined): string | null => (s ? s.trim().toLowerCase() : null);
@@ -110,10 +131,12 @@ function termExpr(eb: Eb, t: FilterTerm): Expression<SqlBool> {
   }
 }
 
-export function createAccountsRepo(db: Db) {
+export function createAccountsRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   /** Every account of one customer set of one tenant. */
   const inScope = (scope: AccountScope) =>
-    db
+    db()
       .selectFrom('accounts')
       .selectAll()
       .where('tenant_id', '=', scope.tenantId)
@@ -121,10 +144,16 @@ export function createAccountsRepo(db: Db) {
 
   // On every refresh and accounts/current: concurrent lookups share one statement.
   const findById = batched(async (keys: readonly { scope: AccountScope; id: number }[]) => {
-    const rows = await db
+    const rows = await db()
       .selectFrom('accounts')
       .selectAll()
-      .where('id', 'in', [...new Set(keys.map((k) => k.id))])
+      .where((eb) =>
+        eb(
+          eb.refTuple('tenant_id', 'customer_set', 'id'),
+          'in',
+          keys.map((k) => eb.tuple(k.scope.tenantId, k.scope.customerSet, k.id)),
+        ),
+      )
       .execute();
     const byId = new Map(rows.map((r) => [r.id, r]));
     return keys.map(({ scope, id }) => {
@@ -135,7 +164,7 @@ export function createAccountsRepo(db: Db) {
 
   return {
     async insert(a: NewAccount): Promise<AccountRow> {
-      return db
+      return db()
         .insertInto('accounts')
         .values({
           tenant_id: a.tenantId,
@@ -165,7 +194,7 @@ export function createAccountsRepo(db: Db) {
 
     /** An account of the tenant in any of its customer sets (a reset code names its account). */
     async findInTenant(tenantId: number, id: number): Promise<AccountRow | undefined> {
-      return db
+      return db()
         .selectFrom('accounts')
         .selectAll()
         .where('tenant_id', '=', tenantId)
@@ -198,10 +227,11 @@ export function createAccountsRepo(db: Db) {
     },
 
     async updateProfile(
+      scope: AccountScope,
       id: number,
       patch: { userName: string | null; email: string | null; profile: AccountProfile; at: Date; by: string | null },
     ): Promise<AccountRow | undefined> {
-      return db
+      return db()
         .updateTable('accounts')
         .set({
           user_name: patch.userName,
@@ -212,13 +242,14 @@ export function createAccountsRepo(db: Db) {
           updated_at: patch.at,
           updated_by: patch.by,
         })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .returningAll()
         .executeTakeFirst();
     },
 
     /** Gives a login to an account that has none; undefined when it already had a password. */
     async setInitialLogin(
+      scope: AccountScope,
       id: number,
       l: {
         userName: string | null;
@@ -230,7 +261,7 @@ export function createAccountsRepo(db: Db) {
         by: string | null;
       },
     ): Promise<AccountRow | undefined> {
-      return db
+      return db()
         .updateTable('accounts')
         .set({
           user_name: l.userName,
@@ -244,19 +275,20 @@ export function createAccountsRepo(db: Db) {
           updated_at: l.at,
           updated_by: l.by,
         })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .where('password_hash', 'is', null)
         .returningAll()
         .executeTakeFirst();
     },
 
     async setPasswordHash(
+      scope: AccountScope,
       id: number,
       hash: string,
       at: Date,
       fields: { hasExternalPassword?: boolean; migrationRequired?: boolean; passwordChanged?: boolean } = {},
     ): Promise<void> {
-      await db
+      await db()
         .updateTable('accounts')
         .set({
           password_hash: hash,
@@ -265,7 +297,7 @@ export function createAccountsRepo(db: Db) {
           ...(fields.passwordChanged ? { last_password_change_at: at, password_change_required: false } : {}),
           updated_at: at,
         })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .execute();
     },
 
@@ -275,6 +307,7 @@ export function createAccountsRepo(db: Db) {
      * `now + lockMinutes`. Answers the row as it is afterwards, and whether this attempt locked it.
      */
     async recordFailedAttempt(
+      scope: AccountScope,
       id: number,
       now: Date,
       maxAttempts: number,
@@ -284,7 +317,7 @@ export function createAccountsRepo(db: Db) {
       const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
       const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
       const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
-      const row = await db
+      const row = await db()
         .updateTable('accounts')
         .set({
           failed_attempts: next,
@@ -292,7 +325,7 @@ export function createAccountsRepo(db: Db) {
           locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
           last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
         })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .returningAll()
         .executeTakeFirst();
       if (!row) return undefined;
@@ -303,19 +336,25 @@ export function createAccountsRepo(db: Db) {
      * A correct password: clears the failure count, but only while the account is not locked
      * (a lock made meanwhile by parallel failures wins). Undefined when it is locked.
      */
-    async clearFailedAttempts(id: number, now: Date): Promise<AccountRow | undefined> {
-      return db
+    async clearFailedAttempts(scope: AccountScope, id: number, now: Date): Promise<AccountRow | undefined> {
+      return db()
         .updateTable('accounts')
         .set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .where((eb) => unlockedAt(eb, now))
         .returningAll()
         .executeTakeFirst();
     },
 
     /** Set-Login-Locked: an admin lock holds until unlocked; unlocking also clears a timed lock. */
-    async setLocked(id: number, locked: boolean, at: Date, by: string | null): Promise<AccountRow | undefined> {
-      return db
+    async setLocked(
+      scope: AccountScope,
+      id: number,
+      locked: boolean,
+      at: Date,
+      by: string | null,
+    ): Promise<AccountRow | undefined> {
+      return db()
         .updateTable('accounts')
         .set(
           locked
@@ -329,30 +368,31 @@ export function createAccountsRepo(db: Db) {
                 updated_by: by,
               },
         )
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .returningAll()
         .executeTakeFirst();
     },
 
     /** Clears a timed lockout and the failure count (a password reset), leaving an admin lock. */
-    async clearLockout(id: number): Promise<void> {
-      await db
+    async clearLockout(scope: AccountScope, id: number): Promise<void> {
+      await db()
         .updateTable('accounts')
         .set({ locked_until: null, failed_attempts: 0, first_failed_at: null })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .execute();
     },
 
     async setPasswordChangeRequired(
+      scope: AccountScope,
       id: number,
       required: boolean,
       at: Date,
       by: string | null,
     ): Promise<AccountRow | undefined> {
-      return db
+      return db()
         .updateTable('accounts')
         .set({ password_change_required: required, updated_at: at, updated_by: by })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .returningAll()
         .executeTakeFirst();
     },
@@ -362,31 +402,31 @@ export function createAccountsRepo(db: Db) {
      * meanwhile by parallel failures or an admin wins); answers the account as it is now, or
      * undefined when it is locked or was deleted.
      */
-    async recordLogin(id: number, at: Date, region: string | null): Promise<AccountRow | undefined> {
-      return db
+    async recordLogin(
+      scope: AccountScope,
+      id: number,
+      at: Date,
+      region: string | null,
+    ): Promise<AccountRow | undefined> {
+      return db()
         .updateTable('accounts')
         .set({
           last_login_at: at,
           ...(region ? { last_region: region } : {}),
         })
-        .where('id', '=', id)
+        .where(theAccount(scope, id))
         .where((eb) => unlockedAt(eb, at))
         .returningAll()
         .executeTakeFirst();
     },
 
     async delete(scope: AccountScope, id: number): Promise<boolean> {
-      const r = await db
-        .deleteFrom('accounts')
-        .where('tenant_id', '=', scope.tenantId)
-        .where('customer_set', '=', scope.customerSet)
-        .where('id', '=', id)
-        .executeTakeFirst();
+      const r = await db().deleteFrom('accounts').where(theAccount(scope, id)).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
 
     async list(q: ListQuery): Promise<{ total: number; rows: AccountRow[] }> {
-      let base = db
+      let base = db()
         .selectFrom('accounts')
         .where('tenant_id', '=', q.tenantId)
         .where('customer_set', '=', q.customerSet);

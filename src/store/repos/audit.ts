@@ -1,13 +1,16 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
 import type { AuthEventsTable } from '../schema.ts';
 import { batched } from '../batch.ts';
+import { accountIn } from './accounts.ts';
 
 export type AuthEventRow = Selectable<AuthEventsTable>;
 
 /** A page of one account's events: filter on type and time, newest or oldest first. */
 export interface AuthEventQuery {
   tenantId: number;
+  customerSet: string;
   accountId: number;
   startIndex: number;
   pageSize: number;
@@ -29,9 +32,11 @@ export interface NewAuthEvent {
   at: Date;
 }
 
-export function createAuditRepo(db: Db) {
+export function createAuditRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   const insert = batched(async (events: readonly NewAuthEvent[]) => {
-    await db
+    await db()
       .insertInto('auth_events')
       .values(
         events.map((e) => ({
@@ -57,7 +62,10 @@ export function createAuditRepo(db: Db) {
     },
 
     async listForAccount(q: AuthEventQuery): Promise<{ total: number; rows: AuthEventRow[] }> {
-      let base = db.selectFrom('auth_events').where('tenant_id', '=', q.tenantId).where('account_id', '=', q.accountId);
+      let base = db()
+        .selectFrom('auth_events')
+        .where('tenant_id', '=', q.tenantId)
+        .where('account_id', 'in', accountIn(db(), { tenantId: q.tenantId, customerSet: q.customerSet }, q.accountId));
       if (q.types) base = base.where('type', 'in', q.types.length ? q.types : ['']);
       if (q.since) base = base.where('created_at', q.since.inclusive ? '>=' : '>', q.since.at);
       if (q.until) base = base.where('created_at', q.until.inclusive ? '<=' : '<', q.until.at);

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor, transaction } from '../transaction.ts';
 import type { VerificationCodesTable } from '../schema.ts';
 
 export type CodeRow = Selectable<VerificationCodesTable>;
@@ -22,22 +23,24 @@ export interface NewCode {
 }
 
 /** 2FA / OTP codes. Every state change is one conditional statement, safe under concurrency. */
-export function createCodesRepo(db: Db) {
+export function createCodesRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   return {
     /**
      * Stores a new code and kills every older live one of the same account and purpose (their
      * challenge tokens die with them), in one transaction.
      */
     async replace(c: NewCode): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx
+      await transaction(root, async () => {
+        await db()
           .updateTable('verification_codes')
           .set({ consumed_at: c.createdAt, challenge_hash: null })
           .where('account_id', '=', c.accountId)
           .where('purpose', '=', c.purpose)
           .where('consumed_at', 'is', null)
           .execute();
-        await trx
+        await db()
           .insertInto('verification_codes')
           .values({
             id: c.id,
@@ -61,12 +64,12 @@ export function createCodesRepo(db: Db) {
 
     /** Removes a code that was never delivered. */
     async delete(id: string): Promise<void> {
-      await db.deleteFrom('verification_codes').where('id', '=', id).execute();
+      await db().deleteFrom('verification_codes').where('id', '=', id).execute();
     },
 
     /** The live row a challenge token belongs to. */
     async findLiveByChallenge(challengeHash: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db
+      return db()
         .selectFrom('verification_codes')
         .selectAll()
         .where('challenge_hash', '=', challengeHash)
@@ -78,7 +81,7 @@ export function createCodesRepo(db: Db) {
 
     /** The newest live code of an account for a purpose. */
     async findLive(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db
+      return db()
         .selectFrom('verification_codes')
         .selectAll()
         .where('account_id', '=', accountId)
@@ -102,7 +105,7 @@ export function createCodesRepo(db: Db) {
       now: Date,
       maxAttempts: number,
     ): Promise<CodeRow | undefined> {
-      return db
+      return db()
         .updateTable('verification_codes')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
         .where('id', '=', (eb) =>
@@ -127,7 +130,7 @@ export function createCodesRepo(db: Db) {
      * gets the row back.
      */
     async consume(id: string, now: Date): Promise<CodeRow | undefined> {
-      return db
+      return db()
         .updateTable('verification_codes')
         .set({ consumed_at: now })
         .where('id', '=', id)
@@ -143,20 +146,20 @@ export function createCodesRepo(db: Db) {
      * undefined when this send may go.
      */
     async claimSend(key: string, now: Date, cutoff: Date): Promise<Date | undefined> {
-      const won = await db
+      const won = await db()
         .insertInto('code_sends')
         .values({ key, sent_at: now })
         .onConflict((oc) => oc.column('key').doUpdateSet({ sent_at: now }).where('code_sends.sent_at', '<=', cutoff))
         .returning('key')
         .executeTakeFirst();
       if (won) return undefined;
-      const row = await db.selectFrom('code_sends').select('sent_at').where('key', '=', key).executeTakeFirst();
+      const row = await db().selectFrom('code_sends').select('sent_at').where('key', '=', key).executeTakeFirst();
       return row?.sent_at ?? now;
     },
 
     /** Forgets a send that did not happen (the mail failed), so the caller may retry at once. */
     async releaseSend(key: string, sentAt: Date): Promise<void> {
-      await db.deleteFrom('code_sends').where('key', '=', key).where('sent_at', '=', sentAt).execute();
+      await db().deleteFrom('code_sends').where('key', '=', key).where('sent_at', '=', sentAt).execute();
     },
   };
 }

@@ -1,30 +1,49 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
+import { accountIn, type AccountScope } from './accounts.ts';
 
-/** Known devices per account (keyed hashes of fingerprints) and the account's last 2FA time. */
-export function createDevicesRepo(db: Db) {
+/**
+ * Known devices per account (keyed hashes of fingerprints) and the account's last 2FA time. Every
+ * statement names the account's tenant and customer set.
+ */
+export function createDevicesRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   return {
-    async isKnown(accountId: number, fingerprintHash: string): Promise<boolean> {
-      const r = await db
+    async isKnown(scope: AccountScope, accountId: number, fingerprintHash: string): Promise<boolean> {
+      const r = await db()
         .selectFrom('known_devices')
         .select('account_id')
-        .where('account_id', '=', accountId)
+        .where('account_id', 'in', accountIn(db(), scope, accountId))
         .where('fingerprint_hash', '=', fingerprintHash)
         .executeTakeFirst();
       return r !== undefined;
     },
 
     /** Records a device as known: first seen now, or seen again now. */
-    async touch(accountId: number, fingerprintHash: string, at: Date): Promise<void> {
-      await db
+    async touch(scope: AccountScope, accountId: number, fingerprintHash: string, at: Date): Promise<void> {
+      await db()
         .insertInto('known_devices')
-        .values({ account_id: accountId, fingerprint_hash: fingerprintHash, first_seen_at: at, last_seen_at: at })
+        .columns(['account_id', 'fingerprint_hash', 'first_seen_at', 'last_seen_at'])
+        .expression(
+          accountIn(db(), scope, accountId).select([
+            sql<string>`${fingerprintHash}::text`.as('fingerprint_hash'),
+            sql<Date>`${at}::timestamptz`.as('first_seen_at'),
+            sql<Date>`${at}::timestamptz`.as('last_seen_at'),
+          ]),
+        )
         .onConflict((oc) => oc.columns(['account_id', 'fingerprint_hash']).doUpdateSet({ last_seen_at: at }))
         .execute();
     },
 
     /** Sets accounts.last_2fa_at (customerAccount.last2FaDate). */
-    async markTwoFactorPassed(accountId: number, at: Date): Promise<void> {
-      await db.updateTable('accounts').set({ last_2fa_at: at }).where('id', '=', accountId).execute();
+    async markTwoFactorPassed(scope: AccountScope, accountId: number, at: Date): Promise<void> {
+      await db()
+        .updateTable('accounts')
+        .set({ last_2fa_at: at })
+        .where('id', 'in', accountIn(db(), scope, accountId))
+        .execute();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
 import type { SessionsTable } from '../schema.ts';
 import { batched } from '../batch.ts';
 
@@ -36,7 +37,9 @@ export interface RefreshScope {
  * the session revokes them all. The calls on every ticket's path (create, find, access-token
  * lookup, refresh rotation) are batched: concurrent calls share one statement.
  */
-export function createSessionsRepo(db: Db) {
+export function createSessionsRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
   // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
   // Each row is a literal with its dates already ISO text: spreading the session into a new object
@@ -81,12 +84,12 @@ export function createSessionsRepo(db: Db) {
         insert into access_tokens (token_hash, session_id, expires_at, created_at)
         select access_hash, id, access_expires_at, created_at from j)
       insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, id, refresh_expires_at, created_at from j`.execute(db);
+      select refresh_hash, id, refresh_expires_at, created_at from j`.execute(db());
     return items.map(() => undefined);
   });
 
   const find = batched(async (ids: readonly string[]) => {
-    const rows = await db
+    const rows = await db()
       .selectFrom('sessions')
       .selectAll()
       .where('id', 'in', [...new Set(ids)])
@@ -96,7 +99,7 @@ export function createSessionsRepo(db: Db) {
   });
 
   const findByAccessHash = batched(async (hashes: readonly string[]) => {
-    const rows = await db
+    const rows = await db()
       .selectFrom('access_tokens')
       .innerJoin('sessions', 'sessions.id', 'access_tokens.session_id')
       .selectAll('sessions')
@@ -165,7 +168,7 @@ export function createSessionsRepo(db: Db) {
         select refresh_hash, id, least(now + make_interval(mins => refresh_minutes), ends_at), now from c)
       select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
         previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, revoked_at, revoke_reason from c`.execute(
-        db,
+        db(),
       );
       const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
       return items.map((_, n) => byCaller.get(n));
@@ -202,7 +205,7 @@ export function createSessionsRepo(db: Db) {
         }
       | undefined
     > {
-      const r = await db
+      const r = await db()
         .selectFrom('refresh_tokens')
         .innerJoin('sessions', 'sessions.id', 'refresh_tokens.session_id')
         .select([
@@ -245,7 +248,7 @@ export function createSessionsRepo(db: Db) {
     },
 
     async revoke(id: string, reason: string, at: Date): Promise<void> {
-      await db
+      await db()
         .updateTable('sessions')
         .set({ revoked_at: at, revoke_reason: reason })
         .where('id', '=', id)
@@ -253,11 +256,19 @@ export function createSessionsRepo(db: Db) {
         .execute();
     },
 
-    /** Revokes every live session of an account except `keep` (the caller's own). */
-    async revokeAccount(accountId: number, reason: string, at: Date, keep?: string): Promise<number> {
-      let q = db
+    /** Revokes every live session of the account `accountId` in `scope` except `keep` (the caller's own). */
+    async revokeAccount(
+      scope: { tenantId: number; customerSet: string },
+      accountId: number,
+      reason: string,
+      at: Date,
+      keep?: string,
+    ): Promise<number> {
+      let q = db()
         .updateTable('sessions')
         .set({ revoked_at: at, revoke_reason: reason })
+        .where('tenant_id', '=', scope.tenantId)
+        .where('customer_set', '=', scope.customerSet)
         .where('account_id', '=', accountId)
         .where('revoked_at', 'is', null);
       if (keep) q = q.where('id', '!=', keep);
