@@ -68,6 +68,8 @@ export interface Config {
    */
   readonly trustProxy: boolean | number | readonly string[];
   readonly jwtIssuer: string;
+  /** How long a request (headers and body) may take to arrive, in ms (REQUEST_TIMEOUT_MS, default 30 s). */
+  readonly requestTimeoutMs: number;
   readonly tenants: readonly TenantConfig[];
   readonly apps: readonly AppConfig[];
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     logLevel: logLevelEnv(env),
     trustProxy: trustProxyEnv(env),
     jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
+    requestTimeoutMs: intEnv(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     tenants,
     apps,
     bootstrap,

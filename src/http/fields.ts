@@ -11,7 +11,8 @@ export function parseResponseFields(spec: string | undefined): FieldTree | undef
   if (!spec || !spec.trim()) return undefined;
   let i = 0;
   function list(): FieldTree | undefined {
-    const tree: FieldTree = {};
+    // No prototype: `__proto__` or `constructor` in the filter are plain (unknown) names.
+    const tree: FieldTree = Object.create(null);
     for (;;) {
       let name = '';
       while (i < spec!.length && !',()'.includes(spec![i])) name += spec![i++];
@@ -42,7 +43,7 @@ export function parseResponseFields(spec: string | undefined): FieldTree | undef
 function mergeTree(a: FieldTree | true | undefined, b: FieldTree | true): FieldTree | true {
   if (a === undefined) return b;
   if (a === true || b === true) return true;
-  return { ...a, ...b };
+  return Object.assign(Object.create(null), a, b);
 }
 
 // Kibo field names are matched without regard to case (`AccessToken` = `accessToken`).
