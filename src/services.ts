@@ -122,6 +122,7 @@ export async function createServices(opts: ServiceOptions) {
     mailer,
     clock,
     importSecret: importLegacySecret,
+    onError,
   });
   const codeLogin = createCodeLoginService({
     accounts: repos.accounts,
