@@ -29,10 +29,10 @@ describe('input the database cannot hold, and prototype keys', () => {
   let admin: Record<string, string>;
   let account: Awaited<ReturnType<typeof signup>>;
   before(async () => {
-    s = await startTestServer();
+    s = await startTestServer({ env: { REQUEST_TIMEOUT_MS: '3000' } });
     app = { authorization: `Bearer ${await s.appToken()}` };
     admin = { authorization: `Bearer ${await s.appToken(ADMIN)}` };
-    account = await signup(s, (await s.appToken()).toString(), 'guard');
+    account = await signup(s, await s.appToken(), 'guard');
   });
   after(async () => {
     await s?.close();
@@ -219,79 +219,69 @@ describe('input the database cannot hold, and prototype keys', () => {
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.json, { id: account.accountId });
   });
-});
 
-describe('answers made outside the route handlers', () => {
-  let s: TestServer;
-  let app: Record<string, string>;
-  before(async () => {
-    s = await startTestServer({ env: { REQUEST_TIMEOUT_MS: '1500' } });
-    app = { authorization: `Bearer ${await s.appToken()}` };
-  });
-  after(async () => {
-    await s?.close();
-  });
+  describe('answers made outside the route handlers', () => {
+    const long = 'T'.repeat(501) + 'secret-tail';
+    for (const [label, method, path] of [
+      ['the app refresh-token DELETE route', 'DELETE', `/api/platform/applications/authtickets/${long}`],
+      ['an account id', 'GET', `${ACCOUNTS}/${long}`],
+      ['the tenant route', 'GET', `/api/platform/tenants/${long}`],
+    ] as const) {
+      it(`answers a path parameter over 500 characters on ${label} in Kibo's shape, echoing nothing`, async () => {
+        const r = await s.request(method, path, { headers: { ...app, 'x-vol-correlation': 'corr-long-param' } });
+        assert.equal(r.status, 414, r.text);
+        const json = assertKibo({ ...r, status: 400 }, 400, 'MISSING_OR_INVALID_PARAMETER');
+        assert.deepEqual(json.additionalErrorData, [{ name: 'field', value: 'params' }]);
+        assert.equal(r.headers.get('x-vol-correlation'), 'corr-long-param');
+        assert.ok(!r.text.includes('secret-tail') && !r.text.includes('TTTT'), r.text);
+      });
+    }
 
-  const long = 'T'.repeat(501) + 'secret-tail';
-  for (const [label, method, path] of [
-    ['the app refresh-token DELETE route', 'DELETE', `/api/platform/applications/authtickets/${long}`],
-    ['an account id', 'GET', `${ACCOUNTS}/${long}`],
-    ['the tenant route', 'GET', `/api/platform/tenants/${long}`],
-  ] as const) {
-    it(`answers a path parameter over 500 characters on ${label} in Kibo's shape, echoing nothing`, async () => {
-      const r = await s.request(method, path, { headers: { ...app, 'x-vol-correlation': 'corr-long-param' } });
-      assert.equal(r.status, 414, r.text);
-      const json = assertKibo({ ...r, status: 400 }, 400, 'MISSING_OR_INVALID_PARAMETER');
-      assert.deepEqual(json.additionalErrorData, [{ name: 'field', value: 'params' }]);
-      assert.equal(r.headers.get('x-vol-correlation'), 'corr-long-param');
-      assert.ok(!r.text.includes('secret-tail') && !r.text.includes('TTTT'), r.text);
+    it("answers a malformed URL in Kibo's shape with the correlation id", async () => {
+      const r = await s.request('GET', `${ACCOUNTS}/%E0%A4%A`, { headers: app });
+      assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
+      assert.ok(!r.text.includes('%E0'), r.text);
     });
-  }
 
-  it("answers a malformed URL in Kibo's shape with the correlation id", async () => {
-    const r = await s.request('GET', `${ACCOUNTS}/%E0%A4%A`, { headers: app });
-    assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
-    assert.ok(!r.text.includes('%E0'), r.text);
-  });
-
-  it('documents the Kibo error answers on every operation of the OpenAPI document', async () => {
-    const doc = (await s.request('GET', '/api/docs/openapi.json')).json;
-    const missing: string[] = [];
-    for (const [path, item] of Object.entries<any>(doc.paths))
-      for (const [method, op] of Object.entries<any>(item)) {
-        for (const range of ['4XX', '5XX']) {
-          const ref = op.responses?.[range]?.content?.['application/json']?.schema?.$ref;
-          const schema = ref && doc.components.schemas[ref.split('/').pop()];
-          if (schema?.title !== 'KiboError') missing.push(`${method} ${path} ${range}`);
+    it('documents the Kibo error answers on every operation of the OpenAPI document', async () => {
+      const doc = (await s.request('GET', '/api/docs/openapi.json')).json;
+      const missing: string[] = [];
+      for (const [path, item] of Object.entries<any>(doc.paths))
+        for (const [method, op] of Object.entries<any>(item)) {
+          for (const range of ['4XX', '5XX']) {
+            const ref = op.responses?.[range]?.content?.['application/json']?.schema?.$ref;
+            const schema = ref && doc.components.schemas[ref.split('/').pop()];
+            if (schema?.title !== 'KiboError') missing.push(`${method} ${path} ${range}`);
+          }
         }
-      }
-    assert.deepEqual(missing, []);
-  });
-
-  it('answers 408 and closes the socket when a body arrives too slowly', async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const { text, closedAfterMs } = await rawExchange(s.url, (sock) => {
-      sock.write(
-        `POST ${TICKETS} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-vol-tenant: 1\r\nx-vol-site: 1\r\n` +
-          'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{',
-      );
-      // one byte every 100 ms: the connection never goes idle, the body never completes
-      timer = setInterval(() => {
-        if (!sock.destroyed) sock.write(' ');
-      }, 100);
+      assert.deepEqual(missing, []);
     });
-    clearInterval(timer);
-    assert.match(text, /^HTTP\/1\.1 408 /, text);
-    assert.match(text, /\r\nx-vol-correlation: \S+\r\n/i, text);
-    const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
-    assert.equal(body.errorCode, 'MISSING_OR_INVALID_PARAMETER');
-    assert.equal(body.applicationName, 'Customer');
-    assert.ok(closedAfterMs >= 1400 && closedAfterMs < 10_000, `closed after ${closedAfterMs} ms`);
-  });
 
-  it('keeps answering normally', async () => {
-    const r = await s.request('GET', '/api/platform/tenants/1', { headers: app });
-    assert.equal(r.status, 200, r.text);
+    it('answers 408 and closes the socket when a body arrives too slowly', async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const { text, closedAfterMs } = await rawExchange(s.url, (sock) => {
+        sock.write(
+          `POST ${TICKETS} HTTP/1.1\r\nHost: 127.0.0.1\r\nx-vol-tenant: 1\r\nx-vol-site: 1\r\n` +
+            'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{',
+        );
+        // one byte every 100 ms: the connection never goes idle, the body never completes
+        timer = setInterval(() => {
+          if (!sock.destroyed) sock.write(' ');
+        }, 100);
+      });
+      clearInterval(timer);
+      assert.match(text, /^HTTP\/1\.1 408 /, text);
+      assert.match(text, /\r\nx-vol-correlation: \S+\r\n/i, text);
+      const body = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4));
+      assert.equal(body.errorCode, 'MISSING_OR_INVALID_PARAMETER');
+      assert.equal(body.applicationName, 'Customer');
+      assert.ok(closedAfterMs >= 2900 && closedAfterMs < 15_000, `closed after ${closedAfterMs} ms`);
+    });
+
+    it('keeps answering normally', async () => {
+      const r = await s.request('GET', '/api/platform/tenants/1', { headers: app });
+      assert.equal(r.status, 200, r.text);
+    });
   });
 });
 
