@@ -14,13 +14,13 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  * and without credentials — and every answer must be < 500, JSON, within 5 s, of a status the
  * operation documents (exactly or by its 4XX/5XX range), with a body that validates against the
  * documented schema of that status. Seeded: FUZZ_SEED reproduces a run (the seed is printed);
- * FUZZ_RUNS sets the count (default 3000); FUZZ_BUDGET_MS (70 s) ends the run early on a slow machine.
+ * FUZZ_RUNS sets the count (default 3000); FUZZ_BUDGET_MS (60 s) ends the run early on a slow machine.
  */
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3000);
 /** The drawing stops early past this (a slow, shared machine), so the file stays inside the runner's timeout. */
-const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 70_000);
+const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 60_000);
 const HANG_MS = 5000;
 const CONCURRENCY = 4;
 
