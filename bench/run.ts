@@ -5,6 +5,7 @@
  *
  *   npm run bench                 table on stdout
  *   npm run bench -- --json       also one JSON document at the end
+ *   npm run bench -- enumeration  known vs unknown accounts: answer times (bench/enumeration.ts)
  *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
  *   BENCH_DATABASE_URL=postgres://… npm run bench    compare with PostgreSQL (an EMPTY, throwaway
  *                                                    database: the bench creates an account in it)
@@ -16,6 +17,7 @@ import type autocannon from 'autocannon';
 import { BENCH_APP, startServer, type BenchServer } from './server.ts';
 import { measureArgon2, startBareServer, type Argon2Ceiling, type BareServer } from './ceiling.ts';
 import { load, type LoadOptions, type LoadResult } from './load.ts';
+import { runEnumeration } from './enumeration.ts';
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -452,7 +454,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+(args.has('enumeration') ? runEnumeration() : main()).catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

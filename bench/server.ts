@@ -115,7 +115,9 @@ export interface BenchServer {
  * storefront app. The passwords section is left out, so the production argon2 defaults apply.
  * With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it instead of PGlite.
  */
-export async function startServer(opts: { databaseUrl?: string } = {}): Promise<BenchServer> {
+export async function startServer(
+  opts: { databaseUrl?: string; configure?: (config: ConfigFile) => void } = {},
+): Promise<BenchServer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
   const config: ConfigFile = {
     tenants: [
@@ -132,6 +134,7 @@ export async function startServer(opts: { databaseUrl?: string } = {}): Promise<
     // the bench measures the work behind it, so it is off.
     rateLimits: { enabled: false },
   };
+  opts.configure?.(config);
   const configFile = path.join(dir, 'config.json');
   await fs.writeFile(configFile, JSON.stringify(config, null, 2));
   const port = await freePort();

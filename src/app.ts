@@ -6,7 +6,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DestinationStream } from 'pino';
 import type { Services } from './services.ts';
 import type { Config } from './config/load.ts';
-import { kiboClientErrorHandler, registerErrorHandling } from './http/plugins/errors.ts';
+import { kiboClientErrorHandler, kiboFrameworkErrors, registerErrorHandling } from './http/plugins/errors.ts';
+import { registerInputGuard } from './http/plugins/input-guard.ts';
 import { registerTenancy } from './http/plugins/tenancy.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
@@ -40,6 +41,11 @@ function trustProxyOption(v: Config['trustProxy']): boolean | string[] | ((addre
   return typeof v === 'boolean' ? v : [...v];
 }
 
+/** How often Node looks for requests over their time: a quarter of it, between 100 ms and 5 s. */
+function checkInterval(config: Config): number {
+  return Math.min(5000, Math.max(100, Math.floor(config.requestTimeoutMs / 4)));
+}
+
 /** Builds the HTTP app: plugins and routes registered explicitly. Never listens (main.ts does). */
 export async function buildApp({ services, logStream, tls }: BuildOptions): Promise<FastifyInstance> {
   const { config } = services;
@@ -53,6 +59,14 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
     bodyLimit: 64 * 1024,
     // Malformed HTTP (bad request line, oversized headers) still gets a Kibo-shaped JSON answer.
     clientErrorHandler: kiboClientErrorHandler,
+    // The router's own failures (bad URL, over-long path parameter) too.
+    frameworkErrors: kiboFrameworkErrors,
+    // Shedding load while closing is done by registerErrorHandling, in Kibo's shape.
+    return503OnClosing: false,
+    // A request (headers and body) must arrive within this time, else 408 and the socket is closed:
+    // without it a body sent a byte at a time holds its connection open for ever.
+    requestTimeout: config.requestTimeoutMs,
+    http: { requestTimeout: config.requestTimeoutMs, connectionsCheckingInterval: checkInterval(config) },
     // Off unless configured: otherwise any client could pick its own IP for the per-IP rate limits.
     trustProxy: trustProxyOption(config.trustProxy),
     // Echo the caller's correlation id when it is sane, else make one.
@@ -75,6 +89,7 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   });
 
   registerErrorHandling(app);
+  registerInputGuard(app);
   const registry = registerMetrics(app);
   registerTenancy(app, config);
   registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });

@@ -54,6 +54,7 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     await app.close();
     await services.codeLogin.idle();
+    await services.security.idle();
     await services.hasher.close();
     await store.close();
     process.exit(0);

@@ -128,6 +128,7 @@ export async function createServices(opts: ServiceOptions) {
     clock,
     transact,
     importSecret: importLegacySecret,
+    onError,
   });
   const codeLogin = createCodeLoginService({
     accounts: repos.accounts,

@@ -71,6 +71,8 @@ export interface Config {
   readonly jwtIssuer: string;
   /** PEM files to serve HTTPS with (TLS_CERT_FILE, TLS_KEY_FILE); absent → plain HTTP. */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** How long a request (headers and body) may take to arrive, in ms (REQUEST_TIMEOUT_MS, default 30 s). */
+  readonly requestTimeoutMs: number;
   readonly tenants: readonly TenantConfig[];
   readonly apps: readonly AppConfig[];
   /** The built-in storefront app, present only when no CONFIG_FILE is given. */
@@ -174,6 +176,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     trustProxy: trustProxyEnv(env),
     jwtIssuer: env.JWT_ISSUER || 'storefront-auth',
     tls: tlsEnv(env),
+    requestTimeoutMs: intEnv(env, 'REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
     tenants,
     apps,
     bootstrap,

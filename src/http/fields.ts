@@ -26,7 +26,7 @@ export function parseResponseFields(spec: string | undefined): FieldTree | undef
         // `b(c) ,d`: spaces after a closing parenthesis are as harmless as anywhere else.
         while (spec![i] === ' ' || spec![i] === '\t') i++;
       }
-      if (name) tree[caseKey(name)] = mergeTree(tree[caseKey(name)], sub);
+      if (name) own(tree, caseKey(name), mergeTree(ownValue(tree, caseKey(name)), sub));
       if (spec![i] === ',') {
         i++;
         continue;
@@ -42,7 +42,18 @@ export function parseResponseFields(spec: string | undefined): FieldTree | undef
 function mergeTree(a: FieldTree | true | undefined, b: FieldTree | true): FieldTree | true {
   if (a === undefined) return b;
   if (a === true || b === true) return true;
-  return { ...a, ...b };
+  const out: FieldTree = {};
+  for (const [k, v] of [...Object.entries(a), ...Object.entries(b)]) own(out, k, v);
+  return out;
+}
+
+// Names are set and read as own properties only: `__proto__` or `constructor` in the filter are
+// plain (unknown) names, never the object's prototype.
+function own(tree: FieldTree, key: string, value: FieldTree | true): void {
+  Object.defineProperty(tree, key, { value, enumerable: true, writable: true, configurable: true });
+}
+function ownValue(tree: FieldTree, key: string): FieldTree | true | undefined {
+  return Object.hasOwn(tree, key) ? tree[key] : undefined;
 }
 
 // Kibo field names are matched without regard to case (`AccessToken` = `accessToken`).
@@ -54,7 +65,7 @@ export function applyResponseFields(value: unknown, tree: FieldTree): unknown {
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    const rule = tree[caseKey(k)];
+    const rule = ownValue(tree, caseKey(k));
     if (rule === undefined) continue;
     out[k] = rule === true ? v : applyResponseFields(v, rule);
   }

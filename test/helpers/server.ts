@@ -137,6 +137,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async close() {
       await app.close();
       await services.codeLogin.idle();
+      await services.security.idle();
       await services.hasher.close();
       await store.close();
       await drop();

@@ -13,6 +13,8 @@ export interface SmtpInbox {
   messages: ReceivedMail[];
   /** While true, every message is refused (the sender sees a failed send). */
   reject: boolean;
+  /** While set, each message is kept waiting (the sender sees no answer) until it settles. */
+  hold?: Promise<void>;
   /** The next message to `to` not yet taken (waits for it). */
   next(to: string, timeoutMs?: number): Promise<ReceivedMail>;
   /** The code in the next message to `to`. */
@@ -76,7 +78,8 @@ export async function startSmtpInbox(): Promise<SmtpInbox> {
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        await inbox.hold;
         if (inbox.reject) {
           callback(Object.assign(new Error('Mailbox unavailable (test)'), { responseCode: 550 }));
           return;

@@ -33,6 +33,7 @@ interface Probe {
 }
 
 const JUNK_PARAMS = ['junk', '0', '-1', '99999999999999999999', encodeURIComponent(`'";<x>%00`), 'A'.repeat(300)];
+const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'hasOwnProperty'];
 const HUGE = JSON.stringify({ blob: 'x'.repeat(70 * 1024) });
 
 /** A value of the wrong JSON type for a schema (strings get numbers, arrays, objects...). */
@@ -321,6 +322,85 @@ describe('every route survives junk', () => {
     await Promise.all(Array.from({ length: 16 }, worker));
     console.log(`# fuzz: ${probes.length} probes over ${ops.length} operations`);
     assert.ok(probes.length > 300, `only ${probes.length} probes`);
+    assert.deepEqual(failures, [], `${failures.length} of ${probes.length} probes failed`);
+  });
+
+  it('answers NUL bytes, prototype keys and over-long parameters on every route with Kibo 4xx errors', async () => {
+    const tenancy = { 'x-vol-tenant': '1', 'x-vol-site': '1' };
+    const headers = { ...tenancy, ...auth.admin };
+    // Each probe: what it sends, and the status it must get (undefined: any 4xx, or a success).
+    const probes: (Probe & { expect?: number; field?: string })[] = [];
+    for (const op of ops) {
+      const base = fill(op.path, '1');
+      const pathNames = op.params.filter((p) => p.in === 'path').map((p) => p.name);
+      const queryNames = op.params.filter((p) => p.in === 'query').map((p) => p.name);
+      const add = (label: string, url: string, extra: { body?: string; expect?: number; field?: string } = {}) =>
+        probes.push({
+          label: `${op.method} ${op.path} [${label}]`,
+          method: op.method,
+          url,
+          headers: extra.body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+          ...extra,
+        });
+      if (pathNames.length) {
+        add('NUL path parameter', fill(op.path, 'a%00b'), { expect: 400, field: `params.${pathNames[0]}` });
+        add('path parameter of 501 characters', fill(op.path, 'p'.repeat(501)), { expect: 414, field: 'params' });
+        add('path parameter of 5000 characters', fill(op.path, 'p'.repeat(5000)), { expect: 414, field: 'params' });
+        for (const key of PROTO_KEYS) add(`path parameter ${key}`, fill(op.path, key));
+      }
+      for (const n of queryNames) {
+        add(`NUL in ${n}`, `${base}?${n}=a%00b`, { expect: 400, field: `querystring.${n}` });
+        for (const key of PROTO_KEYS) add(`${n}=${key}`, `${base}?${n}=${key}`);
+      }
+      for (const key of PROTO_KEYS) add(`query name ${key}`, `${base}?${key}=1&${key}[x]=2`);
+      if (op.method === 'GET') continue;
+      const props = Object.keys(op.bodySchema?.properties ?? {});
+      for (const n of props)
+        add(`NUL in body ${n}`, base, { body: JSON.stringify({ [n]: 'a\u0000b' }), expect: 400, field: `body.${n}` });
+      add('NUL in a nested value', base, {
+        body: JSON.stringify({ [props[0] ?? 'x']: { deep: ['ok', '\u0000'] } }),
+        expect: 400,
+      });
+      for (const key of PROTO_KEYS) {
+        add(`body key ${key}`, base, { body: `{"${key}": {"polluted": true}}` });
+        if (props[0]) add(`body ${props[0]}=${key}`, base, { body: JSON.stringify({ [props[0]]: key }) });
+      }
+    }
+
+    const failures: string[] = [];
+    let i = 0;
+    async function worker() {
+      while (i < probes.length) {
+        const p = probes[i++];
+        try {
+          const res = await send(s.url, p);
+          const problems: string[] = [];
+          if (res.status >= 500) problems.push(`status ${res.status}`);
+          if (p.expect !== undefined && res.status !== p.expect) problems.push(`status ${res.status}, not ${p.expect}`);
+          if (!res.headers.get('x-vol-correlation')) problems.push('no x-vol-correlation');
+          if (res.text !== '' && !/^application\/json/.test(res.headers.get('content-type') ?? ''))
+            problems.push(`content-type ${res.headers.get('content-type')}`);
+          if (res.text.includes('ppppp')) problems.push('echoes the URL');
+          if (res.status >= 400) {
+            try {
+              const json = JSON.parse(res.text);
+              assertKiboShape(json, res.text);
+              if (p.expect === 400 && json.errorCode !== 'MISSING_OR_INVALID_PARAMETER')
+                problems.push(`errorCode ${json.errorCode}`);
+              const field = json.additionalErrorData.find((d: { name: string }) => d.name === 'field')?.value;
+              if (p.field && field !== p.field) problems.push(`field ${field}, not ${p.field}`);
+            } catch (err) {
+              problems.push(`not Kibo-shaped: ${(err as Error).message.split('\n')[0]}`);
+            }
+          }
+          if (problems.length) failures.push(`${p.label}: ${problems.join('; ')} — ${res.text.slice(0, 200)}`);
+        } catch (err) {
+          failures.push(`${p.label}: request failed: ${(err as Error).message}`);
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: 8 }, worker));
+    assert.ok(probes.length > 100, `only ${probes.length} probes`);
     assert.deepEqual(failures, [], `${failures.length} of ${probes.length} probes failed`);
   });
 

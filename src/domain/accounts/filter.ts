@@ -15,6 +15,9 @@ const columns: Record<string, FilterColumn> = {
   createdate: 'createDate',
   updatedate: 'updateDate',
 };
+/** A field name's column, looked up as an own property only (`constructor`, `__proto__` are not fields). */
+const columnOf = (name: string): FilterColumn | undefined =>
+  Object.hasOwn(columns, name.toLowerCase()) ? columns[name.toLowerCase()] : undefined;
 const ops = new Set(['eq', 'ne', 'sw', 'cont', 'gt', 'lt', 'ge', 'le']);
 
 /**
@@ -30,7 +33,7 @@ export function parseFilter(filter: string | undefined): FilterTerm[] {
   let consumed = 0;
   while (consumed < filter.length && (m = re.exec(filter))) {
     consumed = re.lastIndex;
-    const column = columns[m[1].toLowerCase()];
+    const column = columnOf(m[1]);
     const op = m[2].toLowerCase();
     if (!column) bad(`unknown filter field ${m[1]}`);
     if (!ops.has(op)) bad(`unknown filter operator ${m[2]}`);
@@ -44,7 +47,7 @@ export function parseFilter(filter: string | undefined): FilterTerm[] {
 export function parseSortBy(sortBy: string | undefined): { column: FilterColumn; desc: boolean } | undefined {
   if (!sortBy || !sortBy.trim()) return undefined;
   const [field, dir = 'asc', ...rest] = sortBy.trim().split(/\s+/);
-  const column = columns[field.toLowerCase()];
+  const column = columnOf(field);
   if (!column || rest.length || !['asc', 'desc'].includes(dir.toLowerCase()))
     bad('sortBy must be `field [asc|desc]`', 'sortBy');
   return { column, desc: dir.toLowerCase() === 'desc' };

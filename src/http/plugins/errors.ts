@@ -3,6 +3,9 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { KiboError, toKiboBody, type ErrorCode } from '../../domain/errors.ts';
+import { errorResponses } from '../schemas/common.ts';
+
+const CORRELATION = 'x-vol-correlation';
 
 /** Fastify's own failures, by their code, as Kibo errors. */
 const frameworkCodes: Record<string, [ErrorCode, string]> = {
@@ -81,6 +84,10 @@ export function sendKiboError(reply: FastifyReply, err: KiboError): FastifyReply
 export function registerErrorHandling(app: FastifyInstance): void {
   const router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: false });
   app.addHook('onRoute', (r) => {
+    // Every documented route documents the Kibo error answers too (routes added later included),
+    // so the OpenAPI document says what each status carries.
+    if (r.schema && !r.schema.hide)
+      r.schema = { ...r.schema, response: { ...errorResponses, ...(r.schema.response as object | undefined) } };
     const methods = Array.isArray(r.method) ? r.method : [r.method];
     for (const m of methods) {
       try {
@@ -99,6 +106,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     if (kibo.status >= 500) request.log.error({ err: error }, kibo.message);
     return sendKiboError(reply, kibo);
+  });
+
+  // While closing, Fastify would shed load with its own 503 body (return503OnClosing is off in app.ts).
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    return sendKiboError(reply, new KiboError('SERVICE_UNAVAILABLE', 'The service is shutting down; try again'));
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
@@ -135,4 +153,23 @@ export function kiboClientErrorHandler(err: Error & { code?: string }, socket: S
     );
   }
   socket.destroy();
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: the router's own failures (a malformed URL, a path
+ * parameter over maxParamLength) are answered before any hook runs, and by default in Fastify's
+ * shape, without the correlation id, echoing the whole URL (which can be a token). These answer in
+ * Kibo's shape instead, naming no part of the URL.
+ */
+export function kiboFrameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header(CORRELATION, request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    // 414 keeps HTTP's meaning; the body is the Kibo error a bad parameter gets.
+    const err = new KiboError('MISSING_OR_INVALID_PARAMETER', 'A path parameter is too long', { field: 'params' });
+    void reply.status(414).type('application/json; charset=utf-8').send(toKiboBody(err));
+    return;
+  }
+  const kibo = toKiboError(error);
+  if (!kibo || kibo.status >= 500) request.log.error({ err: error }, 'router error');
+  void sendKiboError(reply, kibo && kibo.status < 500 ? kibo : new KiboError('INTERNAL_ERROR'));
 }
