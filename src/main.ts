@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     await app.close();
     await services.codeLogin.idle();
     await services.hasher.close();
+    await services.signer.close();
     await store.close();
     process.exit(0);
   };

@@ -133,6 +133,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await app.close();
       await services.codeLogin.idle();
       await services.hasher.close();
+      await services.signer.close();
       await store.close();
       await drop();
     },

@@ -1,19 +1,12 @@
 import type { Options } from '@node-rs/argon2';
-import { startJobThread, type JobThread } from '../job-thread.ts';
+import { HashThreadStopped, type HashPool } from '../domain/passwords/hasher.ts';
+import { startJobThread, type JobThread } from './job-thread.ts';
 
 /** argon2id on threads of the service's own (see createHashPool). */
-export interface HashPool {
-  hash(password: string, options: Options): Promise<string>;
-  /** Rejects on a malformed stored hash, and with HashThreadStopped when its thread stops. */
-  verify(stored: string, password: string): Promise<boolean>;
+export interface HashThreads extends HashPool {
   /** Threads started so far (they start on first use). */
   readonly started: number;
-  /** Stops the threads; work still owed is rejected. */
-  close(): Promise<void>;
 }
-
-/** The thread doing a job stopped before answering: a fault of the service, not of the input. */
-export class HashThreadStopped extends Error {}
 
 type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; password: string; stored: string };
 
@@ -27,7 +20,7 @@ type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; 
  * With `nice` (Linux) the threads yield to the event loop, so that a flood of logins does not slow
  * every other route down (measured: guests' tickets 3× as fast during a login flood, docs/performance.md).
  */
-export function createHashPool(size: number, opts: { nice?: number } = {}): HashPool {
+export function createHashPool(size: number, opts: { nice?: number } = {}): HashThreads {
   const lanes: (JobThread | undefined)[] = Array.from({ length: size }, () => undefined);
   let started = 0;
 
