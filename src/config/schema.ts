@@ -136,7 +136,6 @@ export const ConfigFileSchema = Type.Object(
 );
 
 export type ConfigFile = Static<typeof ConfigFileSchema>;
-export type AppConfigInput = Static<typeof AppSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;

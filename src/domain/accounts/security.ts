@@ -13,7 +13,7 @@ import { attemptsAt, isLockedAt, type Lockout } from '../guard/lockout.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
-import type { PasswordCheck } from '../tickets/hooks.ts';
+import type { PasswordCheck } from '../login-steps.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 
 /** A reset confirmation code lives this long. */
@@ -315,7 +315,6 @@ export function createAccountSecurity(deps: SecurityDeps) {
     },
   };
 }
-export type AccountSecurity = ReturnType<typeof createAccountSecurity>;
 
 const bad = (field: string, why: string) => new KiboError('MISSING_OR_INVALID_PARAMETER', why, { field });
 

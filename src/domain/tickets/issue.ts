@@ -4,7 +4,7 @@ import { addMinutes, type Clock } from '../clock.ts';
 import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 import type { AccountRow } from '../../store/repos/accounts.ts';
-import type { Lifetimes } from './ttl.ts';
+import type { Lifetimes } from '../lifetimes.ts';
 
 /** A full ticket, before it is shaped for the wire. */
 export interface Ticket {

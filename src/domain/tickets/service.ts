@@ -8,9 +8,9 @@ import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import type { ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken } from '../tokens/opaque.ts';
-import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from './hooks.ts';
+import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
-import { resolveLifetimes, type Lifetimes } from './ttl.ts';
+import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
 
 /** Impersonation tickets are short-lived (minutes). */
 export const IMPERSONATION_MINUTES = { accessMinutes: 15, refreshMinutes: 60 };
@@ -206,7 +206,6 @@ export function createTicketService(deps: TicketDeps) {
     },
   };
 }
-export type TicketService = ReturnType<typeof createTicketService>;
 
 /** The shopper a live login chain stands for. */
 function principalOf(row: SessionRow): ShopperPrincipal {

@@ -1,5 +1,5 @@
-import type { TokenSettings } from '../../config/schema.ts';
-import { KiboError } from '../errors.ts';
+import type { TokenSettings } from '../config/schema.ts';
+import { KiboError } from './errors.ts';
 
 export interface Lifetimes {
   accessMinutes: number;
