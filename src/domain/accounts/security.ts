@@ -3,6 +3,7 @@ import type { SessionsRepo } from '../../store/repos/sessions.ts';
 import type { ResetsRepo } from '../../store/repos/resets.ts';
 import type { AuditRepo, AuthEventQuery, AuthEventRow } from '../../store/repos/audit.ts';
 import type { Mailer } from '../../mail/mailer.ts';
+import { MANAGE } from '../../config/schema.ts';
 import { passwordResetMessage } from '../../mail/reset-template.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
@@ -18,7 +19,6 @@ import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 
 /** A reset confirmation code lives this long. */
 export const RESET_CODE_MINUTES = 30;
-const MANAGE = 'customer:manage-accounts';
 
 export interface SecurityDeps {
   accounts: AccountsRepo;
