@@ -23,11 +23,12 @@ const LIMITED: Record<RateLimitGroup, string[]> = {
 };
 
 describe('the routes each rate-limit group covers', () => {
+  // Each group allows as many requests per IP as it has routes: one request to each spends it.
+  const rule = (n: number) => ({ perIp: n, perAccount: 1000, windowSeconds: 60 });
+  const groups = Object.fromEntries(Object.entries(LIMITED).map(([g, urls]) => [g, rule(urls.length)]));
+  // Not useTestServer: its seeded tokens and shopper would spend the appLogin and signup limits.
   let s: TestServer;
   before(async () => {
-    // Each group allows as many requests per IP as it has routes: one request to each spends it.
-    const rule = (n: number) => ({ perIp: n, perAccount: 1000, windowSeconds: 60 });
-    const groups = Object.fromEntries(Object.entries(LIMITED).map(([g, urls]) => [g, rule(urls.length)]));
     s = await startTestServer({ configFile: testConfigFile({ rateLimits: { enabled: true, ...groups } }) });
   });
   after(() => s?.close());
