@@ -13,12 +13,12 @@ type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; 
 /**
  * A fixed number of threads that do nothing but argon2id, each taking its jobs one after another.
  * Sized to the cores, they hash faster than libuv's pool does (four threads by default, which on a
- * two-core machine fight over the caches: +20 % logins/s measured, docs/performance.md), and they
- * keep libuv's pool free for DNS and file work that would otherwise queue behind every login.
+ * two-core machine fight over the caches; docs/performance.md), and they keep libuv's pool free for
+ * DNS and file work that would otherwise queue behind every login.
  * A job goes to an idle thread, else to the one that owes the fewest; a thread holds the process
  * open only while it owes work. A thread that dies fails what it owed and is replaced on the next job.
  * With `nice` (Linux) the threads yield to the event loop, so that a flood of logins does not slow
- * every other route down (measured: guests' tickets 3× as fast during a login flood, docs/performance.md).
+ * every other route down (docs/performance.md).
  */
 export function createHashPool(size: number, opts: { nice?: number } = {}): HashThreads {
   const lanes: (JobThread | undefined)[] = Array.from({ length: size }, () => undefined);

@@ -76,8 +76,8 @@ export function createJwtService(deps: {
     async sign(claims, expiresAt) {
       const k = keys.signer();
       const header = headerOf(k.kid);
-      // The registered claims go in front of the caller's (which are never empty: `typ`); spreading
-      // both into a new object cost more than the rest of the payload (measured ~6 µs per token).
+      // The registered claims are written in front of the caller's (never empty: `typ`), not spread
+      // into a new object: this runs for every ticket (docs/performance.md, "Measured in the code").
       const registered = `{"iss":${issuerJson},"iat":${Math.floor(clock.now().getTime() / 1000)},"exp":${Math.floor(expiresAt.getTime() / 1000)},`;
       const payload = Buffer.from(registered + JSON.stringify(claims).slice(1)).toString('base64url');
       const input = `${header}.${payload}`;
