@@ -1,7 +1,7 @@
 /**
  * Raw argon2id verify throughput, run as its own process by bench/ceiling.ts, while nothing else
  * runs. CONCURRENCY verifies are kept in flight for DURATION_MS after WARMUP_MS, in one of two ways:
- *   WAY=threads  on the service's own hashing threads (src/domain/passwords/hash-pool.ts), THREADS
+ *   WAY=threads  on the service's own hashing threads (src/runtime/hash-pool.ts), THREADS
  *                of them — exactly how the service verifies a login password;
  *   WAY=libuv    @node-rs/argon2's async `verify` on libuv's thread pool (UV_THREADPOOL_SIZE,
  *                4 by default) — how the service verified before it had threads of its own.
@@ -9,7 +9,7 @@
  * DURATION_MS, WARMUP_MS.
  */
 import { Algorithm, hash, verify } from '@node-rs/argon2';
-import { createHashPool } from '../src/domain/passwords/hash-pool.ts';
+import { createHashPool } from '../src/runtime/hash-pool.ts';
 
 const params = {
   algorithm: Algorithm.Argon2id,

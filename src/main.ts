@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   await migrateToLatest(store.db);
   // Lines the services log outside a request (outbox files, failed mail) go to the app's logger.
-  let log: FastifyBaseLogger | undefined;
+  let log: FastifyBaseLogger | undefined = undefined;
   const services = await createServices({
     config,
     store,
@@ -56,6 +56,7 @@ async function main(): Promise<void> {
     await services.codeLogin.idle();
     await services.security.idle();
     await services.hasher.close();
+    await services.signer.close();
     await store.close();
     process.exit(0);
   };

@@ -5,6 +5,8 @@ import { createAppTicketService } from './domain/apps/tickets.ts';
 import { openKeyRing } from './domain/tokens/keys.ts';
 import { createJwtService } from './domain/tokens/jwt.ts';
 import { createPasswordHasher } from './domain/passwords/hasher.ts';
+import { createHashPool } from './runtime/hash-pool.ts';
+import { createSigner } from './runtime/signer.ts';
 import { createPasswordCheck } from './domain/passwords/check.ts';
 import { createAudit } from './domain/audit/events.ts';
 import { createTicketIssuer } from './domain/tickets/issue.ts';
@@ -59,13 +61,15 @@ export async function createServices(opts: ServiceOptions) {
   const db = store.db;
   const transact: Transact = (fn) => transaction(db, fn);
   const keys = await openKeyRing(createKeysRepo(db), clock);
-  const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer });
+  const signer = createSigner();
+  const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
   const appsRepo = createAppsRepo(db);
   const registry = await openAppRegistry({ config, repo: appsRepo, clock, onGenerated: opts.onBootstrapSecret });
   const appTickets = createAppTicketService({ registry, repo: appsRepo, jwt, clock });
 
   const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
-  const hasher = await createPasswordHasher(config.argon2, config.hashing);
+  const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
+  const hasher = await createPasswordHasher(config.argon2, hashPool);
   const audit = createAudit({ repo: repos.audit, clock });
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
@@ -152,6 +156,7 @@ export async function createServices(opts: ServiceOptions) {
     accounts,
     repos,
     hasher,
+    signer,
     audit,
     mailer,
     codes,

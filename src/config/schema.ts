@@ -77,11 +77,11 @@ export const TenantSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const Behaviors = [
-  'customer-auth:configure-token-durations',
-  'customer-auth:impersonate-cart',
-  'customer:manage-accounts',
-] as const;
+/** The behaviors an app may hold (Kibo's names), each written once, here. */
+export const CONFIGURE_TOKEN_DURATIONS = 'customer-auth:configure-token-durations';
+export const IMPERSONATE_CART = 'customer-auth:impersonate-cart';
+export const MANAGE = 'customer:manage-accounts';
+export const Behaviors = [CONFIGURE_TOKEN_DURATIONS, IMPERSONATE_CART, MANAGE] as const;
 export type Behavior = (typeof Behaviors)[number];
 
 export const AppSchema = Type.Object(
@@ -148,7 +148,6 @@ export const ConfigFileSchema = Type.Object(
 );
 
 export type ConfigFile = Static<typeof ConfigFileSchema>;
-export type AppConfigInput = Static<typeof AppSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type SiteLogin = Static<typeof SiteLoginSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;

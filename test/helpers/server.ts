@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { Writable } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import { buildApp } from '../../src/app.ts';
 import { TestClock } from './clock.ts';
 import { freshStore } from './db.ts';
 import { ADMIN, STOREFRONT, testConfigFile } from './config.ts';
+import { signup, type Shopper } from './signup.ts';
 
 export interface TestServer {
   url: string;
@@ -139,11 +141,41 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await services.codeLogin.idle();
       await services.security.idle();
       await services.hasher.close();
+      await services.signer.close();
       await store.close();
       await drop();
     },
   };
   return server;
+}
+
+/** A test server of a test file's own, with tokens for its two apps and one seeded shopper. */
+export interface UsedTestServer extends TestServer {
+  /** An access token of the storefront app (STOREFRONT). */
+  storefrontToken: string;
+  /** An access token of the admin app (ADMIN, which holds customer:manage-accounts). */
+  adminToken: string;
+  /** A shopper signed up on site 1 before the first test. */
+  shopper: Shopper;
+}
+
+/**
+ * The server a `describe` block shares: started in its `before`, closed in its `after`, both
+ * registered here. Its fields are there from the first test on. `opts` may be a function when the
+ * options are made in `before` too (an SMTP inbox's URL, say).
+ */
+export function useTestServer(
+  opts: TestServerOptions | (() => TestServerOptions | Promise<TestServerOptions>) = {},
+): UsedTestServer {
+  const h = {} as UsedTestServer;
+  before(async () => {
+    Object.assign(h, await startTestServer(typeof opts === 'function' ? await opts() : opts));
+    h.storefrontToken = await h.appToken();
+    h.adminToken = await h.appToken(ADMIN);
+    h.shopper = await signup(h, h.storefrontToken, 'seeded');
+  });
+  after(() => h.close?.());
+  return h;
 }
 
 export { ADMIN, STOREFRONT };

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 
 const fullAccount = (email: string) => ({
@@ -43,29 +43,19 @@ const fullAccount = (email: string) => ({
 });
 
 describe('customer accounts through the official SDK', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   it('round-trips the full account shape and sets server-owned fields', async () => {
     const u = newShopper();
     const sent = fullAccount(u.email);
-    const { accounts } = sdkApis(s, { accessToken: appToken });
+    const { accounts } = sdkApis(s, { accessToken: s.storefrontToken });
     const t = await accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: {
         account: { ...sent, id: 999999, isLocked: true, userId: 'forged' } as never,
         password: u.password,
       },
     });
-    const acc = await sdkApis(s, { accessToken: adminToken }).accounts.getAccount({
+    const acc = await sdkApis(s, { accessToken: s.adminToken }).accounts.getAccount({
       accountId: t.customerAccount!.id!,
     });
     for (const k of [
@@ -105,10 +95,10 @@ describe('customer accounts through the official SDK', () => {
 
   it('needs customer:manage-accounts for admin operations, and lets a shopper read only their own account', async () => {
     const u = newShopper();
-    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+    const t = await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
     });
-    const plain = sdkApis(s, { accessToken: appToken }).accounts;
+    const plain = sdkApis(s, { accessToken: s.storefrontToken }).accounts;
     assert.equal((await sdkError(() => plain.getAccount({ accountId: t.customerAccount!.id! }))).status, 403);
     assert.equal((await sdkError(() => plain.getAccounts({}))).status, 403);
     assert.equal(
@@ -118,7 +108,7 @@ describe('customer accounts through the official SDK', () => {
     const asShopper = sdkApis(s, { accessToken: t.jwtAccessToken! }).accounts;
     const own = await asShopper.getAccount({ accountId: t.customerAccount!.id! });
     assert.equal(own.emailAddress, u.email);
-    const other = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+    const other = await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: `other-${u.email}` }, password: u.password },
     });
     assert.equal((await sdkError(() => asShopper.getAccount({ accountId: other.customerAccount!.id! }))).status, 403);
@@ -126,7 +116,7 @@ describe('customer accounts through the official SDK', () => {
 
   it('adds an account without a login, then Create-Login gives it one and logs in', async () => {
     const u = newShopper();
-    const admin = sdkApis(s, { accessToken: adminToken });
+    const admin = sdkApis(s, { accessToken: s.adminToken });
     const acc = await admin.accounts.addAccount({
       customerAccount: { emailAddress: u.email, firstName: 'No', lastName: 'Login' },
     });
@@ -163,7 +153,7 @@ describe('customer accounts through the official SDK', () => {
 
   it('updates an account, keeping what was not sent, and refuses a taken user name', async () => {
     const u = newShopper();
-    const admin = sdkApis(s, { accessToken: adminToken }).accounts;
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
     const a = await admin.addAccount({
       customerAccount: { emailAddress: u.email, firstName: 'Old', lastName: 'Name', acceptsMarketing: true },
     });
@@ -190,10 +180,10 @@ describe('customer accounts through the official SDK', () => {
 
   it('deletes an account and revokes its tokens', async () => {
     const u = newShopper();
-    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+    const t = await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
     });
-    const admin = sdkApis(s, { accessToken: adminToken });
+    const admin = sdkApis(s, { accessToken: s.adminToken });
     await admin.accounts.deleteAccount({ accountId: t.customerAccount!.id! });
     assert.equal(
       (await sdkError(() => sdkApis(s, { accessToken: t.jwtAccessToken! }).accounts.getCurrentAccount({}))).status,
@@ -212,7 +202,7 @@ describe('customer accounts through the official SDK', () => {
 
   it('lists accounts with paging, filter, q and sortBy', async () => {
     const tag = `list${Date.now().toString(36)}`;
-    const admin = sdkApis(s, { accessToken: adminToken }).accounts;
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
     for (const [i, name] of ['Carol', 'Alice', 'Bob'].entries()) {
       await admin.addAccount({
         customerAccount: { emailAddress: `${tag}-${i}@example.com`, firstName: name, lastName: tag },
@@ -254,23 +244,23 @@ describe('customer accounts through the official SDK', () => {
 
   it('keeps accounts of another customer set apart', async () => {
     const u = newShopper();
-    await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+    await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
     });
     // the same email may exist in the other set
-    const other = await sdkApis(s, { accessToken: appToken, siteId: 3 }).accounts.addAccountAndLogin({
+    const other = await sdkApis(s, { accessToken: s.storefrontToken, siteId: 3 }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
     });
     assert.equal(other.customerAccount?.customerSet, 'other');
     const fromSite1 = await sdkError(() =>
-      sdkApis(s, { accessToken: adminToken }).accounts.getAccount({ accountId: other.customerAccount!.id! }),
+      sdkApis(s, { accessToken: s.adminToken }).accounts.getAccount({ accountId: other.customerAccount!.id! }),
     );
     assert.equal(fromSite1.status, 404);
   });
 
   it('enforces the password rules and needs an email or user name', async () => {
     const u = newShopper();
-    const { accounts } = sdkApis(s, { accessToken: appToken });
+    const { accounts } = sdkApis(s, { accessToken: s.storefrontToken });
     for (const password of ['short1', 'allletters', '1234567890']) {
       const e = await sdkError(() =>
         accounts.addAccountAndLogin({ customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password } }),
@@ -299,7 +289,7 @@ describe('customer accounts through the official SDK', () => {
 
   it('stores passwords only as argon2id and tokens only as hashes', async () => {
     const u = newShopper();
-    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+    const t = await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
       customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
     });
     const row = await s.store.db

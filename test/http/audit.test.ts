@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
@@ -9,26 +9,20 @@ import { login, signup } from '../helpers/signup.ts';
 const off = { always: false, onNewFingerprint: false, onNewRegion: false };
 
 describe('the audit log of auth events through the official SDK', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
-  let appToken: string;
-  let adminToken: string;
-  const admin = () => sdkApis(s, { accessToken: adminToken }).accounts;
-  before(async () => {
+  const s = useTestServer(async () => {
     inbox = await startSmtpInbox();
-    s = await startTestServer({
+    return {
       env: { SMTP_URL: inbox.url },
       // site 2 always asks for a second factor; site 1 locks after 2 failures
       configFile: configWithLogin({
         1: { lockout: { maxAttempts: 2, lockMinutes: 5 } },
         2: { twoFactor: { ...off, always: true } },
       }),
-    });
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
+    };
   });
+  const admin = () => sdkApis(s, { accessToken: s.adminToken }).accounts;
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
 
@@ -38,39 +32,41 @@ describe('the audit log of auth events through the official SDK', () => {
   };
 
   it('keeps every kind of auth event with time, site, app, client IP and user agent', async () => {
-    const u = await signup(s, appToken);
+    const u = await signup(s, s.storefrontToken);
     const id = u.accountId;
     // a login with a user agent of our own, over plain HTTP
     const r = await s.request('POST', '/api/commerce/customer/authtickets', {
-      headers: { authorization: `Bearer ${appToken}`, 'user-agent': 'AuditTest/1.0' },
+      headers: { authorization: `Bearer ${s.storefrontToken}`, 'user-agent': 'AuditTest/1.0' },
       body: { username: u.email, password: u.password },
     });
     assert.equal(r.status, 200);
     // refresh-token reuse
-    const t = await sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({
+    const t = await sdkApis(s, { accessToken: s.storefrontToken }).tickets.refreshUserAuthTicket({
       refreshToken: r.json.refreshToken,
     });
     assert.ok(t.refreshToken);
     await sdkError(() =>
-      sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({ refreshToken: r.json.refreshToken }),
+      sdkApis(s, { accessToken: s.storefrontToken }).tickets.refreshUserAuthTicket({
+        refreshToken: r.json.refreshToken,
+      }),
     );
     // impersonation
-    await sdkApis(s, { accessToken: adminToken }).tickets.impersonateCart({
+    await sdkApis(s, { accessToken: s.adminToken }).tickets.impersonateCart({
       cartAuthTicketRequest: { cartId: 'cart-1', accountId: id, userId: u.ticket.userId },
     });
     // 2FA challenged, failed, passed (site 2)
-    const challenge = await sdkApis(s, { accessToken: appToken, siteId: 2 }).tickets.createUserAuthTicket({
+    const challenge = await sdkApis(s, { accessToken: s.storefrontToken, siteId: 2 }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
     assert.equal(challenge.requires2FA, true);
     const code = await inbox.nextCode(u.email);
     const wrongCode = code === '000000' ? '111111' : '000000';
     await sdkError(() =>
-      sdkApis(s, { accessToken: appToken, siteId: 2 }).tickets.validate2FAAndCreateAuthTicket({
+      sdkApis(s, { accessToken: s.storefrontToken, siteId: 2 }).tickets.validate2FAAndCreateAuthTicket({
         authTicket2FAInfo: { userId: challenge.userId!, otpCode: wrongCode },
       }),
     );
-    await sdkApis(s, { accessToken: appToken, siteId: 2 }).tickets.validate2FAAndCreateAuthTicket({
+    await sdkApis(s, { accessToken: s.storefrontToken, siteId: 2 }).tickets.validate2FAAndCreateAuthTicket({
       authTicket2FAInfo: { userId: challenge.userId!, otpCode: code },
     });
     // password change, forced change, reset
@@ -79,17 +75,17 @@ describe('the audit log of auth events through the official SDK', () => {
       accountId: id,
       customerPasswordInfo: { oldPassword: u.password, newPassword: 'Changed-passw0rd' },
     });
-    await sdkApis(s, { accessToken: appToken }).accounts.resetPassword({
+    await sdkApis(s, { accessToken: s.storefrontToken }).accounts.resetPassword({
       customerResetPasswordInfo: { emailAddress: u.email },
     });
     const mail = await inbox.next(u.email);
     const resetCode = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(mail.raw)![1];
-    await sdkApis(s, { accessToken: appToken }).accounts.updateForgottenPassword({
+    await sdkApis(s, { accessToken: s.storefrontToken }).accounts.updateForgottenPassword({
       confirmationInfo: { userName: u.email, confirmationCode: resetCode, newPassword: 'Reset-passw0rd1' },
     });
     // failures up to a lock, and a login refused by it
-    for (let i = 0; i < 2; i++) await sdkError(() => login(s, appToken, u.email, 'Wrong-passw0rd'));
-    await sdkError(() => login(s, appToken, u.email, 'Reset-passw0rd1'));
+    for (let i = 0; i < 2; i++) await sdkError(() => login(s, s.storefrontToken, u.email, 'Wrong-passw0rd'));
+    await sdkError(() => login(s, s.storefrontToken, u.email, 'Reset-passw0rd1'));
     await admin().setLoginLocked({ accountId: id, body: false });
 
     const seen = await types(id);
@@ -116,7 +112,7 @@ describe('the audit log of auth events through the official SDK', () => {
     const raw = await s.request(
       'GET',
       `/api/commerce/customer/accounts/${id}/AuditLog/Entries?pageSize=200&sortBy=entryDate%20asc`,
-      { headers: { authorization: `Bearer ${adminToken}` } },
+      { headers: { authorization: `Bearer ${s.adminToken}` } },
     );
     assert.equal(raw.status, 200);
     for (const e of raw.json.items) {
@@ -143,9 +139,9 @@ describe('the audit log of auth events through the official SDK', () => {
   });
 
   it('pages, sorts and filters in the CustomerAuditEntryCollection shape', async () => {
-    const u = await signup(s, appToken);
-    for (let i = 0; i < 3; i++) await login(s, appToken, u.email, u.password);
-    await sdkError(() => login(s, appToken, u.email, 'Wrong-passw0rd'));
+    const u = await signup(s, s.storefrontToken);
+    for (let i = 0; i < 3; i++) await login(s, s.storefrontToken, u.email, u.password);
+    await sdkError(() => login(s, s.storefrontToken, u.email, 'Wrong-passw0rd'));
     const all = await admin().getAccountAuditLog({ accountId: u.accountId });
     assert.equal(all.totalCount, 6); // created, 4 logins succeeded (signup + 3), 1 failed
     assert.equal(all.startIndex, 0);
@@ -185,7 +181,7 @@ describe('the audit log of auth events through the official SDK', () => {
     assert.equal(
       (
         await sdkError(() =>
-          sdkApis(s, { accessToken: appToken }).accounts.getAccountAuditLog({ accountId: u.accountId }),
+          sdkApis(s, { accessToken: s.storefrontToken }).accounts.getAccountAuditLog({ accountId: u.accountId }),
         )
       ).status,
       403,

@@ -1,43 +1,22 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { useTestServer, ADMIN } from '../helpers/server.ts';
+import { signup } from '../helpers/signup.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 
 describe('shopper tickets through the official SDK', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
-
-  async function signup(extra: Record<string, unknown> = {}) {
-    const u = newShopper();
-    const { accounts } = sdkApis(s, { accessToken: appToken });
-    const ticket = await accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: {
-        account: { emailAddress: u.email, firstName: u.firstName, lastName: u.lastName, acceptsMarketing: true },
-        password: u.password,
-        ...extra,
-      },
-    });
-    return { u, ticket };
-  }
+  const s = useTestServer();
+  const asShopper = { prefix: 'shopper', account: { firstName: 'Ada', lastName: 'Lovelace', acceptsMarketing: true } };
 
   it('signs up, logs in with email and with user name, and reads the current account', async () => {
-    const { u, ticket } = await signup();
+    const { ticket, ...u } = await signup(s, s.storefrontToken, asShopper);
     assert.ok(ticket.accessToken && ticket.refreshToken && ticket.jwtAccessToken);
     assert.equal(ticket.requires2FA, false);
     assert.equal(ticket.customerAccount?.emailAddress, u.email);
     assert.equal(ticket.customerAccount?.acceptsMarketing, true);
     assert.equal(ticket.userId, ticket.customerAccount?.userId);
-    const { tickets } = sdkApis(s, { accessToken: appToken });
+    const { tickets } = sdkApis(s, { accessToken: s.storefrontToken });
     const login = await tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email.toUpperCase(), password: u.password },
     });
@@ -45,15 +24,16 @@ describe('shopper tickets through the official SDK', () => {
     const me = await sdkApis(s, { accessToken: login.jwtAccessToken! }).accounts.getCurrentAccount({});
     assert.equal(me.id, ticket.customerAccount?.id);
     // opaque access token as x-vol-user-claims with the app token as x-vol-app-claims
-    const me2 = await sdkApis(s, { userClaims: login.accessToken!, appClaims: appToken }).accounts.getCurrentAccount(
-      {},
-    );
+    const me2 = await sdkApis(s, {
+      userClaims: login.accessToken!,
+      appClaims: s.storefrontToken,
+    }).accounts.getCurrentAccount({});
     assert.equal(me2.emailAddress, u.email);
   });
 
   it('answers a wrong password and an unknown user with the same 401 INVALID_CREDENTIALS', async () => {
-    const { u } = await signup();
-    const { tickets } = sdkApis(s, { accessToken: appToken });
+    const u = await signup(s, s.storefrontToken, asShopper);
+    const { tickets } = sdkApis(s, { accessToken: s.storefrontToken });
     const wrong = await sdkError(() =>
       tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: 'Wrong-passw0rd' } }),
     );
@@ -68,8 +48,8 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('refuses a duplicate email in the customer set with 409, case-insensitively', async () => {
-    const { u } = await signup();
-    const { accounts } = sdkApis(s, { accessToken: appToken });
+    const u = await signup(s, s.storefrontToken, asShopper);
+    const { accounts } = sdkApis(s, { accessToken: s.storefrontToken });
     const e = await sdkError(() =>
       accounts.addAccountAndLogin({
         customerAccountAndAuthInfo: { account: { emailAddress: u.email.toUpperCase() }, password: u.password },
@@ -80,13 +60,13 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('logs in on another site of the same customer set but not on a site of another set', async () => {
-    const { u } = await signup();
-    const site2 = sdkApis(s, { accessToken: appToken, siteId: 2 });
+    const u = await signup(s, s.storefrontToken, asShopper);
+    const site2 = sdkApis(s, { accessToken: s.storefrontToken, siteId: 2 });
     const t = await site2.tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
     assert.ok(t.jwtAccessToken);
-    const site3 = sdkApis(s, { accessToken: appToken, siteId: 3 });
+    const site3 = sdkApis(s, { accessToken: s.storefrontToken, siteId: 3 });
     const e = await sdkError(() =>
       site3.tickets.createUserAuthTicket({ customerUserAuthInfo: { username: u.email, password: u.password } }),
     );
@@ -99,8 +79,8 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('rotates refresh tokens; reusing a rotated one revokes the whole chain', async () => {
-    const { ticket } = await signup();
-    const { tickets, accounts } = sdkApis(s, { accessToken: appToken });
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
+    const { tickets, accounts } = sdkApis(s, { accessToken: s.storefrontToken });
     const r1 = await tickets.refreshUserAuthTicket({
       refreshToken: ticket.refreshToken!,
       accountId: ticket.customerAccount!.id,
@@ -120,8 +100,8 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('lets exactly one of two parallel refreshes of one token win', async () => {
-    const { ticket } = await signup();
-    const { tickets } = sdkApis(s, { accessToken: appToken });
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
+    const { tickets } = sdkApis(s, { accessToken: s.storefrontToken });
     const results = await Promise.allSettled(
       Array.from({ length: 4 }, () => tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! })),
     );
@@ -129,8 +109,8 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('refuses a refresh with another accountId without spending the token', async () => {
-    const { ticket } = await signup();
-    const { tickets } = sdkApis(s, { accessToken: appToken });
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
+    const { tickets } = sdkApis(s, { accessToken: s.storefrontToken });
     const e = await sdkError(() =>
       tickets.refreshUserAuthTicket({
         refreshToken: ticket.refreshToken!,
@@ -143,23 +123,25 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('logs out: DELETE revokes the chain', async () => {
-    const { ticket } = await signup();
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
     const del = await s.request(
       'DELETE',
       `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(ticket.refreshToken!)}`,
-      { headers: { authorization: `Bearer ${appToken}` } },
+      { headers: { authorization: `Bearer ${s.storefrontToken}` } },
     );
     assert.equal(del.status, 204);
     const me = await sdkError(() => sdkApis(s, { accessToken: ticket.jwtAccessToken! }).accounts.getCurrentAccount({}));
     assert.equal(me.status, 401);
     const r = await sdkError(() =>
-      sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({ refreshToken: ticket.refreshToken! }),
+      sdkApis(s, { accessToken: s.storefrontToken }).tickets.refreshUserAuthTicket({
+        refreshToken: ticket.refreshToken!,
+      }),
     );
     assert.equal(r.status, 401);
   });
 
   it('issues refreshable anonymous tickets and links a guest to the login that follows', async () => {
-    const { tickets } = sdkApis(s, { accessToken: appToken });
+    const { tickets } = sdkApis(s, { accessToken: s.storefrontToken });
     const anon = await tickets.createAnonymousShopperAuthTicket({});
     assert.ok(anon.accessToken && anon.refreshToken && anon.jwtAccessToken && anon.userId);
     assert.equal(anon.customerAccount, undefined);
@@ -183,7 +165,7 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('signs the JWT with a key from the JWKS and carries ids only', async () => {
-    const { u, ticket } = await signup();
+    const { ticket, ...u } = await signup(s, s.storefrontToken, asShopper);
     const jwks = createRemoteJWKSet(new URL(`${s.url}/.well-known/jwks.json`));
     const { payload, protectedHeader } = await jwtVerify(ticket.jwtAccessToken!, jwks, { issuer: 'storefront-auth' });
     assert.ok(protectedHeader.kid);
@@ -200,15 +182,15 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('gates custom lifetimes behind the behavior and the caps', async () => {
-    const { u } = await signup();
-    const plain = sdkApis(s, { accessToken: appToken });
+    const u = await signup(s, s.storefrontToken, asShopper);
+    const plain = sdkApis(s, { accessToken: s.storefrontToken });
     const forbidden = await sdkError(() =>
       plain.tickets.createUserAuthTicket({
         customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 5 },
       }),
     );
     assert.equal(forbidden.status, 403);
-    const admin = sdkApis(s, { accessToken: adminToken });
+    const admin = sdkApis(s, { accessToken: s.adminToken });
     const over = await sdkError(() =>
       admin.tickets.createUserAuthTicket({
         customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 24 * 60 + 1 },
@@ -230,7 +212,7 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('answers an expired access token with TOKEN_EXPIRED', async () => {
-    const { ticket } = await signup();
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
     s.clock.advanceMinutes(61);
     try {
       const jwtErr = await sdkError(() =>
@@ -238,7 +220,7 @@ describe('shopper tickets through the official SDK', () => {
       );
       assert.equal(jwtErr.errorCode, 'TOKEN_EXPIRED');
       const opaqueErr = await sdkError(() =>
-        sdkApis(s, { userClaims: ticket.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}),
+        sdkApis(s, { userClaims: ticket.accessToken!, appClaims: s.storefrontToken }).accounts.getCurrentAccount({}),
       );
       assert.equal(opaqueErr.errorCode, 'TOKEN_EXPIRED');
     } finally {
@@ -247,14 +229,14 @@ describe('shopper tickets through the official SDK', () => {
   });
 
   it('impersonates a cart only with the behavior, with a short-lived ticket naming the app and cart', async () => {
-    const { ticket } = await signup();
+    const { ticket } = await signup(s, s.storefrontToken, asShopper);
     const req = {
       cartAuthTicketRequest: { cartId: 'cart-123', accountId: ticket.customerAccount!.id, userId: ticket.userId },
     };
-    const denied = await sdkError(() => sdkApis(s, { accessToken: appToken }).tickets.impersonateCart(req));
+    const denied = await sdkError(() => sdkApis(s, { accessToken: s.storefrontToken }).tickets.impersonateCart(req));
     assert.equal(denied.status, 403);
     assert.equal(denied.errorCode, 'FORBIDDEN');
-    const t = await sdkApis(s, { accessToken: adminToken }).tickets.impersonateCart(req);
+    const t = await sdkApis(s, { accessToken: s.adminToken }).tickets.impersonateCart(req);
     const jwks = createRemoteJWKSet(new URL(`${s.url}/.well-known/jwks.json`));
     const { payload } = await jwtVerify(t.jwtAccessToken!, jwks);
     assert.equal(payload.impersonatedBy, ADMIN.clientId);

@@ -8,7 +8,7 @@ import { kiboClientErrorHandler, toKiboError } from '../../src/http/plugins/erro
 import { buildApp } from '../../src/app.ts';
 import { freshStore } from '../helpers/db.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, useTestServer, type TestServer } from '../helpers/server.ts';
 import { assertKibo, assertKiboShape } from '../helpers/kibo.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -122,13 +122,7 @@ describe('toKiboError', () => {
 });
 
 describe('errors on the wire', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer();
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
   const OAUTH = '/api/platform/applications/authtickets/oauth';
 
   it('bad JSON → 400', async () => {

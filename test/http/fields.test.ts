@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { applyResponseFields, parseResponseFields, type FieldTree } from '../../src/http/fields.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const ticket = {
   accessToken: 'a',
@@ -88,14 +88,10 @@ describe('applyResponseFields', () => {
 });
 
 describe('?responseFields= on a real route', () => {
-  let s: TestServer;
+  const s = useTestServer();
   let auth: Record<string, string>;
   before(async () => {
-    s = await startTestServer();
     auth = { authorization: `Bearer ${await s.appToken()}` };
-  });
-  after(async () => {
-    await s?.close();
   });
 
   it('trims GET /api/platform/tenants/1 to id and the site ids', async () => {

@@ -326,9 +326,9 @@ describe(`fuzzing every documented operation (FUZZ_SEED=${SEED})`, () => {
         seenOps.add(r.op);
         const label = `#${n} ${op.method} ${r.url.slice(0, 200)} ${JSON.stringify(r.headers).slice(0, 200)} body=${(r.body ?? '').slice(0, 200)}`;
         const problems: string[] = [];
-        let status = 0;
-        let text = '';
-        let type = '';
+        let status: number;
+        let text: string;
+        let type: string;
         try {
           const res = await fetch(s.url + r.url, {
             method: op.method,

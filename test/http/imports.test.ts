@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { login } from '../helpers/signup.ts';
 
@@ -17,17 +17,7 @@ const passlib = (pw: string) => {
 };
 
 describe('importing accounts with password hashes from an old platform', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   const storedHash = async (id: number) =>
     (await s.store.db.selectFrom('accounts').select('password_hash').where('id', '=', id).executeTakeFirstOrThrow())
@@ -35,14 +25,17 @@ describe('importing accounts with password hashes from an old platform', () => {
 
   /** Imports, checks the flags, logs in (wrong, then right) and checks the upgrade to argon2id. */
   async function importThenLogin(accountId: number, email: string, password: string, legacy: string) {
-    const admin = sdkApis(s, { accessToken: adminToken }).accounts;
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
     const before = await admin.getAccount({ accountId });
     assert.equal(before.hasExternalPassword, true);
     assert.equal(before.migrationRequired, true);
     assert.equal(await storedHash(accountId), legacy);
-    assert.equal((await sdkError(() => login(s, appToken, email, `${password}x`))).errorCode, 'INVALID_CREDENTIALS');
+    assert.equal(
+      (await sdkError(() => login(s, s.storefrontToken, email, `${password}x`))).errorCode,
+      'INVALID_CREDENTIALS',
+    );
     assert.equal(await storedHash(accountId), legacy, 'a wrong password changes nothing');
-    const t = await login(s, appToken, email, password);
+    const t = await login(s, s.storefrontToken, email, password);
     assert.equal(t.customerAccount?.hasExternalPassword, false);
     assert.equal(t.customerAccount?.migrationRequired, false);
     const after = await admin.getAccount({ accountId });
@@ -50,7 +43,7 @@ describe('importing accounts with password hashes from an old platform', () => {
     assert.equal(after.migrationRequired, false);
     assert.match(await storedHash(accountId), /^\$argon2id\$/);
     // and the password still works against the new hash
-    assert.ok((await login(s, appToken, email, password)).accessToken);
+    assert.ok((await login(s, s.storefrontToken, email, password)).accessToken);
   }
 
   for (const [name, make] of [
@@ -62,7 +55,7 @@ describe('importing accounts with password hashes from an old platform', () => {
     it(`Add-Account-And-Login imports ${name}; the first login rehashes to argon2id`, async () => {
       const u = newShopper('imp');
       const legacy = make(u.password);
-      const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+      const t = await sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
         customerAccountAndAuthInfo: { account: { emailAddress: u.email }, isImport: true, externalPassword: legacy },
       });
       assert.ok(t.jwtAccessToken);
@@ -73,7 +66,7 @@ describe('importing accounts with password hashes from an old platform', () => {
 
   it('Create-Login imports a hash for an existing account', async () => {
     const u = newShopper('impcl');
-    const admin = sdkApis(s, { accessToken: adminToken }).accounts;
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
     const account = await admin.addAccount({ customerAccount: { emailAddress: u.email } });
     const legacy = bcrypt.hashSync(u.password, 6);
     const t = await admin.addLoginToExistingCustomer({
@@ -88,7 +81,7 @@ describe('importing accounts with password hashes from an old platform', () => {
     for (const externalPassword of ['plain-text-password', 'md5$abc$0123456789abcdef', `$2b$31$${'a'.repeat(53)}`]) {
       const u = newShopper('impbad');
       const e = await sdkError(() =>
-        sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
+        sdkApis(s, { accessToken: s.storefrontToken }).accounts.addAccountAndLogin({
           customerAccountAndAuthInfo: { account: { emailAddress: u.email }, isImport: true, externalPassword },
         }),
       );

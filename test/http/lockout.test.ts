@@ -1,25 +1,19 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
 import { login, signup } from '../helpers/signup.ts';
 
 describe('lockout and login state through the official SDK', () => {
-  let s: TestServer;
+  const s = useTestServer({ configFile: configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } }) });
   let appToken: string;
   let adminToken: string;
   const admin = () => sdkApis(s, { accessToken: adminToken }).accounts;
-  before(async () => {
-    s = await startTestServer({ configFile: configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } }) });
-  });
   // Tests move the clock; fresh app tokens keep them from expiring under us.
   beforeEach(async () => {
     appToken = await s.appToken();
     adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
   });
 
   it('counts failures, reports them in LoginState, and a success resets the count', async () => {

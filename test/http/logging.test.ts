@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer, STOREFRONT } from '../helpers/server.ts';
+import { useTestServer, STOREFRONT } from '../helpers/server.ts';
 import { pino, type DestinationStream, type LoggerOptions } from 'pino';
 import { loggerOptions, redactUrl } from '../../src/http/plugins/logging.ts';
 
@@ -15,32 +15,26 @@ const SECRETS = {
 };
 
 describe('log lines carry no credentials', () => {
-  let s: TestServer;
-  let appToken: string;
+  const s = useTestServer({ env: { LOG_LEVEL: 'trace' } });
   before(async () => {
     // debug level: the most a production operator would turn on.
-    s = await startTestServer({ env: { LOG_LEVEL: 'trace' } });
-    appToken = await s.appToken();
-  });
-  after(async () => {
-    await s?.close();
   });
 
   it('redacts tokens, claims, passwords and secrets in headers, URLs and bodies', async () => {
-    const tokenSignature = appToken.split('.')[2];
+    const tokenSignature = s.storefrontToken.split('.')[2];
     const send = [
-      s.request('GET', '/api/platform/tenants/1', { headers: { authorization: `Bearer ${appToken}` } }),
+      s.request('GET', '/api/platform/tenants/1', { headers: { authorization: `Bearer ${s.storefrontToken}` } }),
       s.request('GET', '/api/commerce/customer/accounts/current', {
-        headers: { 'x-vol-app-claims': appToken, 'x-vol-user-claims': SECRETS.userClaims },
+        headers: { 'x-vol-app-claims': s.storefrontToken, 'x-vol-user-claims': SECRETS.userClaims },
       }),
       s.request('PUT', `/api/commerce/customer/authtickets/refresh?refreshToken=${SECRETS.refreshQuery}&accountId=1`, {
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       }),
       s.request('PUT', `/api/commerce/customer/authtickets/refresh?RefreshToken=${SECRETS.refreshQuery}`, {
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       }),
       s.request('DELETE', `/api/commerce/customer/authtickets?refreshToken=${SECRETS.refreshQuery}`, {
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       }),
       s.request('DELETE', `/api/platform/applications/authtickets/${SECRETS.refreshPath}`),
       s.request('DELETE', `/API/Platform/Applications/AuthTickets/${SECRETS.refreshPath}`),
@@ -57,11 +51,11 @@ describe('log lines carry no credentials', () => {
         },
       }),
       s.request('POST', '/api/commerce/customer/authtickets', {
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
         body: { username: 'someone@example.com', password: SECRETS.password },
       }),
       s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
         body: { userId: 'u', otpCode: SECRETS.otp },
       }),
       // Unparseable JSON containing a secret.
@@ -88,7 +82,11 @@ describe('log lines carry no credentials', () => {
 
     const leaks: string[] = [];
     for (const line of s.logs) {
-      for (const [name, secret] of Object.entries({ ...SECRETS, appTokenSignature: tokenSignature, appToken })) {
+      for (const [name, secret] of Object.entries({
+        ...SECRETS,
+        appTokenSignature: tokenSignature,
+        appToken: s.storefrontToken,
+      })) {
         if (line.includes(secret)) leaks.push(`${name}: ${line.slice(0, 300)}`);
       }
     }

@@ -1,17 +1,11 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, useTestServer, type TestServer } from '../helpers/server.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 
 describe('operations endpoints', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer();
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   it('/healthz answers 200', async () => {
     const r = await s.request('GET', '/healthz');

@@ -1,9 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { startTestServer, useTestServer } from '../helpers/server.ts';
+import { signup } from '../helpers/signup.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { codeIn, startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
@@ -11,40 +12,28 @@ import { configWithLogin } from '../helpers/login-config.ts';
 const otpOn = { otpLogin: { enabled: true } };
 
 describe('one-time-code login through the official SDK', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
-  let appToken: string;
-  before(async () => {
+  const s = useTestServer(async () => {
     inbox = await startSmtpInbox();
     // site 1 enables OTP (and always-2FA, which OTP login does not add to); site 2 does not
-    s = await startTestServer({
+    return {
       env: { SMTP_URL: inbox.url },
       configFile: configWithLogin({
         1: { ...otpOn, twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false } },
       }),
-    });
-    appToken = await s.appToken();
+    };
   });
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
 
-  const api = (siteId = 1) => sdkApis(s, { accessToken: appToken, siteId }).tickets;
+  const api = (siteId = 1) => sdkApis(s, { accessToken: s.storefrontToken, siteId }).tickets;
   const request = (email: string, siteId = 1) => api(siteId).generateAndSendOtp({ otpRequest: { email } });
   const auth = (email: string, otpCode: string, extra: { fingerprint?: string; region?: string } = {}, siteId = 1) =>
     api(siteId).validateOtpAndCreateAuthTicket({ authTicketOtpInfo: { email, otpCode, ...extra } });
 
-  async function signup() {
-    const u = newShopper('otp');
-    const t = await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
-    });
-    return { u, t };
-  }
-
   it('logs in with an emailed code, once', async () => {
-    const { u, t } = await signup();
+    const { ticket: t, ...u } = await signup(s, s.storefrontToken, 'otp');
     await request(u.email.toUpperCase());
     const mail = await inbox.next(u.email);
     assert.match(mail.raw, /Subject: Your Main login code/);
@@ -69,12 +58,12 @@ describe('one-time-code login through the official SDK', () => {
   });
 
   it('answers an unknown email exactly like a known one, sends nothing, and takes about as long', async () => {
-    const { u } = await signup();
+    const u = await signup(s, s.storefrontToken, 'otp');
     const time = async (email: string) => {
       const t0 = performance.now();
       const r = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
         body: { email },
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       });
       return { r, ms: performance.now() - t0 };
     };
@@ -97,22 +86,22 @@ describe('one-time-code login through the official SDK', () => {
       }
       return out.sort((a, b) => a - b)[2];
     };
-    const known5 = await Promise.all(Array.from({ length: 5 }, () => signup()));
-    const kMed = await samples((i) => known5[i].u.email);
+    const known5 = await Promise.all(Array.from({ length: 5 }, () => signup(s, s.storefrontToken, 'otp')));
+    const kMed = await samples((i) => known5[i].email);
     const uMed = await samples((i) => `nobody-${i}-${Date.now()}@example.com`);
     assert.ok(Math.abs(kMed - uMed) < 100, `median known ${kMed.toFixed(1)} ms vs unknown ${uMed.toFixed(1)} ms`);
     await s.services.codeLogin.idle();
   });
 
   it('throttles re-sending for one email alike, known or not, with Retry-After', async () => {
-    const { u } = await signup();
+    const u = await signup(s, s.storefrontToken, 'otp');
     await request(u.email);
     await inbox.next(u.email);
     for (const email of [u.email, `ghost-${Date.now()}@example.com`]) {
       if (email !== u.email) await request(email);
       const e = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
         body: { email },
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       });
       assert.equal(e.status, 429);
       assert.equal(e.json.errorCode, 'TOO_MANY_REQUESTS');
@@ -125,7 +114,7 @@ describe('one-time-code login through the official SDK', () => {
   });
 
   it('kills a code after three wrong tries, and expires it after three minutes', async () => {
-    const { u } = await signup();
+    const u = await signup(s, s.storefrontToken, 'otp');
     await request(u.email);
     const code = await inbox.nextCode(u.email);
     const wrong = code === '000000' ? '111111' : '000000';
@@ -142,7 +131,7 @@ describe('one-time-code login through the official SDK', () => {
   });
 
   it('refuses OTP on a site that does not enable it with 403 FORBIDDEN', async () => {
-    const { u } = await signup();
+    const u = await signup(s, s.storefrontToken, 'otp');
     const e1 = await sdkError(() => request(u.email, 2));
     assert.equal(e1.status, 403);
     assert.equal(e1.errorCode, 'FORBIDDEN');
@@ -152,7 +141,7 @@ describe('one-time-code login through the official SDK', () => {
   });
 
   it('answers bad input with Kibo errors', async () => {
-    const h = { authorization: `Bearer ${appToken}` };
+    const h = { authorization: `Bearer ${s.storefrontToken}` };
     const noEmail = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', { body: {}, headers: h });
     assert.equal(noEmail.status, 400);
     const badEmail = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
@@ -169,7 +158,7 @@ describe('one-time-code login through the official SDK', () => {
   });
 
   it('leaves no usable code when the mail fails (and still answers 200)', async () => {
-    const { u, t } = await signup();
+    const { ticket: t, ...u } = await signup(s, s.storefrontToken, 'otp');
     inbox.reject = true;
     try {
       await request(u.email);

@@ -1,7 +1,7 @@
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { after, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { login, signup } from '../helpers/signup.ts';
@@ -15,22 +15,20 @@ function resetCodeIn(raw: string): string {
 }
 
 describe('password change, forced change and reset through the official SDK', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
+  const s = useTestServer(async () => {
+    inbox = await startSmtpInbox();
+    return { env: { SMTP_URL: inbox.url } };
+  });
   let appToken: string;
   let adminToken: string;
   const apps = () => sdkApis(s, { accessToken: appToken }).accounts;
   const admin = () => sdkApis(s, { accessToken: adminToken }).accounts;
-  before(async () => {
-    inbox = await startSmtpInbox();
-    s = await startTestServer({ env: { SMTP_URL: inbox.url } });
-  });
   beforeEach(async () => {
     appToken = await s.appToken();
     adminToken = await s.appToken(ADMIN);
   });
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
 

@@ -1,16 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { APIAuthClient } from '@kibocommerce/sdk-authentication';
-import { startTestServer, type TestServer, STOREFRONT, ADMIN } from '../helpers/server.ts';
+import { useTestServer, STOREFRONT, ADMIN } from '../helpers/server.ts';
 
 describe('application authentication', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer();
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   it('issues an app token to the official APIAuthClient', async () => {
     const client = new APIAuthClient(

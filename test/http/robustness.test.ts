@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { SignJWT, generateKeyPair } from 'jose';
-import { startTestServer, type TestServer, STOREFRONT, ADMIN } from '../helpers/server.ts';
+import { useTestServer, STOREFRONT, ADMIN } from '../helpers/server.ts';
 import { assertKiboShape } from '../helpers/kibo.ts';
 
 /**
@@ -144,12 +144,11 @@ function fill(path: string, value: string): string {
 }
 
 describe('every route survives junk', () => {
-  let s: TestServer;
+  const s = useTestServer();
   let ops: Operation[];
   const auth: Record<string, Record<string, string>> = {};
 
   before(async () => {
-    s = await startTestServer();
     const doc = await s.request('GET', '/api/docs/openapi.json');
     assert.equal(doc.status, 200);
     ops = opsFrom(doc.json);
@@ -205,7 +204,6 @@ describe('every route survives junk', () => {
   });
   after(async () => {
     agent.destroy();
-    await s?.close();
   });
 
   it('the OpenAPI document lists the routes to fuzz', () => {

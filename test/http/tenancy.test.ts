@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { FastifyRequest } from 'fastify';
@@ -6,7 +6,7 @@ import { decodeJwt } from 'jose';
 import { loadConfig } from '../../src/config/load.ts';
 import { KiboError } from '../../src/domain/errors.ts';
 import { resolveTenancy } from '../../src/http/plugins/tenancy.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { OTHER_TENANT_APP, testConfigFile } from '../helpers/config.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 
@@ -99,16 +99,12 @@ function get(
 
 describe('tenancy on /api/commerce/customer/authtickets/anonymousshopper', () => {
   const ANON = '/api/commerce/customer/authtickets/anonymousshopper';
-  let s: TestServer;
+  const s = useTestServer();
   let app1: string;
   let app2: string;
   before(async () => {
-    s = await startTestServer();
     app1 = `Bearer ${await s.appToken()}`;
     app2 = `Bearer ${await s.appToken(OTHER_TENANT_APP)}`;
-  });
-  after(async () => {
-    await s?.close();
   });
 
   const siteOf = (r: { json: any }) => decodeJwt(r.json.jwtAccessToken);

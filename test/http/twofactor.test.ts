@@ -1,71 +1,59 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorefrontAuthTicketApi } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
+import { useTestServer } from '../helpers/server.ts';
+import { signup } from '../helpers/signup.ts';
+import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
 
 const off = { always: false, onNewFingerprint: false, onNewRegion: false };
 
 describe('email two-factor authentication through the official SDK', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
-  let appToken: string;
-  before(async () => {
+  const s = useTestServer(async () => {
     inbox = await startSmtpInbox();
-    s = await startTestServer({
+    return {
       env: { SMTP_URL: inbox.url, MAIL_FROM: 'Shop <no-reply@shop.test>' },
       configFile: configWithLogin({
         1: { twoFactor: { ...off, always: true } },
         2: { twoFactor: { ...off, onNewFingerprint: true } },
         3: { twoFactor: { ...off, onNewRegion: true } },
       }),
-    });
-    appToken = await s.appToken();
+    };
   });
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
 
   /** Moves past the resend interval, so the same account may be sent another code. */
   const pastThrottle = () => s.clock.advance(31_000);
 
-  async function signup(siteId = 1, device: { fingerprint?: string; region?: string } = {}) {
-    const u = newShopper('tfa');
-    const { accounts } = sdkApis(s, { accessToken: appToken, siteId });
-    const ticket = await accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: {
-        account: { emailAddress: u.email, firstName: 'Ada' },
-        password: u.password,
-        ...device,
-      },
-    });
-    return { u, ticket };
-  }
-
   function login(
     u: { email: string; password: string },
     siteId = 1,
     device: { fingerprint?: string; region?: string } = {},
   ) {
-    return sdkApis(s, { accessToken: appToken, siteId }).tickets.createUserAuthTicket({
+    return sdkApis(s, { accessToken: s.storefrontToken, siteId }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password, ...device },
     });
   }
 
   const validate = (userId: string, otpCode: string, siteId = 1) =>
-    sdkApis(s, { accessToken: appToken, siteId }).tickets.validate2FAAndCreateAuthTicket({
+    sdkApis(s, { accessToken: s.storefrontToken, siteId }).tickets.validate2FAAndCreateAuthTicket({
       authTicket2FAInfo: { userId, otpCode },
     });
 
   /** The SDK as a storefront holding a challenge: user claims = challenge token, no bearer. */
   const asChallenge = (challengeToken: string, siteId = 1) =>
-    new StorefrontAuthTicketApi(s.sdk({ userClaims: challengeToken, appClaims: appToken, siteId }));
+    new StorefrontAuthTicketApi(s.sdk({ userClaims: challengeToken, appClaims: s.storefrontToken, siteId }));
 
   it('challenges every login where the site says always, and the emailed code finishes it', async () => {
-    const { u, ticket: signupTicket } = await signup(1);
+    const { ticket: signupTicket, ...u } = await signup(s, s.storefrontToken, {
+      prefix: 'tfa',
+      siteId: 1,
+      account: { firstName: 'Ada' },
+    });
     assert.equal(signupTicket.requires2FA, false, 'signing up is never challenged');
     assert.ok(signupTicket.jwtAccessToken);
 
@@ -80,7 +68,7 @@ describe('email two-factor authentication through the official SDK', () => {
 
     // the challenge token opens nothing else
     const me = await sdkError(() =>
-      sdkApis(s, { userClaims: challenge.accessToken!, appClaims: appToken }).accounts.getCurrentAccount({}),
+      sdkApis(s, { userClaims: challenge.accessToken!, appClaims: s.storefrontToken }).accounts.getCurrentAccount({}),
     );
     assert.equal(me.status, 401);
 
@@ -127,7 +115,12 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('challenges a device it does not know, then knows it (site with onNewFingerprint)', async () => {
-    const { u, ticket } = await signup(2, { fingerprint: 'device-A' });
+    const { ticket, ...u } = await signup(s, s.storefrontToken, {
+      prefix: 'tfa',
+      siteId: 2,
+      account: { firstName: 'Ada' },
+      device: { fingerprint: 'device-A' },
+    });
     // the signup's device is known
     const a = await login(u, 2, { fingerprint: 'device-A' });
     assert.equal(a.requires2FA, false);
@@ -159,7 +152,12 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('challenges a login from a region other than the last one (site with onNewRegion)', async () => {
-    const { u } = await signup(3, { region: 'EU' });
+    const u = await signup(s, s.storefrontToken, {
+      prefix: 'tfa',
+      siteId: 3,
+      account: { firstName: 'Ada' },
+      device: { region: 'EU' },
+    });
     const same = await login(u, 3, { region: 'eu' });
     assert.equal(same.requires2FA, false);
     const other = await login(u, 3, { region: 'US' });
@@ -178,7 +176,7 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('kills a code after three wrong tries', async () => {
-    const { u } = await signup(1);
+    const u = await signup(s, s.storefrontToken, { prefix: 'tfa', siteId: 1, account: { firstName: 'Ada' } });
     const ch = await login(u);
     const code = await inbox.nextCode(u.email);
     const wrong = code === '000000' ? '111111' : '000000';
@@ -194,7 +192,7 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('expires a code after three minutes', async () => {
-    const { u } = await signup(1);
+    const u = await signup(s, s.storefrontToken, { prefix: 'tfa', siteId: 1, account: { firstName: 'Ada' } });
     const ch = await login(u);
     const code = await inbox.nextCode(u.email);
     s.clock.advanceMinutes(4);
@@ -205,12 +203,12 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('re-sends a code for the challenge token (throttled), and the new code kills the old', async () => {
-    const { u } = await signup(1);
+    const u = await signup(s, s.storefrontToken, { prefix: 'tfa', siteId: 1, account: { firstName: 'Ada' } });
     const ch = await login(u);
     const first = await inbox.nextCode(u.email);
     // too soon: 429 with Retry-After
     const soon = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
-      headers: { 'x-vol-user-claims': ch.accessToken!, 'x-vol-app-claims': appToken },
+      headers: { 'x-vol-user-claims': ch.accessToken!, 'x-vol-app-claims': s.storefrontToken },
     });
     assert.equal(soon.status, 429);
     assert.equal(soon.json.errorCode, 'TOO_MANY_REQUESTS');
@@ -229,10 +227,14 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('re-sends by {userId} in the body too, and refuses when there is no pending login', async () => {
-    const { u, ticket } = await signup(1);
+    const { ticket, ...u } = await signup(s, s.storefrontToken, {
+      prefix: 'tfa',
+      siteId: 1,
+      account: { firstName: 'Ada' },
+    });
     const none = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
       body: { userId: ticket.userId },
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
     });
     assert.equal(none.status, 401);
     const ch = await login(u);
@@ -240,7 +242,7 @@ describe('email two-factor authentication through the official SDK', () => {
     pastThrottle();
     const r = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
       body: { userId: ch.userId },
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
     });
     assert.equal(r.status, 200);
     assert.equal(r.text, '');
@@ -249,7 +251,7 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('lets exactly one of parallel 2fa/auth calls with the right code win', async () => {
-    const { u } = await signup(1);
+    const u = await signup(s, s.storefrontToken, { prefix: 'tfa', siteId: 1, account: { firstName: 'Ada' } });
     const ch = await login(u);
     const code = await inbox.nextCode(u.email);
     const results = await Promise.allSettled(Array.from({ length: 4 }, () => validate(ch.userId!, code)));
@@ -257,7 +259,7 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('never compares more than three guesses, even in parallel', async () => {
-    const { u } = await signup(1);
+    const u = await signup(s, s.storefrontToken, { prefix: 'tfa', siteId: 1, account: { firstName: 'Ada' } });
     const ch = await login(u);
     const code = await inbox.nextCode(u.email);
     const wrong = code === '000000' ? '111111' : '000000';
@@ -267,7 +269,11 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('answers 503 SERVICE_UNAVAILABLE when the mail cannot be sent, and leaves no usable code', async () => {
-    const { u, ticket } = await signup(1);
+    const { ticket, ...u } = await signup(s, s.storefrontToken, {
+      prefix: 'tfa',
+      siteId: 1,
+      account: { firstName: 'Ada' },
+    });
     inbox.reject = true;
     try {
       const e = await sdkError(() => login(u));
@@ -290,7 +296,7 @@ describe('email two-factor authentication through the official SDK', () => {
   });
 
   it('answers bad input with Kibo errors, never 500', async () => {
-    const h = { authorization: `Bearer ${appToken}` };
+    const h = { authorization: `Bearer ${s.storefrontToken}` };
     const noCode = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {
       body: { userId: 'x' },
       headers: h,
@@ -306,7 +312,7 @@ describe('email two-factor authentication through the official SDK', () => {
     const nothing = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', { headers: h });
     assert.equal(nothing.status, 400);
     const garbage = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
-      headers: { 'x-vol-user-claims': 'not-a-challenge', 'x-vol-app-claims': appToken },
+      headers: { 'x-vol-user-claims': 'not-a-challenge', 'x-vol-app-claims': s.storefrontToken },
     });
     assert.equal(garbage.status, 401);
     const wrongType = await s.request('POST', '/api/commerce/customer/authtickets/2fa/auth', {

@@ -4,6 +4,7 @@ import type { ResetsRepo } from '../../store/repos/resets.ts';
 import type { Transact } from '../../store/transaction.ts';
 import type { AuditRepo, AuthEventQuery, AuthEventRow } from '../../store/repos/audit.ts';
 import type { Mailer } from '../../mail/mailer.ts';
+import { MANAGE } from '../../config/schema.ts';
 import { passwordResetMessage } from '../../mail/reset-template.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
@@ -14,12 +15,11 @@ import { attemptsAt, isLockedAt, type Lockout } from '../guard/lockout.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
-import type { PasswordCheck } from '../tickets/hooks.ts';
+import type { PasswordCheck } from '../login-steps.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 
 /** A reset confirmation code lives this long. */
 export const RESET_CODE_MINUTES = 30;
-const MANAGE = 'customer:manage-accounts';
 
 export interface SecurityDeps {
   accounts: AccountsRepo;
@@ -352,7 +352,6 @@ export function createAccountSecurity(deps: SecurityDeps) {
     },
   };
 }
-export type AccountSecurity = ReturnType<typeof createAccountSecurity>;
 
 const bad = (field: string, why: string) => new KiboError('MISSING_OR_INVALID_PARAMETER', why, { field });
 

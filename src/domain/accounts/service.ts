@@ -10,9 +10,9 @@ import { KiboError, assertThat } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
 import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
-import type { Device } from '../tickets/hooks.ts';
+import type { Device } from '../login-steps.ts';
 import type { Ticket } from '../tickets/issue.ts';
-import { resolveLifetimes, type Lifetimes } from '../tickets/ttl.ts';
+import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
 import { parseFilter, parseSortBy } from './filter.ts';
 import { profileFromInput, type AccountInput } from './shape.ts';
 
@@ -220,4 +220,3 @@ export function createAccountService(deps: AccountDeps) {
     },
   };
 }
-export type AccountService = ReturnType<typeof createAccountService>;

@@ -111,4 +111,3 @@ export function toCustomerAccount(row: AccountRow, now: Date) {
     },
   };
 }
-export type WireAccount = ReturnType<typeof toCustomerAccount>;

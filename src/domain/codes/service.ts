@@ -1,8 +1,9 @@
-import { createHmac, randomBytes, randomInt, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { CodeRow, CodesRepo, NewCode } from '../../store/repos/codes.ts';
 import type { SecretsRepo } from '../../store/repos/secrets.ts';
 import { addMinutes, addSeconds, type Clock } from '../clock.ts';
 import { KiboError } from '../errors.ts';
+import { digestsEqual } from '../tokens/opaque.ts';
 
 /** What a code is for; one live code per account and purpose. */
 export type CodePurpose = '2fa' | 'otp';
@@ -77,12 +78,6 @@ export function createCodeService(deps: CodeDeps) {
   /** A code's hash is bound to its row, account and purpose: a code can't be replayed elsewhere. */
   function codeHash(row: { id: string; accountId: number; purpose: string }, code: string): Promise<string> {
     return keyedHash(`code:${row.purpose}:${row.accountId}:${row.id}`, code);
-  }
-
-  function sameHex(a: string, b: string): boolean {
-    const ab = Buffer.from(a, 'hex');
-    const bb = Buffer.from(b, 'hex');
-    return ab.length === bb.length && ab.length > 0 && timingSafeEqual(ab, bb);
   }
 
   return {
@@ -176,7 +171,7 @@ export function createCodeService(deps: CodeDeps) {
         await codeHash({ id: 'none', accountId, purpose }, code);
         return undefined;
       }
-      const ok = sameHex(await codeHash({ id: row.id, accountId, purpose }, code), row.code_hash);
+      const ok = digestsEqual(await codeHash({ id: row.id, accountId, purpose }, code), row.code_hash);
       if (!ok) return undefined;
       return codes.consume(row.id, now);
     },

@@ -3,7 +3,7 @@ import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import type { CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
-import type { LoginGuard } from '../tickets/hooks.ts';
+import type { LoginGuard } from '../login-steps.ts';
 
 /** Whether an account is locked at `now`: by an admin (Set-Login-Locked) or by too many failures. */
 export function isLockedAt(row: Pick<AccountRow, 'is_locked' | 'locked_until'>, now: Date): boolean {

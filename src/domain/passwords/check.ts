@@ -1,6 +1,6 @@
 import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { Clock } from '../clock.ts';
-import type { PasswordCheck } from '../tickets/hooks.ts';
+import type { PasswordCheck } from '../login-steps.ts';
 import type { PasswordHasher } from './hasher.ts';
 import { parseLegacyHash, verifyLegacyHash } from './legacy.ts';
 

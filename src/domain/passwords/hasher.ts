@@ -1,5 +1,4 @@
-import { Algorithm } from '@node-rs/argon2';
-import { createHashPool, HashThreadStopped } from './hash-pool.ts';
+import { Algorithm, type Options } from '@node-rs/argon2';
 
 export interface Argon2Params {
   memoryCost: number;
@@ -25,12 +24,20 @@ export interface PasswordHasher {
   close(): Promise<void>;
 }
 
-/** argon2id at `params` on hashing threads of its own (hash-pool.ts), `nice` to the event loop. */
-export async function createPasswordHasher(
-  params: Argon2Params,
-  hashing: { threads: number; nice: number },
-): Promise<PasswordHasher> {
-  const pool = createHashPool(hashing.threads, { nice: hashing.nice });
+/** Where argon2id runs (src/runtime/hash-pool.ts: threads of the service's own). */
+export interface HashPool {
+  hash(password: string, options: Options): Promise<string>;
+  /** Rejects on a malformed stored hash, and with HashThreadStopped when its thread stops. */
+  verify(stored: string, password: string): Promise<boolean>;
+  /** Stops the threads; work still owed is rejected. */
+  close(): Promise<void>;
+}
+
+/** The thread doing a job stopped before answering: a fault of the service, not of the input. */
+export class HashThreadStopped extends Error {}
+
+/** argon2id at `params` on `pool`; the hasher owns the pool and closes it. */
+export async function createPasswordHasher(params: Argon2Params, pool: HashPool): Promise<PasswordHasher> {
   const opts = { algorithm: Algorithm.Argon2id, ...params };
   const decoyHash = await pool.hash('decoy-password-never-matches', opts);
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;

@@ -8,9 +8,9 @@ import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import type { ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken } from '../tokens/opaque.ts';
-import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from './hooks.ts';
+import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
-import { resolveLifetimes, type Lifetimes } from './ttl.ts';
+import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
 
 /** An impersonation ticket's access tokens live 15 minutes, never past the chain's end. */
 export const IMPERSONATION_ACCESS_MINUTES = 15;
@@ -216,7 +216,6 @@ export function createTicketService(deps: TicketDeps) {
     },
   };
 }
-export type TicketService = ReturnType<typeof createTicketService>;
 
 /** The audit detail naming the app that impersonates, for an impersonation chain's events. */
 function impersonation(impersonatedBy: string | null): { impersonatedBy?: string } {

@@ -1,8 +1,7 @@
 import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
 
 // Random bytes are drawn from the CSPRNG 4 KiB at a time and every byte is handed out once (as
-// node:crypto's randomUUID does): one call per 128 tokens instead of one per token, which showed
-// as ~5 % of the event loop on the ticket routes.
+// node:crypto's randomUUID does): one call per 128 tokens, not one per token (docs/performance.md).
 const pool = Buffer.alloc(4096);
 let used = pool.length;
 

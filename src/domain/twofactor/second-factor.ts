@@ -5,8 +5,8 @@ import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/service.ts';
 import type { CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
-import type { Challenge, Device, SecondFactor } from '../tickets/hooks.ts';
-import type { Lifetimes } from '../tickets/ttl.ts';
+import type { Challenge, Device, SecondFactor } from '../login-steps.ts';
+import type { Lifetimes } from '../lifetimes.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 import type { CodeMailer } from './deliver.ts';
 

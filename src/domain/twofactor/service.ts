@@ -6,9 +6,9 @@ import { generateCode, type CodeService } from '../codes/service.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { isEmailAddress } from '../accounts/lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
-import type { Device, LoginGuard } from '../tickets/hooks.ts';
+import type { Device, LoginGuard } from '../login-steps.ts';
 import type { Ticket } from '../tickets/issue.ts';
-import type { Lifetimes } from '../tickets/ttl.ts';
+import type { Lifetimes } from '../lifetimes.ts';
 import { hashToken } from '../tokens/opaque.ts';
 import type { CodeMailer } from './deliver.ts';
 import { twoFactorThrottleKey } from './second-factor.ts';
@@ -211,4 +211,3 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
     },
   };
 }
-export type CodeLoginService = ReturnType<typeof createCodeLoginService>;

@@ -10,8 +10,8 @@ const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
  * A request's logger that becomes a real pino child only when it first writes a line.
  *
  * Fastify gives every request its own child logger (to bind the request id). A pino child is
- * built eagerly — bindings serialised, redaction set up — which cost ~20 µs per request on the
- * token routes, where at the production level nothing is logged on the happy path. This one asks
+ * built eagerly — bindings serialised, redaction set up — on every request, though at the
+ * production level the token routes log nothing on the happy path (docs/performance.md). This one asks
  * the parent whether the level is enabled and, only if so, builds the same child pino would have.
  */
 class LazyChildLogger {

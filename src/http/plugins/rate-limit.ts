@@ -5,22 +5,12 @@ import type { Config } from '../../config/load.ts';
 import type { RateLimitGroup, RateLimitRule } from '../../config/schema.ts';
 import { KiboError } from '../../domain/errors.ts';
 
-/**
- * The routes that are limited, by method and URL, and the group whose limits they share. Matched in
- * an onRoute hook, so routes registered later (2FA/OTP) are covered without touching their files.
- */
-export const LIMITED_ROUTES: readonly { method: string; url: string; group: RateLimitGroup }[] = [
-  { method: 'POST', url: '/api/commerce/customer/authtickets', group: 'login' },
-  { method: 'POST', url: '/api/commerce/customer/authtickets/2fa/request', group: 'codes' },
-  { method: 'POST', url: '/api/commerce/customer/authtickets/2fa/auth', group: 'codes' },
-  { method: 'POST', url: '/api/commerce/customer/authtickets/otp/request', group: 'codes' },
-  { method: 'POST', url: '/api/commerce/customer/authtickets/otp/auth', group: 'codes' },
-  { method: 'POST', url: '/api/commerce/customer/accounts/Reset-Password', group: 'reset' },
-  { method: 'POST', url: '/api/commerce/customer/accounts/Update-Forgotten-Password', group: 'reset' },
-  { method: 'POST', url: '/api/commerce/customer/accounts/Add-Account-And-Login', group: 'signup' },
-  { method: 'POST', url: '/api/platform/applications/authtickets/oauth', group: 'appLogin' },
-  { method: 'POST', url: '/api/platform/applications/authtickets', group: 'appLogin' },
-];
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The rate-limit group whose limits this route shares (CONTRACT §8); unlimited when unset. */
+    limit?: RateLimitGroup;
+  }
+}
 
 /** Body fields that name the account a request is about, in order of preference. */
 const TARGET_FIELDS = [
@@ -107,10 +97,10 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
     if (!r.isAllowed && r.isExceeded) throw tooMany(r.ttlInSeconds);
   };
 
-  const byRoute = new Map(LIMITED_ROUTES.map((r) => [`${r.method} ${r.url.toLowerCase()}`, r.group]));
+  // Each route names its group where it is declared (`config: { limit }`); onRoute sees the
+  // routes registered after this plugin, which is all of them.
   app.addHook('onRoute', (route) => {
-    const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const group = methods.map((m) => byRoute.get(`${m} ${route.url.toLowerCase().replace(/\/$/, '')}`)).find(Boolean);
+    const group = route.config?.limit;
     if (!group) return;
     const rule = limits[group];
     const perIp: onRequestHookHandler = async (req) => check(limiter(group, 'ip', rule), req);

@@ -4,10 +4,10 @@ import type { Services } from '../../services.ts';
 import { toAuditEntry, type LoginState } from '../../domain/accounts/security.ts';
 import { callContext } from '../context.ts';
 import { AccountId, errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
+import { MANAGE } from '../../config/schema.ts';
 
 const base = '/api/commerce/customer/accounts';
 const tags = ['accounts'];
-const MANAGE = 'customer:manage-accounts' as const;
 const IdParams = Type.Object({ accountId: AccountId });
 const NStr = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
 const Empty = Type.Null({ description: 'Empty body' });
@@ -243,7 +243,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
         body: CustomerResetPasswordInfo,
         response: { 200: Empty, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'reset' },
     },
     async (req, reply) => {
       await security.requestReset(await callContext(req), req.body);
@@ -261,7 +261,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
         body: ConfirmationInfo,
         response: { 200: Empty, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'reset' },
     },
     async (req, reply) => {
       await security.completeReset(await callContext(req), req.body);

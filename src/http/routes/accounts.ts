@@ -5,6 +5,7 @@ import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 import { callContext } from '../context.ts';
 import { requireBehavior, requireShopper } from '../plugins/credentials.ts';
 import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { MANAGE } from '../../config/schema.ts';
 import {
   CustomerAccountAndAuthInfo,
   CustomerAccountCollection,
@@ -18,7 +19,6 @@ const tags = ['accounts'];
 const Account = Type.Ref('CustomerAccount');
 const Ticket = Type.Ref('CustomerAuthTicket');
 const IdParams = Type.Object({ accountId: AccountId });
-const MANAGE = 'customer:manage-accounts' as const;
 
 /** Customer account routes (CONTRACT §6): create, read, update, delete, list, current, Create-Login. */
 export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
@@ -35,7 +35,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
         body: CustomerAccountAndAuthInfo,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'signup' },
     },
     async (req) => shapeTicket(await accounts.addAndLogin(await callContext(req), req.body), clock.now()),
   );

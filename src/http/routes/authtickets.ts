@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Services } from '../../services.ts';
 import { callContext } from '../context.ts';
 import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { IMPERSONATE_CART } from '../../config/schema.ts';
 import { CartAuthTicketRequest, CustomerUserAuthInfo } from '../schemas/account.ts';
 import { shapeTicket } from './shape.ts';
 
@@ -24,7 +25,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         body: CustomerUserAuthInfo,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'login' },
     },
     async (req) => shapeTicket(await tickets.passwordLogin(await callContext(req), req.body), clock.now()),
   );
@@ -75,7 +76,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         body: CartAuthTicketRequest,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app', behavior: 'customer-auth:impersonate-cart' },
+      config: { auth: 'app', behavior: IMPERSONATE_CART },
     },
     async (req) => shapeTicket(await tickets.impersonate(await callContext(req), req.body), clock.now()),
   );

@@ -61,6 +61,7 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
         body: OAuthRequest,
         response: { 200: OAuthResponse, ...errorResponses },
       },
+      config: { limit: 'appLogin' },
     },
     async (req) => {
       const b = req.body;
@@ -96,6 +97,7 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
         body: AppAuthInfo,
         response: { 200: AuthTicketSchema, ...errorResponses },
       },
+      config: { limit: 'appLogin' },
     },
     async (req) => shape(await appTickets.authenticate(req.body.applicationId, req.body.sharedSecret)),
   );

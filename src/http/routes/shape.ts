@@ -1,5 +1,5 @@
 import type { Ticket } from '../../domain/tickets/issue.ts';
-import type { Challenge } from '../../domain/tickets/hooks.ts';
+import type { Challenge } from '../../domain/login-steps.ts';
 import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 
 /** The wire CustomerAuthTicket of a ticket or a 2FA challenge. */

@@ -61,7 +61,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
         body: TwoFactorRequest,
         response: { 200: NoBody, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'codes' },
       // The SDK's POST has no body at all (content-length 0, no content type): validate it as {}.
       preValidation: async (req) => {
         if (req.body === undefined || req.body === null) req.body = {};
@@ -86,7 +86,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
         body: AuthTicket2FAInfo,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'codes' },
     },
     async (req) => {
       const ticket = await codeLogin.auth2fa(
@@ -108,7 +108,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
         body: OtpRequest,
         response: { 200: NoBody, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'codes' },
     },
     async (req, reply) => {
       await codeLogin.requestOtp(await callContext(req), req.body.email);
@@ -126,7 +126,7 @@ export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> 
         body: AuthTicketOtpInfo,
         response: { 200: Ticket, ...errorResponses },
       },
-      config: { auth: 'app' },
+      config: { auth: 'app', limit: 'codes' },
     },
     async (req) => shapeTicket(await codeLogin.authOtp(await callContext(req), req.body), clock.now()),
   );

@@ -29,5 +29,3 @@ export const AccountId = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 export const DateTime = Type.String({ format: 'date-time' });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-
-export const EmptyObject = Type.Object({}, { additionalProperties: false });

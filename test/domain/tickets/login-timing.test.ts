@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../../helpers/server.ts';
+import { useTestServer } from '../../helpers/server.ts';
 import { testConfigFile } from '../../helpers/config.ts';
 import { newShopper } from '../../helpers/sdk.ts';
 
@@ -9,23 +9,17 @@ import { newShopper } from '../../helpers/sdk.ts';
  * costs: the decoy verify runs for unknown users (no user enumeration by timing).
  */
 describe('login timing: unknown user vs wrong password', () => {
-  let s: TestServer;
-  let appToken: string;
-  before(async () => {
+  const s = useTestServer(() => {
     const file = testConfigFile();
     delete file.passwords; // OWASP defaults: m=19456 KiB, t=2, p=1
-    s = await startTestServer({ configFile: file });
-    appToken = await s.appToken();
-  });
-  after(async () => {
-    await s?.close();
+    return { configFile: file };
   });
 
   async function timeLogin(username: string, password: string): Promise<number> {
     const t0 = performance.now();
     const r = await s.request('POST', '/api/commerce/customer/authtickets', {
       body: { username, password },
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
     });
     assert.equal(r.status, 401);
     assert.equal(r.json.errorCode, 'INVALID_CREDENTIALS');
@@ -36,7 +30,7 @@ describe('login timing: unknown user vs wrong password', () => {
     const u = newShopper();
     const signup = await s.request('POST', '/api/commerce/customer/accounts/Add-Account-And-Login', {
       body: { account: { emailAddress: u.email }, password: u.password },
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
     });
     assert.equal(signup.status, 200);
     const stored = await s.store.db

@@ -9,15 +9,18 @@ import { createJwtService } from '../../../src/domain/tokens/jwt.ts';
 import { createKeysRepo } from '../../../src/store/repos/keys.ts';
 import type { Store } from '../../../src/store/db.ts';
 import { KiboError } from '../../../src/domain/errors.ts';
+import { createSigner } from '../../../src/runtime/signer.ts';
 
 describe('JWT service: ES256 tokens, verified once and then remembered', () => {
   let store: Store;
   let drop: () => Promise<void>;
+  const { es256, close: closeSigner } = createSigner();
   before(async () => {
     ({ store, drop } = await freshStore());
     await migrateToLatest(store.db);
   });
   after(async () => {
+    await closeSigner();
     await store.close();
     await drop();
   });
@@ -36,7 +39,7 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
   it('signs tokens that jose verifies against the published JWKS', async () => {
     const clock = new TestClock();
     const keys = await openKeyRing(createKeysRepo(store.db), clock);
-    const jwt = createJwtService({ keys, clock, issuer: 'test-issuer' });
+    const jwt = createJwtService({ keys, clock, issuer: 'test-issuer', es256 });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(keys.jwks()), {
       issuer: 'test-issuer',
@@ -52,7 +55,12 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
 
   it('still says TOKEN_EXPIRED for a remembered token once its time is up', async () => {
     const clock = new TestClock();
-    const jwt = createJwtService({ keys: await openKeyRing(createKeysRepo(store.db), clock), clock, issuer: 'i' });
+    const jwt = createJwtService({
+      keys: await openKeyRing(createKeysRepo(store.db), clock),
+      clock,
+      issuer: 'i',
+      es256,
+    });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
     assert.equal((await jwt.verify(token)).sub, 'storefront');
     assert.equal((await jwt.verify(token)).sub, 'storefront', 'second use (remembered)');
@@ -62,7 +70,12 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
 
   it('never accepts a token whose signature or payload was changed, even after the original was verified', async () => {
     const clock = new TestClock();
-    const jwt = createJwtService({ keys: await openKeyRing(createKeysRepo(store.db), clock), clock, issuer: 'i' });
+    const jwt = createJwtService({
+      keys: await openKeyRing(createKeysRepo(store.db), clock),
+      clock,
+      issuer: 'i',
+      es256,
+    });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
     await jwt.verify(token);
     const [h, p, s] = token.split('.');
@@ -79,7 +92,12 @@ describe('JWT service: ES256 tokens, verified once and then remembered', () => {
 
   it('hands out claims that callers cannot change for the next caller', async () => {
     const clock = new TestClock();
-    const jwt = createJwtService({ keys: await openKeyRing(createKeysRepo(store.db), clock), clock, issuer: 'i' });
+    const jwt = createJwtService({
+      keys: await openKeyRing(createKeysRepo(store.db), clock),
+      clock,
+      issuer: 'i',
+      es256,
+    });
     const token = await jwt.sign(claims, new Date(clock.now().getTime() + 60_000));
     const first = await jwt.verify(token);
     assert.ok(first.typ === 'app');

@@ -1,15 +1,19 @@
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { es256 } from '../../../src/domain/tokens/signer.ts';
+import { createSigner } from '../../src/runtime/signer.ts';
 
 const p1363 = { dsaEncoding: 'ieee-p1363' } as const;
 
 describe('ES256 signing thread', () => {
+  const signer = createSigner();
+  after(() => signer.close());
+  const { es256 } = signer;
+
   it('signs each input with its own key, in batches, and every signature verifies', async () => {
     const a = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const b = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -41,7 +45,8 @@ describe('ES256 signing thread', () => {
     // pending signature is still delivered (no "unsettled top-level await", exit 13).
     const script = `
       import { generateKeyPairSync } from 'node:crypto';
-      import { es256 } from ${JSON.stringify(new URL('../../../src/domain/tokens/signer.ts', import.meta.url).href)};
+      import { createSigner } from ${JSON.stringify(new URL('../../src/runtime/signer.ts', import.meta.url).href)};
+      const { es256 } = createSigner();
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       console.log((await es256('header.payload', privateKey)).length);`;
     const dir = mkdtempSync(path.join(tmpdir(), 'signer-exit-'));

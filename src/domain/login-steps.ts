@@ -1,6 +1,6 @@
-import type { AccountRow } from '../../store/repos/accounts.ts';
-import type { CallContext } from '../context.ts';
-import type { Lifetimes } from './ttl.ts';
+import type { AccountRow } from '../store/repos/accounts.ts';
+import type { CallContext } from './context.ts';
+import type { Lifetimes } from './lifetimes.ts';
 
 /** The device facts a login may carry (CONTRACT §5). */
 export interface Device {
@@ -47,15 +47,3 @@ export interface SecondFactor {
   /** Called when a full ticket is issued for an account (records the device as known). */
   onLogin(account: AccountRow, device: Device): Promise<void>;
 }
-
-export const noLoginGuard: LoginGuard = {
-  async beforeVerify() {},
-  async afterVerify() {},
-};
-
-export const noSecondFactor: SecondFactor = {
-  async challengeIfNeeded() {
-    return undefined;
-  },
-  async onLogin() {},
-};

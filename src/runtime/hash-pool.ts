@@ -1,33 +1,26 @@
 import type { Options } from '@node-rs/argon2';
-import { startJobThread, type JobThread } from '../job-thread.ts';
+import { HashThreadStopped, type HashPool } from '../domain/passwords/hasher.ts';
+import { startJobThread, type JobThread } from './job-thread.ts';
 
 /** argon2id on threads of the service's own (see createHashPool). */
-export interface HashPool {
-  hash(password: string, options: Options): Promise<string>;
-  /** Rejects on a malformed stored hash, and with HashThreadStopped when its thread stops. */
-  verify(stored: string, password: string): Promise<boolean>;
+export interface HashThreads extends HashPool {
   /** Threads started so far (they start on first use). */
   readonly started: number;
-  /** Stops the threads; work still owed is rejected. */
-  close(): Promise<void>;
 }
-
-/** The thread doing a job stopped before answering: a fault of the service, not of the input. */
-export class HashThreadStopped extends Error {}
 
 type Job = { op: 'hash'; password: string; options: Options } | { op: 'verify'; password: string; stored: string };
 
 /**
  * A fixed number of threads that do nothing but argon2id, each taking its jobs one after another.
  * Sized to the cores, they hash faster than libuv's pool does (four threads by default, which on a
- * two-core machine fight over the caches: +20 % logins/s measured, docs/performance.md), and they
- * keep libuv's pool free for DNS and file work that would otherwise queue behind every login.
+ * two-core machine fight over the caches; docs/performance.md), and they keep libuv's pool free for
+ * DNS and file work that would otherwise queue behind every login.
  * A job goes to an idle thread, else to the one that owes the fewest; a thread holds the process
  * open only while it owes work. A thread that dies fails what it owed and is replaced on the next job.
  * With `nice` (Linux) the threads yield to the event loop, so that a flood of logins does not slow
- * every other route down (measured: guests' tickets 3× as fast during a login flood, docs/performance.md).
+ * every other route down (docs/performance.md).
  */
-export function createHashPool(size: number, opts: { nice?: number } = {}): HashPool {
+export function createHashPool(size: number, opts: { nice?: number } = {}): HashThreads {
   const lanes: (JobThread | undefined)[] = Array.from({ length: size }, () => undefined);
   let started = 0;
 

@@ -1,5 +1,5 @@
-import type { TokenSettings } from '../../config/schema.ts';
-import { KiboError } from '../errors.ts';
+import { CONFIGURE_TOKEN_DURATIONS, type TokenSettings } from '../config/schema.ts';
+import { KiboError } from './errors.ts';
 
 export interface Lifetimes {
   accessMinutes: number;
@@ -20,12 +20,10 @@ export function resolveLifetimes(
   const { authTicketTtlMinutes: a, refreshTokenTtlMinutes: r } = asked;
   if (a === undefined && r === undefined)
     return { accessMinutes: tokens.accessMinutes, refreshMinutes: tokens.refreshMinutes };
-  if (!behaviors.includes('customer-auth:configure-token-durations')) {
-    throw new KiboError(
-      'FORBIDDEN',
-      'Custom token lifetimes need the behavior customer-auth:configure-token-durations',
-      { behavior: 'customer-auth:configure-token-durations' },
-    );
+  if (!behaviors.includes(CONFIGURE_TOKEN_DURATIONS)) {
+    throw new KiboError('FORBIDDEN', `Custom token lifetimes need the behavior ${CONFIGURE_TOKEN_DURATIONS}`, {
+      behavior: CONFIGURE_TOKEN_DURATIONS,
+    });
   }
   if (a !== undefined && a > tokens.maxAccessMinutes) {
     throw new KiboError(
