@@ -23,6 +23,9 @@ import { accountSecurityRoutes } from './http/routes/account-security.ts';
 import { registerRateLimits } from './http/plugins/rate-limit.ts';
 import { platformRoutes } from './http/routes/platform.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { contactRoutes } from './http/routes/contacts.ts';
+import { attributeDefinitionRoutes, attributeRoutes } from './http/routes/attributes.ts';
+import { bulkAccountRoutes } from './http/routes/accounts-bulk.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -94,6 +97,10 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   await app.register(twoFactorRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(accountSecurityRoutes, { services });
+  await app.register(contactRoutes, { contacts: services.contacts });
+  await app.register(attributeRoutes, { attributes: services.attributes });
+  await app.register(attributeDefinitionRoutes);
+  await app.register(bulkAccountRoutes, { bulk: services.bulk, clock: services.clock });
   await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
   return app;
 }

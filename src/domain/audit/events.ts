@@ -23,7 +23,13 @@ export type AuthEventType =
   | 'password.change_required'
   | 'refresh.reuse_detected'
   | 'logout'
-  | 'impersonation';
+  | 'impersonation'
+  | 'contact.added'
+  | 'contact.updated'
+  | 'contact.deleted'
+  | 'attribute.set'
+  | 'attribute.deleted'
+  | 'password.bulk_changed';
 
 export interface Audit {
   record(

@@ -5,6 +5,9 @@ import type { Config } from '../../config/load.ts';
 import type { RateLimitGroup, RateLimitRule } from '../../config/schema.ts';
 import { KiboError } from '../../domain/errors.ts';
 
+// How the account routes spell their id (digits only), as registered.
+const ACCOUNT = '/api/commerce/customer/accounts/:accountId(^\\d+)';
+
 /**
  * The routes that are limited, by method and URL, and the group whose limits they share. Matched in
  * an onRoute hook, so routes registered later (2FA/OTP) are covered without touching their files.
@@ -20,6 +23,24 @@ export const LIMITED_ROUTES: readonly { method: string; url: string; group: Rate
   { method: 'POST', url: '/api/commerce/customer/accounts/Add-Account-And-Login', group: 'signup' },
   { method: 'POST', url: '/api/platform/applications/authtickets/oauth', group: 'appLogin' },
   { method: 'POST', url: '/api/platform/applications/authtickets', group: 'appLogin' },
+  ...(['POST', 'PUT'] as const).map((method) => ({
+    method,
+    url: `${ACCOUNT}/contacts`,
+    group: 'accountData' as const,
+  })),
+  ...(['PUT', 'DELETE'] as const).map((method) => ({
+    method,
+    url: `${ACCOUNT}/contacts/:contactId(^\\d+)`,
+    group: 'accountData' as const,
+  })),
+  { method: 'POST', url: `${ACCOUNT}/attributes`, group: 'accountData' },
+  ...(['PUT', 'DELETE'] as const).map((method) => ({
+    method,
+    url: `${ACCOUNT}/attributes/:attributeFQN`,
+    group: 'accountData' as const,
+  })),
+  { method: 'POST', url: '/api/commerce/customer/accounts/Bulk', group: 'accountData' },
+  { method: 'POST', url: '/api/commerce/customer/accounts/Change-Passwords', group: 'accountData' },
 ];
 
 /** Body fields that name the account a request is about, in order of preference. */
@@ -122,9 +143,11 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   });
 }
 
-/** `tenant:customerSet:target` of a request, or undefined when its body names no account. */
+/** `tenant:customerSet:target` of a request, or undefined when it names no account. */
 function accountKey(req: FastifyRequest): string | undefined {
-  const target = targetOf(req.body);
+  // A route about one account (its contacts, attributes) counts per account id, whatever the body says.
+  const id = (req.params as { accountId?: unknown } | undefined)?.accountId;
+  const target = id !== undefined ? `account:${String(id)}` : targetOf(req.body);
   if (target === undefined) return undefined;
   const t = req.tenancy;
   return t ? `${t.tenant.id}:${t.site.customerSet}:${target}` : `platform:${target}`;
