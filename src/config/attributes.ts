@@ -59,6 +59,8 @@ export function resolveAttributeDefinitions(
         fail(`${at}.validation.regularExpression`, 'is not a valid regular expression');
       }
     }
+    for (const k of ['minDateTime', 'maxDateTime'] as const)
+      if (v[k] !== undefined && Number.isNaN(Date.parse(v[k]))) fail(`${at}.validation.${k}`, 'is not a date');
     const pairs: [keyof typeof v, keyof typeof v, (x: unknown) => number][] = [
       ['minStringLength', 'maxStringLength', Number],
       ['minNumericValue', 'maxNumericValue', Number],

@@ -54,6 +54,8 @@ export const TokenSettingsSchema = Type.Object(
 export const AttributeDataTypes = ['String', 'Number', 'Bool', 'DateTime'] as const;
 export const AttributeInputTypes = ['TextBox', 'TextArea', 'List', 'YesNo', 'Date'] as const;
 export const AttributeValueTypes = ['ShopperEntered', 'AdminEntered', 'Predefined'] as const;
+// An ISO 8601 date (or date and time); checked to parse when the config loads.
+const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}' });
 const Code = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9_.-]+$' });
 const LocalizedContent = Type.Object(
   { localeCode: Type.Optional(Type.String({ maxLength: 8 })), value: Type.Optional(Type.String({ maxLength: 100 })) },
@@ -85,8 +87,8 @@ export const AttributeDefinitionSchema = Type.Object(
           maxStringLength: Type.Optional(Int(0, 4000)),
           minNumericValue: Type.Optional(Type.Number()),
           maxNumericValue: Type.Optional(Type.Number()),
-          minDateTime: Type.Optional(Type.String({ format: 'date-time' })),
-          maxDateTime: Type.Optional(Type.String({ format: 'date-time' })),
+          minDateTime: Type.Optional(IsoDate),
+          maxDateTime: Type.Optional(IsoDate),
         },
         { additionalProperties: false },
       ),
