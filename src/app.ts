@@ -8,6 +8,7 @@ import type { Services } from './services.ts';
 import type { Config } from './config/load.ts';
 import { kiboClientErrorHandler, registerErrorHandling } from './http/plugins/errors.ts';
 import { registerTenancy } from './http/plugins/tenancy.ts';
+import { registerJsonBody } from './http/plugins/json-body.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
@@ -67,6 +68,7 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION, request.id);
   });
+  registerJsonBody(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
