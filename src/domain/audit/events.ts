@@ -28,8 +28,7 @@ export type AuthEventType =
   | 'contact.updated'
   | 'contact.deleted'
   | 'attribute.set'
-  | 'attribute.deleted'
-  | 'password.bulk_changed';
+  | 'attribute.deleted';
 
 export interface Audit {
   record(
