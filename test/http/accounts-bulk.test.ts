@@ -140,7 +140,11 @@ describe('bulk admin account routes through the official SDK', () => {
     // a wrong method on a real route is still 405
     const r = await s.request('PATCH', '/api/commerce/customer/accounts/1', { headers: h, body: {} });
     assertKibo(r, 405, 'METHOD_NOT_ALLOWED');
-    assertKibo(await s.request('GET', '/api/commerce/customer/accounts/Bulk', { headers: h }), 405, 'METHOD_NOT_ALLOWED');
+    assertKibo(
+      await s.request('GET', '/api/commerce/customer/accounts/Bulk', { headers: h }),
+      405,
+      'METHOD_NOT_ALLOWED',
+    );
     // and the bulk routes refuse a bad body as a whole
     const empty = await s.request('POST', '/api/commerce/customer/accounts/Bulk', { headers: h, body: [] });
     assertKibo(empty, 400, 'MISSING_OR_INVALID_PARAMETER');
