@@ -288,6 +288,28 @@ describe('contacts (address book) through the official SDK', () => {
     );
   });
 
+  it('serves contacts and attributes sent with an account update, however sparse', async () => {
+    const u = await signup(s, appToken, 'legacy');
+    const admin = asAdmin();
+    await admin.updateAccount({
+      accountId: u.accountId,
+      customerAccount: {
+        emailAddress: u.email,
+        contacts: [{ firstName: 'Old' }, { id: 7, email: 'x@example.com', types: [{ name: 'Billing' }] }],
+        attributes: [{ fullyQualifiedName: 'tenant~legacy', values: ['a', null as never] }],
+      },
+    });
+    const api = asShopper(u.ticket.jwtAccessToken!);
+    const before = await api.getAccountContacts({ accountId: u.accountId });
+    assert.equal(before.totalCount, 2);
+    assert.equal(before.items?.[0].firstName, 'Old');
+    const added = await api.addAccountContact({ accountId: u.accountId, customerContact: contact('New') });
+    assert.ok(![1, 7].includes(added.id!), 'a new id never collides with an old one');
+    assert.equal((await api.getAccountContacts({ accountId: u.accountId })).totalCount, 3);
+    const attrs = await api.getAccountAttributes({ accountId: u.accountId });
+    assert.deepEqual(attrs.items?.[0].values, ['a']);
+  });
+
   it('documents every contact route in the OpenAPI document', async () => {
     const doc = (await s.request('GET', '/api/docs/openapi.json')).json;
     const list = doc.paths['/api/commerce/customer/accounts/{accountId}/contacts'];

@@ -37,6 +37,35 @@ const filterFields: Record<string, (a: StoredAttribute) => string | number | boo
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /**
+ * A stored attribute in full, or nothing. Attributes sent with an account (`PUT /accounts/{id}`)
+ * are stored as sent, so a field may be missing or of another type; the answer must fit the schema.
+ */
+function asStored(ctx: CallContext, raw: unknown): StoredAttribute[] {
+  const a = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
+  if (typeof a.fullyQualifiedName !== 'string' || !a.fullyQualifiedName) return [];
+  const au = a.auditInfo && typeof a.auditInfo === 'object' ? a.auditInfo : {};
+  const text = (v: unknown) => (typeof v === 'string' ? v : null);
+  const values = (Array.isArray(a.values) ? a.values : []).filter(
+    (v: unknown) => typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)),
+  );
+  return [
+    {
+      fullyQualifiedName: a.fullyQualifiedName,
+      attributeDefinitionId: Number.isInteger(a.attributeDefinitionId)
+        ? a.attributeDefinitionId
+        : (findDefinition(ctx.tenant.attributeDefinitions, a.fullyQualifiedName)?.id ?? 0),
+      values,
+      auditInfo: {
+        createBy: text(au.createBy),
+        createDate: text(au.createDate) ?? '',
+        updateBy: text(au.updateBy),
+        updateDate: text(au.updateDate) ?? '',
+      },
+    },
+  ];
+}
+
+/**
  * An account's attribute values (Kibo's CustomerAttribute routes), each checked against the
  * tenant's definition of it. A shopper reads the visible ones of their own account and writes
  * those a shopper enters (valueType ShopperEntered or Predefined, not read-only); manage-accounts
@@ -76,9 +105,7 @@ export function createAttributeService(deps: AttributeDeps) {
     const actor = actorFor(ctx, accountId);
     const list = await sections.read(scopeOf(ctx), accountId, 'attributes');
     if (!list) throw notFound(accountId);
-    return (list as StoredAttribute[])
-      .filter((a) => typeof a?.fullyQualifiedName === 'string')
-      .filter(visibleTo(ctx, actor));
+    return list.flatMap((raw) => asStored(ctx, raw)).filter(visibleTo(ctx, actor));
   }
 
   /** Writes one attribute: `mode` add (must be new), replace (must exist) or remove. */
@@ -106,7 +133,7 @@ export function createAttributeService(deps: AttributeDeps) {
       'attributes',
       { at, by: ctx.clientId },
       async (raw) => {
-        const current = (raw as StoredAttribute[]).filter((a) => typeof a?.fullyQualifiedName === 'string');
+        const current = raw.flatMap((r) => asStored(ctx, r));
         const old = current.find((a) => same(a.fullyQualifiedName, def.attributeFQN));
         if (mode === 'add' && old)
           throw new KiboError(

@@ -41,14 +41,48 @@ const filterFields: Record<string, (c: StoredContact) => string | number | boole
   'auditInfo.updateDate': (c) => c.auditInfo?.updateDate,
 };
 
-/** Rows written before contacts had their own routes (account PUT) may lack a field or two. */
+const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/**
+ * A stored contact in full. Contacts sent with an account (`PUT /accounts/{id}`) are stored as
+ * sent, so any field may be missing or of another type; the answer must still fit the schema.
+ */
 function asStored(raw: unknown): StoredContact {
-  const c = (raw ?? {}) as Partial<StoredContact>;
+  const c = (raw && typeof raw === 'object' ? raw : {}) as Record<string, any>;
+  const a = c.address && typeof c.address === 'object' ? c.address : null;
+  const p = c.phoneNumbers && typeof c.phoneNumbers === 'object' ? c.phoneNumbers : {};
+  const au = c.auditInfo && typeof c.auditInfo === 'object' ? c.auditInfo : {};
   return {
-    ...(c as StoredContact),
+    id: Number.isInteger(c.id) ? c.id : 0,
+    email: text(c.email) ?? '',
     types: Array.isArray(c.types)
-      ? c.types.map((t) => ({ name: String(t?.name ?? ''), isPrimary: t?.isPrimary === true }))
+      ? c.types.map((t: any) => ({ name: String(t?.name ?? ''), isPrimary: t?.isPrimary === true }))
       : [],
+    label: text(c.label),
+    firstName: text(c.firstName),
+    middleNameOrInitial: text(c.middleNameOrInitial),
+    lastNameOrSurname: text(c.lastNameOrSurname),
+    companyOrOrganization: text(c.companyOrOrganization),
+    faxNumber: text(c.faxNumber),
+    phoneNumbers: { home: text(p.home), mobile: text(p.mobile), work: text(p.work) },
+    address: a && {
+      address1: text(a.address1),
+      address2: text(a.address2),
+      address3: text(a.address3),
+      address4: text(a.address4),
+      cityOrTown: text(a.cityOrTown),
+      stateOrProvince: text(a.stateOrProvince),
+      postalOrZipCode: text(a.postalOrZipCode),
+      countryCode: text(a.countryCode) ?? '',
+      addressType: text(a.addressType),
+      isValidated: a.isValidated === true,
+    },
+    auditInfo: {
+      createBy: text(au.createBy),
+      createDate: text(au.createDate) ?? '',
+      updateBy: text(au.updateBy),
+      updateDate: text(au.updateDate) ?? '',
+    },
   };
 }
 
