@@ -9,6 +9,7 @@ import type { Config } from './config/load.ts';
 import { kiboClientErrorHandler, kiboFrameworkErrors, registerErrorHandling } from './http/plugins/errors.ts';
 import { registerInputGuard } from './http/plugins/input-guard.ts';
 import { registerTenancy } from './http/plugins/tenancy.ts';
+import { registerJsonBody } from './http/plugins/json-body.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
@@ -24,6 +25,9 @@ import { accountSecurityRoutes } from './http/routes/account-security.ts';
 import { registerRateLimits } from './http/plugins/rate-limit.ts';
 import { platformRoutes } from './http/routes/platform.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { contactRoutes } from './http/routes/contacts.ts';
+import { attributeDefinitionRoutes, attributeRoutes } from './http/routes/attributes.ts';
+import { bulkAccountRoutes } from './http/routes/accounts-bulk.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -84,6 +88,7 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   app.addHook('onRequest', async (request, reply) => {
     reply.header(CORRELATION, request.id);
   });
+  registerJsonBody(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
@@ -115,6 +120,10 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await app.register(twoFactorRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(accountSecurityRoutes, { services });
+  await app.register(contactRoutes, { contacts: services.contacts });
+  await app.register(attributeRoutes, { attributes: services.attributes });
+  await app.register(attributeDefinitionRoutes);
+  await app.register(bulkAccountRoutes, { bulk: services.bulk, clock: services.clock });
   await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
   return app;
 }

@@ -31,6 +31,10 @@ import { createSessionsRepo } from './store/repos/sessions.ts';
 import { createAuditRepo } from './store/repos/audit.ts';
 import { createResetsRepo } from './store/repos/resets.ts';
 import { transaction, type Transact } from './store/transaction.ts';
+import { createAccountSectionsRepo } from './store/repos/account-sections.ts';
+import { createContactService } from './domain/contacts/service.ts';
+import { createAttributeService } from './domain/attributes/service.ts';
+import { createBulkAccounts } from './domain/accounts/bulk.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -145,6 +149,11 @@ export async function createServices(opts: ServiceOptions) {
     completeLogin: tickets.completeLogin,
     onError,
   });
+  // The account's address book and attributes (CONTRACT §6, issue #17), and the admin bulk routes.
+  const sections = createAccountSectionsRepo(db);
+  const contacts = createContactService({ sections, audit, clock });
+  const attributes = createAttributeService({ sections, audit, clock });
+  const bulk = createBulkAccounts({ accounts, security });
   return {
     config,
     store,
@@ -163,6 +172,9 @@ export async function createServices(opts: ServiceOptions) {
     devices,
     codeLogin,
     security,
+    contacts,
+    attributes,
+    bulk,
   };
 }
 

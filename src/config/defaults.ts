@@ -22,7 +22,8 @@ export const defaultTokens: TokenSettings = {
  * Rate limits per group of routes (CONTRACT §8), each per client IP and per target account (the
  * user name / email / user id / client id the request names), counted over a fixed window.
  * login: POST authtickets; signup: Add-Account-And-Login; codes: 2FA and OTP request/auth;
- * reset: Reset-Password, Update-Forgotten-Password; appLogin: the app OAuth route (per client_id).
+ * reset: Reset-Password, Update-Forgotten-Password; appLogin: the app OAuth route (per client_id);
+ * accountData: the writes of contacts, attributes and the bulk account routes (per account id).
  */
 export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   login: { perIp: 30, perAccount: 10, windowSeconds: 60 },
@@ -30,6 +31,7 @@ export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   codes: { perIp: 30, perAccount: 10, windowSeconds: 60 },
   reset: { perIp: 10, perAccount: 5, windowSeconds: 60 },
   appLogin: { perIp: 60, perAccount: 30, windowSeconds: 60 },
+  accountData: { perIp: 300, perAccount: 60, windowSeconds: 60 },
 };
 
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */

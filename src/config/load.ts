@@ -21,6 +21,9 @@ import {
   type RateLimitRule,
   type TokenSettings,
 } from './schema.ts';
+import { resolveAttributeDefinitions, type AttributeDefinition } from './attributes.ts';
+
+export type { AttributeDefinition };
 
 export interface SiteConfig {
   readonly id: number;
@@ -37,6 +40,8 @@ export interface TenantConfig {
   readonly customerSets: readonly { code: string; name: string }[];
   readonly sites: readonly SiteConfig[];
   readonly tokens: TokenSettings;
+  /** Customer account attribute definitions (docs/configuration.md); empty when none are configured. */
+  readonly attributeDefinitions: readonly AttributeDefinition[];
 }
 
 export interface AppConfig {
@@ -127,7 +132,9 @@ export function loadConfig(env: Env, fileText?: string): Config {
       fail(`tenants[${ti}].tokens.refreshMinutes`, 'exceeds maxRefreshMinutes');
     // Copies, so that freezing the result never freezes the built-in defaults or the caller's objects.
     const customerSets = t.customerSets.map((c) => ({ code: c.code, name: c.name }));
-    return { id: t.id, name: t.name, domain: t.domain ?? `t${t.id}.localhost`, customerSets, sites, tokens };
+    const attributeDefinitions = resolveAttributeDefinitions(t.attributeDefinitions, `tenants[${ti}]`, fail);
+    const domain = t.domain ?? `t${t.id}.localhost`;
+    return { id: t.id, name: t.name, domain, customerSets, sites, tokens, attributeDefinitions };
   });
   const tenantIds = new Set<number>();
   tenants.forEach((t, i) => {

@@ -62,6 +62,62 @@ export const TokenSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Kibo's attribute data types, input types and value types (CommerceRuntimeAttribute). */
+export const AttributeDataTypes = ['String', 'Number', 'Bool', 'DateTime'] as const;
+export const AttributeInputTypes = ['TextBox', 'TextArea', 'List', 'YesNo', 'Date'] as const;
+export const AttributeValueTypes = ['ShopperEntered', 'AdminEntered', 'Predefined'] as const;
+// An ISO 8601 date (or date and time); checked to parse when the config loads.
+const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}' });
+const Code = Type.String({ minLength: 1, maxLength: 50, pattern: '^[A-Za-z0-9_.-]+$' });
+const LocalizedContent = Type.Object(
+  { localeCode: Type.Optional(Type.String({ maxLength: 8 })), value: Type.Optional(Type.String({ maxLength: 100 })) },
+  { additionalProperties: false },
+);
+
+/** One customer account attribute definition (read by the attributedefinition routes, enforced on values). */
+export const AttributeDefinitionSchema = Type.Object(
+  {
+    attributeCode: Code,
+    namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9_.-]+$' })),
+    adminName: Type.Optional(Type.String({ maxLength: 50 })),
+    dataType: Type.Union(AttributeDataTypes.map((t) => Type.Literal(t))),
+    inputType: Type.Optional(Type.Union(AttributeInputTypes.map((t) => Type.Literal(t)))),
+    valueType: Type.Optional(Type.Union(AttributeValueTypes.map((t) => Type.Literal(t)))),
+    isMultiValued: Type.Optional(Type.Boolean()),
+    isRequired: Type.Optional(Type.Boolean()),
+    isReadOnly: Type.Optional(Type.Boolean()),
+    isVisible: Type.Optional(Type.Boolean()),
+    isActive: Type.Optional(Type.Boolean()),
+    displayGroup: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    order: Type.Optional(Int(0, 1_000_000)),
+    content: Type.Optional(LocalizedContent),
+    validation: Type.Optional(
+      Type.Object(
+        {
+          regularExpression: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          minStringLength: Type.Optional(Int(0, 4000)),
+          maxStringLength: Type.Optional(Int(0, 4000)),
+          minNumericValue: Type.Optional(Type.Number()),
+          maxNumericValue: Type.Optional(Type.Number()),
+          minDateTime: Type.Optional(IsoDate),
+          maxDateTime: Type.Optional(IsoDate),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    vocabularyValues: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { value: Type.String({ minLength: 1, maxLength: 50 }), content: Type.Optional(LocalizedContent) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 500 },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const TenantSchema = Type.Object(
   {
     id: Int(1, 2 ** 31 - 1),
@@ -73,6 +129,7 @@ export const TenantSchema = Type.Object(
     ),
     sites: Type.Array(SiteSchema, { minItems: 1 }),
     tokens: Type.Optional(Type.Partial(TokenSettingsSchema)),
+    attributeDefinitions: Type.Optional(Type.Array(AttributeDefinitionSchema, { maxItems: 500 })),
   },
   { additionalProperties: false },
 );
@@ -104,7 +161,7 @@ export const RateLimitRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RateLimitGroups = ['login', 'signup', 'codes', 'reset', 'appLogin'] as const;
+export const RateLimitGroups = ['login', 'signup', 'codes', 'reset', 'appLogin', 'accountData'] as const;
 export type RateLimitGroup = (typeof RateLimitGroups)[number];
 
 export const RateLimitsSchema = Type.Object(
@@ -115,6 +172,7 @@ export const RateLimitsSchema = Type.Object(
     codes: Type.Optional(Type.Partial(RateLimitRuleSchema)),
     reset: Type.Optional(Type.Partial(RateLimitRuleSchema)),
     appLogin: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+    accountData: Type.Optional(Type.Partial(RateLimitRuleSchema)),
   },
   { additionalProperties: false },
 );
@@ -152,3 +210,4 @@ export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type SiteLogin = Static<typeof SiteLoginSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;
+export type AttributeDefinitionInput = Static<typeof AttributeDefinitionSchema>;

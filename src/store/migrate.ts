@@ -4,6 +4,7 @@ import * as m0002 from './migrations/0002_codes_devices.ts';
 import * as m0003 from './migrations/0003_password_resets.ts';
 import * as m0004 from './migrations/0004_lean_tokens.ts';
 import * as m0005 from './migrations/0005_impersonation_end.ts';
+import * as m0006 from './migrations/0006_contacts_challenges.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const migrations: Record<string, Migration> = {
   '0003_password_resets': m0003,
   '0004_lean_tokens': m0004,
   '0005_impersonation_end': m0005,
+  '0006_contacts_challenges': m0006,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -178,6 +178,15 @@ export interface CodeSendsTable {
   sent_at: Timestamp;
 }
 
+/** Extra challenge tokens of a 2FA challenge (migration 0006), by SHA-256 of the token. */
+export interface ChallengeAliasesTable {
+  token_hash: string;
+  tenant_id: number;
+  account_id: number;
+  challenge_hash: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -192,4 +201,5 @@ export interface Database {
   verification_codes: VerificationCodesTable;
   known_devices: KnownDevicesTable;
   code_sends: CodeSendsTable;
+  challenge_aliases: ChallengeAliasesTable;
 }

@@ -20,7 +20,24 @@ const LIMITED: Record<RateLimitGroup, string[]> = {
   ],
   signup: ['/api/commerce/customer/accounts/Add-Account-And-Login'],
   appLogin: ['/api/platform/applications/authtickets/oauth', '/api/platform/applications/authtickets'],
+  accountData: [
+    'POST /api/commerce/customer/accounts/1/contacts',
+    'PUT /api/commerce/customer/accounts/1/contacts',
+    'PUT /api/commerce/customer/accounts/1/contacts/1',
+    'DELETE /api/commerce/customer/accounts/1/contacts/1',
+    'POST /api/commerce/customer/accounts/1/attributes',
+    'PUT /api/commerce/customer/accounts/1/attributes/tenant~a',
+    'DELETE /api/commerce/customer/accounts/1/attributes/tenant~a',
+    'POST /api/commerce/customer/accounts/Bulk',
+    'POST /api/commerce/customer/accounts/Change-Passwords',
+  ],
 };
+
+/** `'PUT /path'` → method and path; a bare path is a POST. */
+function route(entry: string): [string, string] {
+  const m = /^(GET|POST|PUT|DELETE) (.+)$/.exec(entry);
+  return m ? [m[1], m[2]] : ['POST', entry];
+}
 
 describe('the routes each rate-limit group covers', () => {
   // Each group allows as many requests per IP as it has routes: one request to each spends it.
@@ -35,12 +52,14 @@ describe('the routes each rate-limit group covers', () => {
 
   for (const [group, urls] of Object.entries(LIMITED)) {
     it(`counts every ${group} route against the group's per-IP limit`, async () => {
-      for (const url of urls) {
-        const r = await s.request('POST', url, { body: {} });
-        assert.notEqual(r.status, 429, `${url} answered 429 before the group's limit was spent`);
+      for (const entry of urls) {
+        const [method, url] = route(entry);
+        const r = await s.request(method, url, { body: method === 'DELETE' ? undefined : {} });
+        assert.notEqual(r.status, 429, `${entry} answered 429 before the group's limit was spent`);
       }
       // Only if every route above counted is the group's limit spent now.
-      assertKibo(await s.request('POST', urls[0], { body: {} }), 429, 'TOO_MANY_REQUESTS');
+      const [method, url] = route(urls[0]);
+      assertKibo(await s.request(method, url, { body: {} }), 429, 'TOO_MANY_REQUESTS');
     });
   }
 });

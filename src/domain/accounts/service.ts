@@ -109,6 +109,11 @@ export function createAccountService(deps: AccountDeps) {
       });
     },
 
+    /** Add an account with a password but no ticket (POST /accounts/Bulk). */
+    async addWithLogin(ctx: CallContext, info: LoginSecretInput & { account: AccountInput }): Promise<AccountRow> {
+      return create(ctx, info.account, await secretFor(ctx, info));
+    },
+
     /** Add an account without a login. */
     async add(ctx: CallContext, input: AccountInput): Promise<AccountRow> {
       return create(ctx, input);

@@ -23,7 +23,12 @@ export type AuthEventType =
   | 'password.change_required'
   | 'refresh.reuse_detected'
   | 'logout'
-  | 'impersonation';
+  | 'impersonation'
+  | 'contact.added'
+  | 'contact.updated'
+  | 'contact.deleted'
+  | 'attribute.set'
+  | 'attribute.deleted';
 
 export interface Audit {
   record(

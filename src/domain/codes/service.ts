@@ -41,6 +41,15 @@ export interface IssuedCode {
   expiresAt: Date;
 }
 
+/** What a new code is for: the account, its purpose, the pending login, its challenge. */
+export interface NewCodeRequest {
+  tenantId: number;
+  accountId: number;
+  purpose: CodePurpose;
+  pending: PendingLogin;
+  challengeHash?: string | null;
+}
+
 export interface CodeDeps {
   codes: CodesRepo;
   secrets: SecretsRepo;
@@ -80,6 +89,25 @@ export function createCodeService(deps: CodeDeps) {
     return keyedHash(`code:${row.purpose}:${row.accountId}:${row.id}`, code);
   }
 
+  /** A fresh code and the row that stores only its keyed hash. */
+  async function newCode(p: NewCodeRequest, now: Date): Promise<{ row: NewCode; issued: IssuedCode }> {
+    const id = randomUUID();
+    const code = generateCode();
+    const expiresAt = addMinutes(now, policy.ttlMinutes);
+    const row: NewCode = {
+      id,
+      tenantId: p.tenantId,
+      accountId: p.accountId,
+      purpose: p.purpose,
+      codeHash: await codeHash({ id, accountId: p.accountId, purpose: p.purpose }, code),
+      challengeHash: p.challengeHash ?? null,
+      createdAt: now,
+      expiresAt,
+      ...p.pending,
+    };
+    return { row, issued: { id, code, expiresAt } };
+  }
+
   return {
     policy,
     keyedHash,
@@ -117,29 +145,45 @@ export function createCodeService(deps: CodeDeps) {
     },
 
     /** A new code for the account; every older live one (and its challenge token) dies. */
-    async issue(p: {
-      tenantId: number;
-      accountId: number;
-      purpose: CodePurpose;
-      pending: PendingLogin;
-      challengeHash?: string | null;
-    }): Promise<IssuedCode> {
+    async issue(p: NewCodeRequest): Promise<IssuedCode> {
+      const { row, issued } = await newCode(p, clock.now());
+      await codes.replace(row);
+      return issued;
+    },
+
+    /**
+     * The code of a login that must pass one (a correct password): a new code unless one was sent
+     * to the account within the resend interval and is still live; then the challenge token
+     * `p.challengeHash` is added as another way to that code and nothing is to be sent. A correct
+     * password is thus never answered TOO_MANY_REQUESTS. When the code sent within the interval is
+     * gone (used, or killed by wrong tries), a new one is sent at once.
+     * @returns `send` (with the claim to release if the mail fails) or `reused`
+     */
+    async challenge(
+      throttleKey: string,
+      p: NewCodeRequest & { challengeHash: string },
+    ): Promise<
+      { kind: 'send'; issued: IssuedCode; claim: { key: string; at: Date } } | { kind: 'reused'; expiresAt: Date }
+    > {
       const now = clock.now();
-      const id = randomUUID();
-      const code = generateCode();
-      const expiresAt = addMinutes(now, policy.ttlMinutes);
-      await codes.replace({
-        id,
-        tenantId: p.tenantId,
-        accountId: p.accountId,
-        purpose: p.purpose,
-        codeHash: await codeHash({ id, accountId: p.accountId, purpose: p.purpose }, code),
-        challengeHash: p.challengeHash ?? null,
-        createdAt: now,
-        expiresAt,
-        ...p.pending,
-      });
-      return { id, code, expiresAt };
+      const { row, issued } = await newCode(p, now);
+      const claim = { key: throttleKey, at: now };
+      // The send and its code are committed together: whoever finds the send finds the code.
+      if (await codes.claimAndReplace(throttleKey, addSeconds(now, -policy.resendSeconds), row))
+        return { kind: 'send', issued, claim };
+      const live = await codes.findLive(p.accountId, p.purpose, now, policy.maxAttempts);
+      if (live?.challenge_hash) {
+        await codes.addChallengeAlias({
+          tokenHash: p.challengeHash,
+          challengeHash: live.challenge_hash,
+          tenantId: p.tenantId,
+          accountId: p.accountId,
+          at: now,
+        });
+        return { kind: 'reused', expiresAt: live.expires_at };
+      }
+      await codes.forceReplace(throttleKey, row);
+      return { kind: 'send', issued, claim };
     },
 
     /** Removes a code that could not be delivered, so no usable code is left behind. */

@@ -61,7 +61,8 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
     fingerprintHash,
 
     /**
-     * @throws TOO_MANY_REQUESTS when a code went to this account in the last seconds
+     * A correct password always gets its challenge: within the resend interval it leads to the
+     * code already sent (no second mail).
      * @throws SERVICE_UNAVAILABLE when the mail could not be sent (no usable code is left)
      * @throws FORBIDDEN when a code is required but the account has no email address
      */
@@ -79,9 +80,8 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
           'FORBIDDEN',
           'Two-factor authentication is required, but the account has no email address to send the code to',
         );
-      const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const challengeToken = mintOpaqueToken();
-      const issued = await codes.issue({
+      const code = await codes.challenge(twoFactorThrottleKey(account.id), {
         tenantId: ctx.tenant.id,
         accountId: account.id,
         purpose: '2fa',
@@ -95,12 +95,17 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
           region: device.region?.trim() || null,
         },
       });
-      await mail.deliver(ctx, account, '2fa', issued, claim);
-      await audit.record(ctx, '2fa.challenged', account.id, { reason });
+      // Inside the resend interval the code already sent stands, and this challenge leads to it.
+      if (code.kind === 'send') await mail.deliver(ctx, account, '2fa', code.issued, code.claim);
+      await audit.record(ctx, '2fa.challenged', account.id, {
+        reason,
+        ...(code.kind === 'reused' ? { codeReused: true } : {}),
+      });
+      const expiresAt = code.kind === 'send' ? code.issued.expiresAt : code.expiresAt;
       return {
         requires2FA: true,
         accessToken: challengeToken,
-        accessTokenExpiration: issued.expiresAt,
+        accessTokenExpiration: expiresAt,
         userId: account.user_id,
       };
     },

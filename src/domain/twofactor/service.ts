@@ -86,7 +86,9 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       }
       const account = await pendingAccount(ctx, ref);
       const row = account && (await codes.findLive(account.id, '2fa'));
-      if (!account || !row || (ref.challengeToken && row.challenge_hash !== hashToken(ref.challengeToken))) {
+      // The token must lead to the live code (its own challenge, or an alias made by a later login).
+      const viaToken = ref.challengeToken ? await codes.findChallenge(hashToken(ref.challengeToken)) : row;
+      if (!account || !row || viaToken?.id !== row.id) {
         throw new KiboError('UNAUTHORIZED', 'There is no pending two-factor login; log in with the password again');
       }
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
@@ -137,14 +139,19 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
      * Answers alike, and about as fast, whether or not it does: both paths do the same lookups and
      * hashing, the throttle is keyed by the email (known or not), and the code is stored and
      * mailed after the answer. A failed send is logged and leaves no usable code.
+     * A second request for one email within the resend interval answers alike and sends nothing:
+     * the code sent first stays valid.
      * @throws FORBIDDEN when the site does not enable OTP login
-     * @throws TOO_MANY_REQUESTS for a second request for one email within the resend interval
      */
     async requestOtp(ctx: CallContext, email: string): Promise<void> {
       requireOtp(ctx);
       const e = normEmail(email);
       const emailKey = await codes.keyedHash('otp-email', `${ctx.tenant.id}:${ctx.site.customerSet}:${e}`);
-      const claim = await codes.throttle(`otp:${emailKey}`);
+      const claim = await codes.throttle(`otp:${emailKey}`).catch((err: unknown) => {
+        if (err instanceof KiboError && err.code === 'TOO_MANY_REQUESTS') return undefined;
+        throw err;
+      });
+      if (!claim) return;
       const account = await accounts.findByEmail(scopeOf(ctx), e);
       if (!account) {
         await codes.keyedHash('code:otp', generateCode());

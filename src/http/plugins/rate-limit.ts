@@ -112,9 +112,11 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   });
 }
 
-/** `tenant:customerSet:target` of a request, or undefined when its body names no account. */
+/** `tenant:customerSet:target` of a request, or undefined when it names no account. */
 function accountKey(req: FastifyRequest): string | undefined {
-  const target = targetOf(req.body);
+  // A route about one account (its contacts, attributes) counts per account id, whatever the body says.
+  const id = (req.params as { accountId?: unknown } | undefined)?.accountId;
+  const target = id !== undefined ? `account:${String(id)}` : targetOf(req.body);
   if (target === undefined) return undefined;
   const t = req.tenancy;
   return t ? `${t.tenant.id}:${t.site.customerSet}:${target}` : `platform:${target}`;

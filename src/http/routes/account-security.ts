@@ -107,7 +107,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
   const manage = { auth: 'app', behavior: MANAGE } as const;
 
   app.get(
-    `${base}/:accountId/loginstate`,
+    `${base}/:accountId(^\\d+)/loginstate`,
     {
       schema: {
         tags,
@@ -164,7 +164,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
   );
 
   app.post(
-    `${base}/:accountId/Set-Login-Locked`,
+    `${base}/:accountId(^\\d+)/Set-Login-Locked`,
     {
       schema: {
         tags,
@@ -186,7 +186,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
   );
 
   app.post(
-    `${base}/:accountId/Set-Password-Change-Required`,
+    `${base}/:accountId(^\\d+)/Set-Password-Change-Required`,
     {
       schema: {
         tags,
@@ -208,7 +208,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
   );
 
   app.post(
-    `${base}/:accountId/Change-Password`,
+    `${base}/:accountId(^\\d+)/Change-Password`,
     {
       schema: {
         tags,
@@ -270,7 +270,7 @@ export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Servic
   );
 
   app.get(
-    `${base}/:accountId/AuditLog/Entries`,
+    `${base}/:accountId(^\\d+)/AuditLog/Entries`,
     {
       schema: {
         tags,

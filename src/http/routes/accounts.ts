@@ -103,7 +103,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   );
 
   app.get(
-    `${base}/:accountId`,
+    `${base}/:accountId(^\\d+)`,
     {
       schema: {
         tags,
@@ -123,7 +123,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   );
 
   app.put(
-    `${base}/:accountId`,
+    `${base}/:accountId(^\\d+)`,
     {
       schema: {
         tags,
@@ -139,7 +139,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   );
 
   app.delete(
-    `${base}/:accountId`,
+    `${base}/:accountId(^\\d+)`,
     {
       schema: {
         tags,
@@ -156,7 +156,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
   );
 
   app.post(
-    `${base}/:accountId/Create-Login`,
+    `${base}/:accountId(^\\d+)/Create-Login`,
     {
       schema: {
         tags,

@@ -22,6 +22,36 @@ export interface NewCode {
   region: string | null;
 }
 
+/** Kills every older live code of the account and purpose (and its challenge tokens), stores `c`. */
+async function replaceIn(trx: Db, c: NewCode): Promise<void> {
+  await trx
+    .updateTable('verification_codes')
+    .set({ consumed_at: c.createdAt, challenge_hash: null })
+    .where('account_id', '=', c.accountId)
+    .where('purpose', '=', c.purpose)
+    .where('consumed_at', 'is', null)
+    .execute();
+  await trx
+    .insertInto('verification_codes')
+    .values({
+      id: c.id,
+      tenant_id: c.tenantId,
+      account_id: c.accountId,
+      purpose: c.purpose,
+      code_hash: c.codeHash,
+      challenge_hash: c.challengeHash,
+      created_at: c.createdAt,
+      expires_at: c.expiresAt,
+      site_id: c.siteId,
+      client_id: c.clientId,
+      access_minutes: c.accessMinutes,
+      refresh_minutes: c.refreshMinutes,
+      fingerprint_hash: c.fingerprintHash,
+      region: c.region,
+    })
+    .execute();
+}
+
 /** 2FA / OTP codes. Every state change is one conditional statement, safe under concurrency. */
 export function createCodesRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
@@ -32,34 +62,62 @@ export function createCodesRepo(root: Db) {
      * challenge tokens die with them), in one transaction.
      */
     async replace(c: NewCode): Promise<void> {
-      await transaction(root, async () => {
-        await db()
-          .updateTable('verification_codes')
-          .set({ consumed_at: c.createdAt, challenge_hash: null })
-          .where('account_id', '=', c.accountId)
-          .where('purpose', '=', c.purpose)
-          .where('consumed_at', 'is', null)
-          .execute();
-        await db()
-          .insertInto('verification_codes')
-          .values({
-            id: c.id,
-            tenant_id: c.tenantId,
-            account_id: c.accountId,
-            purpose: c.purpose,
-            code_hash: c.codeHash,
-            challenge_hash: c.challengeHash,
-            created_at: c.createdAt,
-            expires_at: c.expiresAt,
-            site_id: c.siteId,
-            client_id: c.clientId,
-            access_minutes: c.accessMinutes,
-            refresh_minutes: c.refreshMinutes,
-            fingerprint_hash: c.fingerprintHash,
-            region: c.region,
-          })
-          .execute();
+      await transaction(root, () => replaceIn(db(), c));
+    },
+
+    /**
+     * `replace`, but only when `key` had no send after `cutoff`, and recording this one: the send
+     * and the code are committed together, so a login that finds the send blocked also finds its
+     * code. Returns false (and writes nothing) when a send after `cutoff` blocks it.
+     */
+    async claimAndReplace(key: string, cutoff: Date, c: NewCode): Promise<boolean> {
+      return transaction(root, async () => {
+        const trx = db();
+        const won = await trx
+          .insertInto('code_sends')
+          .values({ key, sent_at: c.createdAt })
+          .onConflict((oc) =>
+            oc.column('key').doUpdateSet({ sent_at: c.createdAt }).where('code_sends.sent_at', '<=', cutoff),
+          )
+          .returning('key')
+          .executeTakeFirst();
+        if (!won) return false;
+        await replaceIn(trx, c);
+        return true;
       });
+    },
+
+    /** `replace`, recording a send for `key` whatever the throttle says. */
+    async forceReplace(key: string, c: NewCode): Promise<void> {
+      await transaction(root, async () => {
+        const trx = db();
+        await trx
+          .insertInto('code_sends')
+          .values({ key, sent_at: c.createdAt })
+          .onConflict((oc) => oc.column('key').doUpdateSet({ sent_at: c.createdAt }))
+          .execute();
+        await replaceIn(trx, c);
+      });
+    },
+
+    /** Another challenge token for a live challenge (a login inside the resend interval). */
+    async addChallengeAlias(a: {
+      tokenHash: string;
+      challengeHash: string;
+      tenantId: number;
+      accountId: number;
+      at: Date;
+    }): Promise<void> {
+      await db()
+        .insertInto('challenge_aliases')
+        .values({
+          token_hash: a.tokenHash,
+          challenge_hash: a.challengeHash,
+          tenant_id: a.tenantId,
+          account_id: a.accountId,
+          created_at: a.at,
+        })
+        .execute();
     },
 
     /** Removes a code that was never delivered. */
@@ -67,12 +125,17 @@ export function createCodesRepo(root: Db) {
       await db().deleteFrom('verification_codes').where('id', '=', id).execute();
     },
 
-    /** The live row a challenge token belongs to. */
+    /** The live row a challenge token belongs to (its own, or the one it is an alias of). */
     async findLiveByChallenge(challengeHash: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
+      const alias = db()
+        .selectFrom('challenge_aliases')
+        .select('challenge_hash')
+        .where('token_hash', '=', challengeHash)
+        .limit(1);
       return db()
         .selectFrom('verification_codes')
         .selectAll()
-        .where('challenge_hash', '=', challengeHash)
+        .where((eb) => eb('challenge_hash', '=', eb.fn.coalesce(alias, eb.val(challengeHash))))
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', now)
         .where('attempts', '<', maxAttempts)
