@@ -18,9 +18,36 @@ const base = '/api/commerce/customer/accounts';
 const T2 = { 'x-vol-tenant': '2', 'x-vol-site': '21' };
 
 /** Every route of the OpenAPI document that names an account, with a body that would change it. */
-function sweep(ids: { withLogin: number; withoutLogin: number }) {
+function sweep(ids: { withLogin: number; withoutLogin: number; contactId?: number }) {
   const u = newShopper('xt');
+  const contact = {
+    email: u.email,
+    firstName: 'Mallory',
+    address: { address1: '1 Main St', cityOrTown: 'Springfield', postalOrZipCode: '12345', countryCode: 'us' },
+    types: [{ name: 'Shipping', isPrimary: true }],
+  };
+  const contacts = `${base}/{accountId}/contacts`;
+  const attributes = `${base}/{accountId}/attributes`;
+  const contactId = String(ids.contactId ?? 1);
+  const fqn = 'tenant~nickname';
+  const attribute = { fullyQualifiedName: fqn, values: ['Mallory'] };
   return [
+    { method: 'GET', route: contacts, id: ids.withLogin },
+    { method: 'POST', route: contacts, id: ids.withLogin, body: contact },
+    { method: 'PUT', route: contacts, id: ids.withLogin, body: [contact] },
+    { method: 'GET', route: `${contacts}/{contactId}`, id: ids.withLogin, sub: contactId },
+    { method: 'PUT', route: `${contacts}/{contactId}`, id: ids.withLogin, sub: contactId, body: contact },
+    { method: 'DELETE', route: `${contacts}/{contactId}`, id: ids.withLogin, sub: contactId },
+    { method: 'GET', route: attributes, id: ids.withLogin },
+    {
+      method: 'POST',
+      route: attributes,
+      id: ids.withLogin,
+      body: { fullyQualifiedName: 'tenant~colour', values: ['x'] },
+    },
+    { method: 'GET', route: `${attributes}/{attributeFQN}`, id: ids.withLogin, sub: fqn },
+    { method: 'PUT', route: `${attributes}/{attributeFQN}`, id: ids.withLogin, sub: fqn, body: attribute },
+    { method: 'DELETE', route: `${attributes}/{attributeFQN}`, id: ids.withLogin, sub: fqn },
     { method: 'GET', route: `${base}/{accountId}`, id: ids.withLogin },
     {
       method: 'PUT',
@@ -49,10 +76,27 @@ function sweep(ids: { withLogin: number; withoutLogin: number }) {
   ];
 }
 
+/** The request path of a sweep entry: its account id, and its contact id or attribute name. */
+function pathOf(r: { route: string; id: number; sub?: string; query?: string }): string {
+  const sub = r.sub ?? '';
+  const path = r.route
+    .replace('{accountId}', String(r.id))
+    .replace('{contactId}', sub)
+    .replace('{attributeFQN}', encodeURIComponent(sub));
+  return path + (r.query ?? '');
+}
+
 describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account ids', () => {
   let s: TestServer;
   before(async () => {
     const file = testConfigFile();
+    // Both tenants define the attributes, so tenant 2's calls are valid but for the account's scope.
+    for (const t of file.tenants) {
+      t.attributeDefinitions = [
+        { attributeCode: 'nickname', dataType: 'String' },
+        { attributeCode: 'colour', dataType: 'String' },
+      ];
+    }
     file.apps = [
       ...file.apps,
       {
@@ -118,10 +162,32 @@ describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account i
       200,
     );
 
+    // Tenant 1's shopper has a contact and an attribute, so a 404 below can only be the scope's.
+    const admin1Headers = { authorization: `Bearer ${admin1}` };
+    const added = await s.request('POST', `${base}/${shopper.accountId}/contacts`, {
+      headers: admin1Headers,
+      body: {
+        email: shopper.email,
+        address: {
+          address1: '12 St James Square',
+          cityOrTown: 'London',
+          postalOrZipCode: 'SW1Y 4JH',
+          countryCode: 'gb',
+        },
+        types: [{ name: 'Shipping', isPrimary: true }],
+      },
+    });
+    assert.equal(added.status, 200, added.text);
+    const attr = await s.request('POST', `${base}/${shopper.accountId}/attributes`, {
+      headers: admin1Headers,
+      body: { fullyQualifiedName: 'tenant~nickname', values: ['Ada'] },
+    });
+    assert.equal(attr.status, 200, attr.text);
+
     const before = await tenant1State();
     assert.equal(before.sessions.length, 2);
-    for (const r of sweep({ withLogin: shopper.accountId, withoutLogin })) {
-      const path = r.route.replace('{accountId}', String(r.id)) + (r.query ?? '');
+    for (const r of sweep({ withLogin: shopper.accountId, withoutLogin, contactId: added.json.id })) {
+      const path = pathOf(r);
       const res = await s.request(r.method, path, {
         headers: { ...T2, authorization: `Bearer ${admin2}` },
         body: r.body,
@@ -137,6 +203,22 @@ describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account i
     });
     assert.equal(imp.status, 404, imp.text);
     assert.deepEqual(await tenant1State(), before);
+    // the bulk password change names accounts in its body: each of tenant 1's fails on its own
+    const bulk = await s.request('POST', `${base}/Change-Passwords`, {
+      headers: { ...T2, authorization: `Bearer ${admin2}` },
+      body: {
+        items: [shopper.accountId, withoutLogin].map((accountId) => ({
+          accountId,
+          passwordInfo: { newPassword: 'Mallory-was-here-1' },
+        })),
+      },
+    });
+    assert.equal(bulk.status, 200, bulk.text);
+    assert.deepEqual(
+      bulk.json.items.map((r: { succeeded: boolean }) => r.succeeded),
+      [false, false],
+    );
+    assert.deepEqual(await tenant1State(), before, 'Change-Passwords changed tenant 1');
 
     // tenant 1's shopper is still logged in, with both sessions, and the password still works
     const current = await s.request('GET', `${base}/current`, {
@@ -158,7 +240,7 @@ describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account i
     const admin2 = await s.appToken(TENANT2_ADMIN);
     const before = await tenant1State();
     for (const r of sweep({ withLogin: shopper.accountId, withoutLogin: shopper.accountId })) {
-      const path = r.route.replace('{accountId}', String(r.id)) + (r.query ?? '');
+      const path = pathOf(r);
       const res = await s.request(r.method, path, { headers: { authorization: `Bearer ${admin2}` }, body: r.body });
       assert.equal(res.status, 401, `${r.method} ${r.route}: ${res.text}`);
     }
