@@ -70,6 +70,7 @@ export async function buildApp({ services, logStream }: BuildOptions): Promise<F
 
   registerErrorHandling(app);
   const registry = registerMetrics(app);
+  registry.registerMetric(services.lifecycle.prunedRows);
   registerTenancy(app, config);
   registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });
   registerResponseFields(app);

@@ -28,6 +28,9 @@ import { createAccountsRepo } from './store/repos/accounts.ts';
 import { createSessionsRepo } from './store/repos/sessions.ts';
 import { createAuditRepo } from './store/repos/audit.ts';
 import { createResetsRepo } from './store/repos/resets.ts';
+import { createGuestsRepo } from './store/repos/guests.ts';
+import { createGuestTokens } from './domain/tokens/guest.ts';
+import { createLifecycle } from './runtime/lifecycle-service.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -43,6 +46,7 @@ export interface ServiceOptions {
 
 /** The slice of a pino logger the services use. */
 export interface ServiceLogger {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -65,7 +69,12 @@ export async function createServices(opts: ServiceOptions) {
   const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
   const hasher = await createPasswordHasher(config.argon2, config.hashing);
   const audit = createAudit({ repo: repos.audit, clock });
-  const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock });
+  // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
+  const secrets = createSecretsRepo(db);
+  const guestTokens = createGuestTokens({ keys: secrets, clock, periodMinutes: config.retention.guestKeyDays * 1440 });
+  await guestTokens.prepare();
+  const guests = createGuestsRepo(db);
+  const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
   const lockout = createLockout({ accounts: repos.accounts, audit, clock });
@@ -87,7 +96,7 @@ export async function createServices(opts: ServiceOptions) {
       `failed ${what}`,
     );
   const devices = createDevicesRepo(db);
-  const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
+  const codes = createCodeService({ codes: createCodesRepo(db), secrets, clock });
   const codeMailer = createCodeMailer({ mailer, codes, onError });
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
@@ -100,6 +109,16 @@ export async function createServices(opts: ServiceOptions) {
     secondFactor,
     audit,
     clock,
+    guestTokens,
+    guests,
+  });
+  const lifecycle = createLifecycle({
+    config,
+    store,
+    clock,
+    logger,
+    guestTokens,
+    resendSeconds: codes.policy.resendSeconds,
   });
   const accounts = createAccountService({
     accounts: repos.accounts,
@@ -151,6 +170,7 @@ export async function createServices(opts: ServiceOptions) {
     devices,
     codeLogin,
     security,
+    lifecycle,
   };
 }
 

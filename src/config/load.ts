@@ -8,6 +8,7 @@ import {
   defaultHashThreads,
   defaultLogin,
   defaultRateLimits,
+  defaultRetention,
   defaultTokens,
 } from './defaults.ts';
 import {
@@ -18,6 +19,7 @@ import {
   type LoginSettings,
   type RateLimitGroup,
   type RateLimitRule,
+  type Retention,
   type TokenSettings,
 } from './schema.ts';
 
@@ -80,6 +82,8 @@ export interface Config {
   readonly hashing: { readonly threads: number; readonly nice: number };
   /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
+  /** Data lifecycle: retention of devices and audit events, pruning pace, guest-key rotation. */
+  readonly retention: Readonly<Retention>;
 }
 
 /** A configuration that cannot be used; the message names the bad field. */
@@ -178,6 +182,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
       threads: file?.passwords?.hashThreads ?? defaultHashThreads(),
       nice: file?.passwords?.hashNice ?? defaultHashNice,
     },
+    retention: { ...defaultRetention, ...file?.retention },
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
       ...(Object.fromEntries(

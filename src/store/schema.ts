@@ -70,6 +70,8 @@ export interface SessionsTable {
   created_at: Timestamp;
   revoked_at: Timestamp | null;
   revoke_reason: string | null;
+  /** when the chain's last issued token expires (migration 0007); pruned after it */
+  ends_at: Timestamp | null;
 }
 
 export interface AccessTokensTable {
@@ -176,6 +178,22 @@ export interface CodeSendsTable {
   sent_at: Timestamp;
 }
 
+/** Guest chains that came back or were revoked (migration 0007); a new guest has no row. */
+export interface GuestChainsTable {
+  id: string;
+  tenant_id: number;
+  ends_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+}
+
+/** Spent guest refresh tokens, unique per chain (migration 0007). */
+export interface GuestSpentTokensTable {
+  chain_id: string;
+  token_id: string;
+  spent_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -190,4 +208,6 @@ export interface Database {
   verification_codes: VerificationCodesTable;
   known_devices: KnownDevicesTable;
   code_sends: CodeSendsTable;
+  guest_chains: GuestChainsTable;
+  guest_spent_tokens: GuestSpentTokensTable;
 }
