@@ -4,6 +4,7 @@
  * ceiling measured in the same run. Not part of the tests; never run in CI.
  *
  *   npm run bench                 table on stdout
+ *   npm run bench -- storage      rows and bytes kept (issue #14; bench/storage.ts)
  *   npm run bench -- --json       also one JSON document at the end
  *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
  *   BENCH_DATABASE_URL=postgres://… npm run bench    compare with PostgreSQL (an EMPTY, throwaway
@@ -452,7 +453,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+// `npm run bench -- storage`: the storage scenario (bench/storage.ts) instead of the load tests.
+const run = process.argv[2] === 'storage' ? () => import('./storage.ts').then((m) => m.runStorage()) : main;
+run().catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });
