@@ -312,7 +312,7 @@ async function sustained(kind: 'postgresql' | 'pglite'): Promise<string[]> {
     });
     const header =
       kind === 'postgresql'
-        ? '| t (s) | requests | sessions | access_tokens | refresh_tokens | guest_chains | guest_spent_tokens | all rows | database size (MB) |'
+        ? '| t (s) | requests | sessions | access_tokens | refresh_tokens | guest_chains | guest_spent_tokens | live rows (all but audit) | auth_events | database size (MB) |'
         : '| t (s) | requests | data dir (MB) | base/ (MB) | pruned rows (total) |';
     out.push(header, header.replace(/[^|]+/g, ' --- '));
     const started = Date.now();
@@ -323,7 +323,7 @@ async function sustained(kind: 'postgresql' | 'pglite'): Promise<string[]> {
         const s = await probe.snapshot(false);
         const r = s.rows;
         out.push(
-          `| ${t} | ${total} | ${r.sessions} | ${r.access_tokens} | ${r.refresh_tokens} | ${r.guest_chains} | ${r.guest_spent_tokens} | ${sum(r)} | ${(s.bytes / 1e6).toFixed(1)} |`,
+          `| ${t} | ${total} | ${r.sessions} | ${r.access_tokens} | ${r.refresh_tokens} | ${r.guest_chains} | ${r.guest_spent_tokens} | ${sum(r) - r.auth_events} | ${r.auth_events} | ${(s.bytes / 1e6).toFixed(1)} |`,
         );
       } else {
         const m = await fetch(`${base}/metrics`).then((x) => x.text());

@@ -71,7 +71,14 @@ export async function createServices(opts: ServiceOptions) {
   const audit = createAudit({ repo: repos.audit, clock });
   // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
   const secrets = createSecretsRepo(db);
-  const guestTokens = createGuestTokens({ keys: secrets, clock, periodMinutes: config.retention.guestKeyDays * 1440 });
+  const guestTokens = createGuestTokens({
+    keys: secrets,
+    clock,
+    periodMinutes: config.retention.guestKeyDays * 1440,
+    maxTokenMinutes: Math.max(
+      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
+    ),
+  });
   await guestTokens.prepare();
   const guests = createGuestsRepo(db);
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });

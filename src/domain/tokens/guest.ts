@@ -93,9 +93,20 @@ function decode(b: Buffer): GuestToken | undefined {
 /** The MAC is HMAC-SHA256 truncated to 128 bits (RFC 2104 §5 allows it; the key stays 256 bits). */
 const MAC_BYTES = 16;
 
-export function createGuestTokens(deps: { keys: GuestKeyStore; clock: Clock; periodMinutes: number }) {
+export function createGuestTokens(deps: {
+  keys: GuestKeyStore;
+  clock: Clock;
+  periodMinutes: number;
+  /** the longest lifetime a guest token may have: older keys can only have MACed expired tokens */
+  maxTokenMinutes: number;
+}) {
   const { keys, clock } = deps;
   const periodMs = deps.periodMinutes * 60_000;
+  /** Whether `kid` can be the key of a live token now: any other is refused without a lookup. */
+  const plausible = (kid: number) => {
+    const now = clock.now().getTime();
+    return kid >= Math.floor((now - deps.maxTokenMinutes * 60_000) / periodMs) && kid <= Math.floor(now / periodMs) + 1;
+  };
   const cache = new Map<string, Promise<Buffer | undefined>>();
   const misses = new Map<string, number>();
 
@@ -135,8 +146,9 @@ export function createGuestTokens(deps: { keys: GuestKeyStore; clock: Clock; per
       const now = clock.now().getTime();
       await key(kidAt(now), true);
       await key(kidAt(now + periodMs), true);
-      // Forget keys of periods whose tokens have all expired (the pass deletes them from the store).
-      if (cache.size > 64) for (const kid of [...cache.keys()].slice(0, cache.size - 64)) cache.delete(kid);
+      // Forget keys (and misses) of periods whose tokens have all expired (the pass deletes the keys).
+      for (const kid of [...cache.keys()]) if (!plausible(Number(kid))) cache.delete(kid);
+      for (const kid of [...misses.keys()]) if (!plausible(Number(kid))) misses.delete(kid);
     },
 
     /** A token on `t`'s chain; its expiries are `issuedAt` + the chain's lifetimes. */
@@ -155,6 +167,7 @@ export function createGuestTokens(deps: { keys: GuestKeyStore; clock: Clock; per
     async open(token: string): Promise<GuestToken | undefined> {
       const parts = token.split('.');
       if (parts.length !== 4 || `${parts[0]}.` !== GUEST_PREFIX || !/^\d{1,15}$/.test(parts[1])) return undefined;
+      if (!plausible(Number(parts[1]))) return undefined;
       const k = await key(parts[1], false);
       if (!k) return undefined;
       const given = Buffer.from(parts[3], 'base64url');
