@@ -35,6 +35,9 @@ interface Snapshot {
   rows: Record<string, number>;
   inserted?: number;
   bytes: number;
+  /** PostgreSQL: tables with their indexes and TOAST, the audit log apart */
+  stateBytes?: number;
+  auditBytes?: number;
 }
 
 interface Probe {
@@ -53,6 +56,7 @@ async function countTables(q: (text: string) => Promise<{ rows: any[] }>): Promi
 
 async function postgresProbe(url: string): Promise<Probe> {
   const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {});
   await c.connect();
   return {
     async snapshot(settle = true) {
@@ -312,7 +316,7 @@ async function sustained(kind: 'postgresql' | 'pglite'): Promise<string[]> {
     });
     const header =
       kind === 'postgresql'
-        ? '| t (s) | requests | sessions | access_tokens | refresh_tokens | guest_chains | guest_spent_tokens | live rows (all but audit) | auth_events | database size (MB) |'
+        ? '| t (s) | requests | sessions | access_tokens | refresh_tokens | guest_chains | guest_spent_tokens | live rows (all but audit) | auth_events | tables but audit (MB) | auth_events (MB) | database size (MB) |'
         : '| t (s) | requests | data dir (MB) | base/ (MB) | pruned rows (total) |';
     out.push(header, header.replace(/[^|]+/g, ' --- '));
     const started = Date.now();
@@ -323,7 +327,7 @@ async function sustained(kind: 'postgresql' | 'pglite'): Promise<string[]> {
         const s = await probe.snapshot(false);
         const r = s.rows;
         out.push(
-          `| ${t} | ${total} | ${r.sessions} | ${r.access_tokens} | ${r.refresh_tokens} | ${r.guest_chains} | ${r.guest_spent_tokens} | ${sum(r) - r.auth_events} | ${r.auth_events} | ${(s.bytes / 1e6).toFixed(1)} |`,
+          `| ${t} | ${total} | ${r.sessions} | ${r.access_tokens} | ${r.refresh_tokens} | ${r.guest_chains} | ${r.guest_spent_tokens} | ${sum(r) - r.auth_events} | ${r.auth_events} | ${(s.stateBytes! / 1e6).toFixed(2)} | ${(s.auditBytes! / 1e6).toFixed(2)} | ${(s.bytes / 1e6).toFixed(1)} |`,
         );
       } else {
         const m = await fetch(`${base}/metrics`).then((x) => x.text());
@@ -360,13 +364,25 @@ async function sustained(kind: 'postgresql' | 'pglite'): Promise<string[]> {
 export async function runStorage(): Promise<void> {
   const only = process.env.BENCH_STORAGE_ONLY;
   const kinds = (['postgresql', 'pglite'] as const).filter((k) => !only || k === only);
+  if (only === 'sustained-postgresql') {
+    process.stdout.write((await sustained('postgresql')).join('\n') + '\n');
+    return;
+  }
+  if (only === 'per-operation') {
+    process.stdout.write(
+      ['### postgresql: per operation (capacity planning)', '', ...(await perOperation())].join('\n') + '\n',
+    );
+    return;
+  }
   const root = await baselineRoot();
-  const report: string[] = [
+  // Each table is written as soon as it is measured, so an interrupted run keeps what it measured.
+  const report = { push: (...lines: string[]) => void process.stdout.write(lines.join('\n') + '\n') };
+  report.push(
     `storage bench — ${new Date().toISOString()}, ${os.cpus().length} cores, load ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' ')}`,
-  ];
+  );
   try {
     for (const kind of kinds) {
       const runs = [await guestRun(kind, `before (${BASELINE_REF})`, root), await guestRun(kind, 'now')];
@@ -381,7 +397,6 @@ export async function runStorage(): Promise<void> {
             `| ${r.label} | ${r.perSec.toFixed(0)} | ${r.rows} | ${r.inserted ?? '—'} | ${r.bytes} | ${r.baseBytes ?? '—'} | ${r.non2xx} |`,
         ),
       );
-      log(report.slice(-4).join('\n'));
       report.push(
         '',
         `### ${kind}: sustained mixed load, ${MINUTES} min, access 1 min / refresh 2 min, a pass every 10 s`,
@@ -394,16 +409,15 @@ export async function runStorage(): Promise<void> {
   } finally {
     await fs.rm(root, { recursive: true, force: true });
   }
-  process.stdout.write(report.join('\n') + '\n');
 }
 
 /** Runs `workers` loops of `fn` until `n` calls are done; answers calls/s. */
-async function loops(n: number, workers: number, fn: (i: number) => Promise<void>): Promise<number> {
+async function loops(n: number, workers: number, fn: (worker: number) => Promise<void>): Promise<number> {
   let next = 0;
   const t0 = Date.now();
   await Promise.all(
-    Array.from({ length: workers }, async () => {
-      while (next < n) await fn(next++);
+    Array.from({ length: workers }, async (_, w) => {
+      while (next++ < n) await fn(w);
     }),
   );
   return n / ((Date.now() - t0) / 1000);
@@ -430,6 +444,7 @@ export async function perOperation(): Promise<string[]> {
     const h = await appHeaders(base);
     const probe = await postgresProbe(pgdb.url);
     const c = new pg.Client({ connectionString: pgdb.url });
+    c.on('error', () => {});
     await c.connect();
     const bytes = async () => Number((await c.query(`select pg_database_size(current_database()) as b`)).rows[0].b);
     const measure = async (label: string, n: number, fn: () => Promise<number>) => {
@@ -459,8 +474,8 @@ export async function perOperation(): Promise<string[]> {
     );
     const refreshChains = (n: number) => {
       const pool = chains.splice(0, 20);
-      return loops(n, pool.length, async (i) => {
-        const k = i % pool.length;
+      // each worker refreshes its own chain, one refresh at a time
+      return loops(n, pool.length, async (k) => {
         const r = await call(base, 'PUT', `${TICKETS}/refresh?refreshToken=${encodeURIComponent(pool[k])}`, h);
         if (r.status !== 200) throw new Error(`refresh: ${r.status}`);
         pool[k] = r.json.refreshToken;
@@ -482,6 +497,16 @@ export async function perOperation(): Promise<string[]> {
     await c.query('drop index access_tokens_session_idx, refresh_tokens_session_idx, sessions_ends_idx');
     await measure('refresh (login chain), without the 0007 indexes', 4000, () => refreshChains(4000));
     await measure('login (password), without the 0007 indexes', 2000, () =>
+      loops(2000, 20, async () => {
+        await call(base, 'POST', TICKETS, h, { username: user.email, password: user.password });
+      }),
+    );
+    // and once more with them, so that warm-up and the machine's other work show as the spread
+    await c.query(
+      'create index access_tokens_session_idx on access_tokens (session_id); create index refresh_tokens_session_idx on refresh_tokens (session_id); create index sessions_ends_idx on sessions (ends_at)',
+    );
+    await measure('refresh (login chain), with them again', 4000, () => refreshChains(4000));
+    await measure('login (password), with them again', 2000, () =>
       loops(2000, 20, async () => {
         await call(base, 'POST', TICKETS, h, { username: user.email, password: user.password });
       }),
