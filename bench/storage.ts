@@ -66,10 +66,17 @@ async function postgresProbe(url: string): Promise<Probe> {
         `select coalesce(sum(n_tup_ins), 0) as n from pg_stat_user_tables where relname not like 'kysely_%'`,
       );
       const size = await c.query(`select pg_database_size(current_database()) as b`);
+      const rel = await c.query(
+        `select coalesce(sum(pg_total_relation_size(relid)) filter (where relname <> 'auth_events'), 0) as s,
+           coalesce(sum(pg_total_relation_size(relid)) filter (where relname = 'auth_events'), 0) as a
+         from pg_stat_user_tables where relname not like 'kysely_%'`,
+      );
       return {
         rows: await countTables((t) => c.query(t)),
         inserted: Number(ins.rows[0].n),
         bytes: Number(size.rows[0].b),
+        stateBytes: Number(rel.rows[0].s),
+        auditBytes: Number(rel.rows[0].a),
       };
     },
     close: () => c.end(),
