@@ -71,7 +71,7 @@ export interface SessionsTable {
   revoked_at: Timestamp | null;
   revoke_reason: string | null;
   /** when the chain's last issued token expires (migration 0007); pruned after it */
-  ends_at: Timestamp | null;
+  live_until: Timestamp | null;
 }
 
 export interface AccessTokensTable {

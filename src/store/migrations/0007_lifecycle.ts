@@ -4,7 +4,7 @@ import { sql, type Kysely } from 'kysely';
  * Data lifecycle (issue #14): what pruning needs to find dead rows by index, and the two tables of
  * self-authenticating guest chains. Immutable once landed: change the schema in a new migration.
  *
- * - sessions.ends_at: when the chain's last issued token expires (set at login, raised by each
+ * - sessions.live_until: when the chain's last issued token expires (set at login, raised by each
  *   refresh); a chain past it, or revoked, can no longer be used and is pruned with its tokens.
  * - token session_id indexes (dropped by 0004 for their write cost): pruning removes a chain's
  *   tokens with it, spent ones included, so reuse stays detected for as long as the chain lives.
@@ -13,16 +13,16 @@ import { sql, type Kysely } from 'kysely';
  *   seen again has none. guest_spent_tokens: the spent guest refresh tokens (unique per chain).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`alter table sessions add column ends_at timestamptz`.execute(db);
+  await sql`alter table sessions add column live_until timestamptz`.execute(db);
   // Existing chains end when their last token expires (a hash join, once).
   await sql`
-    update sessions s set ends_at = t.m
+    update sessions s set live_until = t.m
     from (select session_id, max(expires_at) m from (
       select session_id, expires_at from refresh_tokens union all select session_id, expires_at from access_tokens) u
       group by session_id) t
     where t.session_id = s.id`.execute(db);
-  await sql`update sessions set ends_at = created_at where ends_at is null`.execute(db);
-  await db.schema.createIndex('sessions_ends_idx').on('sessions').column('ends_at').execute();
+  await sql`update sessions set live_until = created_at where live_until is null`.execute(db);
+  await db.schema.createIndex('sessions_live_until_idx').on('sessions').column('live_until').execute();
   await db.schema
     .createIndex('sessions_revoked_idx')
     .on('sessions')
@@ -70,8 +70,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'refresh_tokens_session_idx',
     'access_tokens_session_idx',
     'sessions_revoked_idx',
-    'sessions_ends_idx',
+    'sessions_live_until_idx',
   ])
     await db.schema.dropIndex(i).ifExists().execute();
-  await sql`alter table sessions drop column if exists ends_at`.execute(db);
+  await sql`alter table sessions drop column if exists live_until`.execute(db);
 }

@@ -33,7 +33,7 @@ export function createPruneRepo(db: Db) {
 
   return {
     /** Chains past the expiry of everything they issued. */
-    endedSessions: (now: Date, limit: number) => sessionsWhere(sql`ends_at <= ${now}`, limit),
+    endedSessions: (now: Date, limit: number) => sessionsWhere(sql`live_until <= ${now}`, limit),
     /** Revoked chains: none of their tokens can be used again. */
     revokedSessions: (limit: number) => sessionsWhere(sql`revoked_at is not null`, limit),
 

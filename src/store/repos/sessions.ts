@@ -6,7 +6,7 @@ import { batched } from '../batch.ts';
 export type SessionRow = Selectable<SessionsTable>;
 
 /** A new login chain, as stored (not revoked yet). */
-export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason' | 'ends_at'>;
+export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason' | 'live_until'>;
 
 export interface TokenPair {
   accessHash: string;
@@ -71,7 +71,7 @@ export function createSessionsRepo(db: Db) {
           refresh_hash text, refresh_expires_at timestamptz)),
       s as (
         insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at, ends_at)
+          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at, live_until)
         select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
           cart_id, previous_anonymous_id, access_minutes, refresh_minutes, created_at,
           greatest(access_expires_at, refresh_expires_at) from j),
@@ -158,10 +158,10 @@ export function createSessionsRepo(db: Db) {
         insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
         select refresh_hash, id, now + make_interval(mins => refresh_minutes), now from c),
       e as (
-        update sessions s set ends_at = greatest(s.ends_at, c.now + make_interval(mins => greatest(c.access_minutes, c.refresh_minutes)))
+        update sessions s set live_until = greatest(s.live_until, c.now + make_interval(mins => greatest(c.access_minutes, c.refresh_minutes)))
         from c where s.id = c.id)
       select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
-        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason, ends_at from c`.execute(
+        previous_anonymous_id, access_minutes, refresh_minutes, created_at, revoked_at, revoke_reason, live_until from c`.execute(
         db,
       );
       const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
