@@ -4,6 +4,7 @@
  * ceiling measured in the same run. Not part of the tests; never run in CI.
  *
  *   npm run bench                 table on stdout
+ *   npm run bench -- storage      rows and bytes kept (issue #14; bench/storage.ts)
  *   npm run bench -- --json       also one JSON document at the end
  *   npm run bench -- enumeration  known vs unknown accounts: answer times (bench/enumeration.ts)
  *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
@@ -454,7 +455,13 @@ async function main(): Promise<void> {
   }
 }
 
-(args.has('enumeration') ? runEnumeration() : main()).catch((err) => {
+// `npm run bench -- <scenario>`: a scenario of its own instead of the load tests.
+const run = args.has('storage')
+  ? () => import('./storage.ts').then((m) => m.runStorage())
+  : args.has('enumeration')
+    ? runEnumeration
+    : main;
+run().catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

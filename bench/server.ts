@@ -34,10 +34,11 @@ export function spawnNode(
   env: Record<string, string>,
   label: string,
   nodeArgs: string[] = [],
+  cwd = ROOT,
 ): { child: ChildProcess; output: () => string } {
   hookExit();
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -103,6 +104,8 @@ export async function waitForOk(
 
 export interface BenchServer {
   readonly baseUrl: string;
+  /** The service's DATA_DIR (PGlite's files are under `pglite/`). */
+  readonly dataDir: string;
   readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** Last lines the server wrote (warnings, errors). */
   output(): string;
@@ -116,9 +119,20 @@ export interface BenchServer {
  * With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it instead of PGlite.
  */
 export async function startServer(
-  opts: { databaseUrl?: string; configure?: (config: ConfigFile) => void } = {},
+  opts: {
+    databaseUrl?: string;
+    /** Reuse this directory (kept on stop) instead of a new temp one (removed on stop). */
+    dir?: string;
+    /** Merged over the bench's CONFIG_FILE (e.g. short lifetimes, retention). */
+    config?: Partial<ConfigFile>;
+    /** Run the service from another checkout of the code (the storage bench's baseline). */
+    root?: string;
+    logLevel?: string;
+    /** Edits the bench's CONFIG_FILE in place, after `config` is merged. */
+    configure?: (config: ConfigFile) => void;
+  } = {},
 ): Promise<BenchServer> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
+  const dir = opts.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-')));
   const config: ConfigFile = {
     tenants: [
       {
@@ -133,6 +147,7 @@ export async function startServer(
     // 50 connections logging in as one shopper from one IP is exactly what the limiter stops;
     // the bench measures the work behind it, so it is off.
     rateLimits: { enabled: false },
+    ...opts.config,
   };
   opts.configure?.(config);
   const configFile = path.join(dir, 'config.json');
@@ -145,17 +160,18 @@ export async function startServer(
       HOST: '127.0.0.1',
       DATA_DIR: path.join(dir, 'data'),
       CONFIG_FILE: configFile,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: opts.logLevel ?? 'warn',
       NODE_ENV: 'production',
       ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     },
     'server',
     process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [],
+    opts.root,
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
     await stopChild(child);
-    await fs.rm(dir, { recursive: true, force: true });
+    if (!opts.dir) await fs.rm(dir, { recursive: true, force: true });
   };
   try {
     await waitForOk(`${baseUrl}/readyz`, child, output);
@@ -165,5 +181,5 @@ export async function startServer(
   }
   // Same values as src/config/defaults.ts (defaultArgon2); the config file leaves them unset.
   const { defaultArgon2 } = await import('../src/config/defaults.ts');
-  return { baseUrl, argon2: { ...defaultArgon2 }, output, stop: cleanup };
+  return { baseUrl, dataDir: path.join(dir, 'data'), argon2: { ...defaultArgon2 }, output, stop: cleanup };
 }

@@ -96,6 +96,7 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   registerErrorHandling(app);
   registerInputGuard(app);
   const registry = registerMetrics(app);
+  registry.registerMetric(services.lifecycle.prunedRows);
   registerTenancy(app, config);
   registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });
   registerResponseFields(app);

@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     store,
     clock: systemClock,
     logger: {
+      debug: (obj, msg) => log?.debug(obj, msg),
       info: (obj, msg) => (log ? log.info(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
       error: (obj, msg) => (log ? log.error(obj, msg) : process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`)),
     },
@@ -47,12 +48,15 @@ async function main(): Promise<void> {
   });
   const app = await buildApp({ services, tls });
   log = app.log;
+  // Pruning (issue #14): one instance at a time, in small batches; see docs/configuration.md.
+  const lifecycle = services.lifecycle.start();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await lifecycle.close();
     await services.codeLogin.idle();
     await services.security.idle();
     await services.hasher.close();

@@ -35,6 +35,9 @@ import { createAccountSectionsRepo } from './store/repos/account-sections.ts';
 import { createContactService } from './domain/contacts/service.ts';
 import { createAttributeService } from './domain/attributes/service.ts';
 import { createBulkAccounts } from './domain/accounts/bulk.ts';
+import { createGuestsRepo } from './store/repos/guests.ts';
+import { createGuestTokens } from './domain/tokens/guest.ts';
+import { createLifecycle } from './runtime/lifecycle-service.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -50,6 +53,7 @@ export interface ServiceOptions {
 
 /** The slice of a pino logger the services use. */
 export interface ServiceLogger {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -75,7 +79,19 @@ export async function createServices(opts: ServiceOptions) {
   const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
   const hasher = await createPasswordHasher(config.argon2, hashPool);
   const audit = createAudit({ repo: repos.audit, clock });
-  const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock });
+  // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
+  const secrets = createSecretsRepo(db);
+  const guestTokens = createGuestTokens({
+    keys: secrets,
+    clock,
+    periodMinutes: config.retention.guestKeyDays * 1440,
+    maxTokenMinutes: Math.max(
+      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
+    ),
+  });
+  await guestTokens.prepare();
+  const guests = createGuestsRepo(db);
+  const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
   const lockout = createLockout({ accounts: repos.accounts, audit, clock });
@@ -97,7 +113,7 @@ export async function createServices(opts: ServiceOptions) {
       `failed ${what}`,
     );
   const devices = createDevicesRepo(db);
-  const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
+  const codes = createCodeService({ codes: createCodesRepo(db), secrets, clock });
   // Loaded now, not first inside a transaction that may roll back the secret it created.
   await codes.ready();
   const codeMailer = createCodeMailer({ mailer, codes, onError });
@@ -112,6 +128,16 @@ export async function createServices(opts: ServiceOptions) {
     secondFactor,
     audit,
     clock,
+    guestTokens,
+    guests,
+  });
+  const lifecycle = createLifecycle({
+    config,
+    store,
+    clock,
+    logger,
+    guestTokens,
+    resendSeconds: codes.policy.resendSeconds,
   });
   const accounts = createAccountService({
     accounts: repos.accounts,
@@ -175,6 +201,7 @@ export async function createServices(opts: ServiceOptions) {
     contacts,
     attributes,
     bulk,
+    lifecycle,
   };
 }
 

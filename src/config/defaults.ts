@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { ConfigFile, LoginSettings, RateLimitGroup, RateLimitRule, TokenSettings } from './schema.ts';
+import type { ConfigFile, LoginSettings, RateLimitGroup, RateLimitRule, Retention, TokenSettings } from './schema.ts';
 
 /** Login settings a site gets for every field its config leaves out. */
 export const defaultLogin: LoginSettings = {
@@ -32,6 +32,19 @@ export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   reset: { perIp: 10, perAccount: 5, windowSeconds: 60 },
   appLogin: { perIp: 60, perAccount: 30, windowSeconds: 60 },
   accountData: { perIp: 300, perAccount: 60, windowSeconds: 60 },
+};
+
+/**
+ * Retention: known devices unused for 180 days and audit events older than a year are removed (0
+ * keeps audit events forever); a pruning pass every 60 s (±20 % jitter) in statements of at most
+ * 1,000 rows; the guest-token key rotates weekly.
+ */
+export const defaultRetention: Retention = {
+  deviceDays: 180,
+  auditDays: 365,
+  intervalSeconds: 60,
+  batchSize: 1000,
+  guestKeyDays: 7,
 };
 
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */

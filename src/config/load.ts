@@ -8,6 +8,7 @@ import {
   defaultHashThreads,
   defaultLogin,
   defaultRateLimits,
+  defaultRetention,
   defaultTokens,
 } from './defaults.ts';
 import {
@@ -19,6 +20,7 @@ import {
   type SiteLogin,
   type RateLimitGroup,
   type RateLimitRule,
+  type Retention,
   type TokenSettings,
 } from './schema.ts';
 import { resolveAttributeDefinitions, type AttributeDefinition } from './attributes.ts';
@@ -90,6 +92,8 @@ export interface Config {
   readonly hashing: { readonly threads: number; readonly nice: number };
   /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
+  /** Data lifecycle: retention of devices and audit events, pruning pace, guest-key rotation. */
+  readonly retention: Readonly<Retention>;
 }
 
 /** A configuration that cannot be used; the message names the bad field. */
@@ -192,6 +196,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
       threads: file?.passwords?.hashThreads ?? defaultHashThreads(),
       nice: file?.passwords?.hashNice ?? defaultHashNice,
     },
+    retention: { ...defaultRetention, ...file?.retention },
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
       ...(Object.fromEntries(

@@ -177,6 +177,21 @@ export const RateLimitsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Data lifecycle (docs/configuration.md, "Retention"): what is kept how long, and how pruning runs. */
+export const RetentionSchema = Type.Partial(
+  Type.Object(
+    {
+      deviceDays: Int(1, 36500),
+      auditDays: Int(0, 36500),
+      intervalSeconds: Int(1, 86400),
+      batchSize: Int(1, 10000),
+      guestKeyDays: Int(1, 365),
+    },
+    { additionalProperties: false },
+  ),
+);
+export type Retention = Required<Static<typeof RetentionSchema>>;
+
 export const ConfigFileSchema = Type.Object(
   {
     tenants: Type.Array(TenantSchema, { minItems: 1 }),
@@ -201,6 +216,7 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     rateLimits: Type.Optional(RateLimitsSchema),
+    retention: Type.Optional(RetentionSchema),
   },
   { additionalProperties: false },
 );

@@ -5,6 +5,7 @@ import * as m0003 from './migrations/0003_password_resets.ts';
 import * as m0004 from './migrations/0004_lean_tokens.ts';
 import * as m0005 from './migrations/0005_impersonation_end.ts';
 import * as m0006 from './migrations/0006_contacts_challenges.ts';
+import * as m0007 from './migrations/0007_lifecycle.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_lean_tokens': m0004,
   '0005_impersonation_end': m0005,
   '0006_contacts_challenges': m0006,
+  '0007_lifecycle': m0007,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

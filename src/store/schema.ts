@@ -72,6 +72,8 @@ export interface SessionsTable {
   created_at: Timestamp;
   revoked_at: Timestamp | null;
   revoke_reason: string | null;
+  /** when the chain's last issued token expires (migration 0007); pruned after it */
+  live_until: Timestamp | null;
 }
 
 export interface AccessTokensTable {
@@ -187,6 +189,22 @@ export interface ChallengeAliasesTable {
   created_at: Timestamp;
 }
 
+/** Guest chains that came back or were revoked (migration 0007); a new guest has no row. */
+export interface GuestChainsTable {
+  id: string;
+  tenant_id: number;
+  ends_at: Timestamp;
+  revoked_at: Timestamp | null;
+  revoke_reason: string | null;
+}
+
+/** Spent guest refresh tokens, unique per chain (migration 0007). */
+export interface GuestSpentTokensTable {
+  chain_id: string;
+  token_id: string;
+  spent_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -202,4 +220,6 @@ export interface Database {
   known_devices: KnownDevicesTable;
   code_sends: CodeSendsTable;
   challenge_aliases: ChallengeAliasesTable;
+  guest_chains: GuestChainsTable;
+  guest_spent_tokens: GuestSpentTokensTable;
 }

@@ -5,6 +5,7 @@ import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 import type { AccountRow } from '../../store/repos/accounts.ts';
 import type { Lifetimes } from '../lifetimes.ts';
+import type { GuestTokens } from '../tokens/guest.ts';
 
 /** A full ticket, before it is shaped for the wire. */
 export interface Ticket {
@@ -34,9 +35,28 @@ export interface NewChain {
   endsAt?: Date;
 }
 
-/** Mints the tokens of a login chain (session): opaque access + refresh stored as hashes, and the JWT. */
-export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtService; clock: Clock }) {
-  const { sessions, jwt, clock } = deps;
+/** A guest chain: who, where, and the lifetimes every ticket of the chain gets. */
+export interface GuestChain {
+  chainId: string;
+  userId: string;
+  tenantId: number;
+  siteId: number;
+  customerSet: string;
+  clientId: string;
+  lifetimes: Lifetimes;
+}
+
+/**
+ * Mints the tokens of a login chain (session): opaque access + refresh stored as hashes, and the JWT;
+ * for a guest, self-authenticating tokens that are stored nowhere (tokens/guest.ts).
+ */
+export function createTicketIssuer(deps: {
+  sessions: SessionsRepo;
+  jwt: JwtService;
+  clock: Clock;
+  guests: GuestTokens;
+}) {
+  const { sessions, jwt, clock, guests } = deps;
 
   /**
    * The chain's JWT and the ticket around a new opaque pair, expiring `now` + the chain's lifetimes,
@@ -87,6 +107,42 @@ export function createTicketIssuer(deps: { sessions: SessionsRepo; jwt: JwtServi
   }
 
   return {
+    /** A guest ticket on `g`'s chain, expiring now + its lifetimes. Writes nothing. */
+    async guest(g: GuestChain): Promise<Ticket> {
+      const now = clock.now();
+      const row: NewSession = {
+        id: g.chainId,
+        tenant_id: g.tenantId,
+        site_id: g.siteId,
+        customer_set: g.customerSet,
+        account_id: null,
+        user_id: g.userId,
+        anonymous: true,
+        client_id: g.clientId,
+        previous_anonymous_id: null,
+        impersonated_by: null,
+        cart_id: null,
+        access_minutes: g.lifetimes.accessMinutes,
+        refresh_minutes: g.lifetimes.refreshMinutes,
+        created_at: now,
+      };
+      const t = {
+        chainId: g.chainId,
+        userId: g.userId,
+        tenantId: g.tenantId,
+        siteId: g.siteId,
+        customerSet: g.customerSet,
+        clientId: g.clientId,
+        accessMinutes: g.lifetimes.accessMinutes,
+        refreshMinutes: g.lifetimes.refreshMinutes,
+      };
+      const [access, refresh] = await Promise.all([
+        guests.mint({ ...t, kind: 'access' }, now),
+        guests.mint({ ...t, kind: 'refresh' }, now),
+      ]);
+      return ticketFor(row, now, access, refresh);
+    },
+
     /** Starts a new login chain. */
     async start(c: NewChain): Promise<Ticket> {
       const now = clock.now();

@@ -8,6 +8,8 @@ import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import type { ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken } from '../tokens/opaque.ts';
+import { isGuestChainId, isGuestToken, type GuestToken, type GuestTokens } from '../tokens/guest.ts';
+import type { GuestsRepo } from '../../store/repos/guests.ts';
 import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
 import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
@@ -25,6 +27,9 @@ export interface TicketDeps {
   secondFactor: SecondFactor;
   audit: Audit;
   clock: Clock;
+  /** self-authenticating guest tokens, and what the database knows of guest chains */
+  guestTokens: GuestTokens;
+  guests: GuestsRepo;
 }
 
 export interface PasswordLogin extends Device {
@@ -37,7 +42,60 @@ export interface PasswordLogin extends Device {
 
 /** Shopper tickets: password login (2FA decision inside), anonymous, refresh, logout, impersonation. */
 export function createTicketService(deps: TicketDeps) {
-  const { accounts, sessions, issuer, hasher, passwords, guard, secondFactor, audit, clock } = deps;
+  const { accounts, sessions, issuer, hasher, passwords, guard, secondFactor, audit, clock, guestTokens, guests } =
+    deps;
+
+  /** Until when anything a guest chain issued with `g`'s lifetimes, from `at`, may be used. */
+  const guestEnd = (g: GuestToken, at: Date) =>
+    new Date(at.getTime() + Math.max(g.accessMinutes, g.refreshMinutes) * 60_000);
+
+  /**
+   * A guest refresh: the token must be ours, of this scope and app, unexpired, and not spent; it is
+   * spent in the database (unique), which is the guest chain's first write. A spent one revokes the chain.
+   */
+  async function refreshGuest(ctx: CallContext, token: string, accountId?: number): Promise<Ticket> {
+    const g = await guestTokens.open(token);
+    if (!g || g.kind !== 'refresh' || g.tenantId !== ctx.tenant.id || g.customerSet !== ctx.site.customerSet)
+      throw new KiboError('UNAUTHORIZED', 'Invalid refresh token');
+    if (accountId !== undefined) throw new KiboError('UNAUTHORIZED', 'The refresh token belongs to another account');
+    if (g.clientId !== ctx.clientId)
+      throw new KiboError('UNAUTHORIZED', 'The refresh token was issued to another application');
+    const now = clock.now();
+    const expired = g.refreshExpiresAt <= now;
+    // An expired token that was spent is still theft while its chain lives (as for a login's chain).
+    if (expired && !(await guests.wasSpent(g.chainId, g.tokenId)))
+      throw new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
+    const spent =
+      !expired &&
+      (await guests.spend({
+        chainId: g.chainId,
+        tenantId: g.tenantId,
+        tokenId: g.tokenId,
+        now,
+        endsAt: guestEnd(g, now),
+      }));
+    if (!spent) {
+      if (await guests.isRevoked(g.chainId)) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
+      await guests.revoke({
+        chainId: g.chainId,
+        tenantId: g.tenantId,
+        reason: 'refresh-token-reuse',
+        at: now,
+        endsAt: guestEnd(g, now),
+      });
+      await audit.record(ctx, 'refresh.reuse_detected', null, { sessionId: g.chainId });
+      throw new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+    }
+    return issuer.guest({
+      chainId: g.chainId,
+      userId: g.userId,
+      tenantId: g.tenantId,
+      siteId: g.siteId,
+      customerSet: g.customerSet,
+      clientId: g.clientId,
+      lifetimes: { accessMinutes: g.accessMinutes, refreshMinutes: g.refreshMinutes },
+    });
+  }
 
   /** Issues the full ticket for an account that has proven who it is. */
   async function completeLogin(
@@ -124,11 +182,13 @@ export function createTicketService(deps: TicketDeps) {
 
     /** A new anonymous shopper: a guest id with refreshable tokens and no account. */
     async anonymous(ctx: CallContext): Promise<Ticket> {
-      return issuer.start({
+      // Self-authenticating tokens: nothing is written until the guest comes back (refresh) or logs out.
+      return issuer.guest({
+        chainId: `g${randomUUID().replaceAll('-', '')}`,
+        userId: randomUUID().replaceAll('-', ''),
         tenantId: ctx.tenant.id,
         siteId: ctx.site.id,
         customerSet: ctx.site.customerSet,
-        anonymousUserId: randomUUID().replaceAll('-', ''),
         clientId: ctx.clientId,
         lifetimes: { accessMinutes: ctx.tenant.tokens.accessMinutes, refreshMinutes: ctx.tenant.tokens.refreshMinutes },
       });
@@ -141,6 +201,7 @@ export function createTicketService(deps: TicketDeps) {
      * @throws UNAUTHORIZED (unknown, reused, revoked, other account or app, ended) | TOKEN_EXPIRED
      */
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
+      if (isGuestToken(refreshToken)) return refreshGuest(ctx, refreshToken, accountId);
       const hash = hashToken(refreshToken);
       const scope = { ...scopeOf(ctx), clientId: ctx.clientId, accountId };
       const ticket = await issuer.rotate(hash, scope, async (session) => {
@@ -155,6 +216,21 @@ export function createTicketService(deps: TicketDeps) {
 
     /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */
     async logout(ctx: CallContext, refreshToken: string): Promise<void> {
+      if (isGuestToken(refreshToken)) {
+        const g = await guestTokens.open(refreshToken);
+        if (!g || g.kind !== 'refresh' || g.tenantId !== ctx.tenant.id) return;
+        // Recorded, so that every instance refuses the chain's tokens from now on.
+        const ends = Math.max(g.accessExpiresAt.getTime(), g.refreshExpiresAt.getTime());
+        await guests.revoke({
+          chainId: g.chainId,
+          tenantId: g.tenantId,
+          reason: 'logout',
+          at: clock.now(),
+          endsAt: new Date(ends),
+        });
+        await audit.record(ctx, 'logout', null, {});
+        return;
+      }
       const known = await sessions.findRefresh(hashToken(refreshToken));
       if (!known) return;
       const session = await sessions.find(known.sessionId);
@@ -202,6 +278,21 @@ export function createTicketService(deps: TicketDeps) {
 
     /** @throws UNAUTHORIZED | TOKEN_EXPIRED */
     async fromAccessToken(opaque: string): Promise<ShopperPrincipal> {
+      if (isGuestToken(opaque)) {
+        const g = await guestTokens.open(opaque);
+        if (!g || g.kind !== 'access') throw new KiboError('UNAUTHORIZED', 'Invalid or revoked access token');
+        if (g.accessExpiresAt <= clock.now()) throw new KiboError('TOKEN_EXPIRED');
+        if (await guests.isRevoked(g.chainId)) throw new KiboError('UNAUTHORIZED', 'Invalid or revoked access token');
+        return {
+          sessionId: g.chainId,
+          userId: g.userId,
+          anonymous: true,
+          tenantId: g.tenantId,
+          siteId: g.siteId,
+          customerSet: g.customerSet,
+          clientId: g.clientId,
+        };
+      }
       const row = await sessions.findByAccessHash(hashToken(opaque));
       if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'Invalid or revoked access token');
       if (row.access_expires_at <= clock.now()) throw new KiboError('TOKEN_EXPIRED');
@@ -210,6 +301,18 @@ export function createTicketService(deps: TicketDeps) {
 
     /** The JWT was verified already; this checks its chain is still live. @throws UNAUTHORIZED */
     async fromClaims(c: ShopperClaims): Promise<ShopperPrincipal> {
+      if (isGuestChainId(c.sid)) {
+        if (await guests.isRevoked(c.sid)) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
+        return {
+          sessionId: c.sid,
+          userId: c.sub,
+          anonymous: true,
+          tenantId: c.tenant,
+          siteId: c.site,
+          customerSet: c.customerSet,
+          clientId: c.app,
+        };
+      }
       const row = await sessions.find(c.sid);
       if (!row || row.revoked_at) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
       return principalOf(row);

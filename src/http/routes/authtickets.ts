@@ -37,7 +37,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
         tags,
         summary: 'Rotate a refresh token for a new ticket',
         querystring: Type.Object({
-          refreshToken: Type.String({ minLength: 1, maxLength: 200 }),
+          refreshToken: Type.String({ minLength: 1, maxLength: 512 }),
           accountId: Type.Optional(AccountId),
           responseFields: Type.Optional(Type.String()),
         }),
@@ -87,7 +87,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
       schema: {
         tags,
         summary: 'Log out: revoke the login chain of a refresh token',
-        querystring: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }),
+        querystring: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
         response: { 204: Type.Null(), ...errorResponses },
       },
       config: { auth: 'app' },

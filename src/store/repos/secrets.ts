@@ -25,6 +25,12 @@ export function createSecretsRepo(root: Db) {
         .executeTakeFirstOrThrow();
       return row.value;
     },
+
+    /** The secret called `name`, if it exists. */
+    async find(name: string): Promise<string | undefined> {
+      const r = await db().selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirst();
+      return r?.value;
+    },
   };
 }
 export type SecretsRepo = ReturnType<typeof createSecretsRepo>;

@@ -7,7 +7,9 @@ import { batched } from '../batch.ts';
 export type SessionRow = Selectable<SessionsTable>;
 
 /** A new login chain, as stored (not revoked yet); `ends_at` only for a chain with an absolute end. */
-export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason' | 'ends_at'> & { ends_at?: Date | null };
+export type NewSession = Omit<SessionRow, 'revoked_at' | 'revoke_reason' | 'ends_at' | 'live_until'> & {
+  ends_at?: Date | null;
+};
 
 export interface TokenPair {
   accessHash: string;
@@ -77,9 +79,10 @@ export function createSessionsRepo(root: Db) {
           refresh_hash text, refresh_expires_at timestamptz)),
       s as (
         insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at)
+          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, live_until)
         select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at from j),
+          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at,
+          greatest(access_expires_at, refresh_expires_at) from j),
       a as (
         insert into access_tokens (token_hash, session_id, expires_at, created_at)
         select access_hash, id, access_expires_at, created_at from j)
@@ -165,11 +168,14 @@ export function createSessionsRepo(root: Db) {
         select access_hash, id, least(now + make_interval(mins => access_minutes), ends_at), now from c),
       n as (
         insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-        select refresh_hash, id, least(now + make_interval(mins => refresh_minutes), ends_at), now from c)
+        select refresh_hash, id, least(now + make_interval(mins => refresh_minutes), ends_at), now from c),
+      e as (
+        update sessions s
+        set live_until = greatest(s.live_until, least(c.now + make_interval(mins => greatest(c.access_minutes, c.refresh_minutes)), c.ends_at))
+        from c where s.id = c.id)
       select caller, id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by, cart_id,
-        previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, revoked_at, revoke_reason from c`.execute(
-        db(),
-      );
+        previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, revoked_at, revoke_reason, live_until
+        from c`.execute(db());
       const byCaller = new Map(won.map(({ caller, ...session }) => [caller, session as SessionRow]));
       return items.map((_, n) => byCaller.get(n));
     },
