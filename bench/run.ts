@@ -4,6 +4,7 @@
  * ceiling measured in the same run. Not part of the tests; never run in CI.
  *
  *   npm run bench                 table on stdout
+ *   npm run bench -- startup      memory and start time (bench/startup.ts); other names: SCENARIOS
  *   npm run bench -- --json       also one JSON document at the end
  *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
  *   BENCH_DATABASE_URL=postgres://… npm run bench    compare with PostgreSQL (an EMPTY, throwaway
@@ -16,6 +17,11 @@ import type autocannon from 'autocannon';
 import { BENCH_APP, startServer, type BenchServer } from './server.ts';
 import { measureArgon2, startBareServer, type Argon2Ceiling, type BareServer } from './ceiling.ts';
 import { load, type LoadOptions, type LoadResult } from './load.ts';
+
+/** Named scenarios, `npm run bench -- <name>`: each a module exporting `run(args)`. */
+const SCENARIOS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  startup: () => import('./startup.ts'),
+};
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -452,7 +458,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
+const scenario = SCENARIOS[process.argv[2]];
+(scenario ? scenario().then((m) => m.run(process.argv.slice(3))) : main()).catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,15 +28,17 @@ function hookExit(): void {
   }
 }
 
-/** Spawns `node --import tsx <script>` and tracks it for cleanup. */
+/** Spawns `node --import tsx <script>` (or, `tsx` false, plain `node <args>`) and tracks it for cleanup. */
 export function spawnNode(
-  script: string,
+  script: string | string[],
   env: Record<string, string>,
   label: string,
   nodeArgs: string[] = [],
+  tsx = true,
 ): { child: ChildProcess; output: () => string } {
   hookExit();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const args = [...nodeArgs, ...(tsx ? ['--import', 'tsx'] : []), ...(Array.isArray(script) ? script : [script])];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -109,14 +111,8 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/**
- * Starts the real service (`node --import tsx src/main.ts`) in a child process on a free loopback
- * port with a temp DATA_DIR (embedded PGlite) and a CONFIG_FILE holding one tenant/site and one
- * storefront app. The passwords section is left out, so the production argon2 defaults apply.
- * With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it instead of PGlite.
- */
-export async function startServer(opts: { databaseUrl?: string } = {}): Promise<BenchServer> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
+/** The bench's CONFIG_FILE: one tenant/site and one storefront app; production argon2 defaults. */
+export async function writeBenchConfig(dir: string): Promise<string> {
   const config: ConfigFile = {
     tenants: [
       {
@@ -134,9 +130,54 @@ export async function startServer(opts: { databaseUrl?: string } = {}): Promise<
   };
   const configFile = path.join(dir, 'config.json');
   await fs.writeFile(configFile, JSON.stringify(config, null, 2));
+  return configFile;
+}
+
+/** The compiled entry point `npm start` runs (`node --enable-source-maps dist/src/main.js`). */
+export const MAIN_JS = 'dist/src/main.js';
+export const START_ARGS = ['--enable-source-maps', MAIN_JS];
+
+/** Runs `npm run build` unless dist/ is newer than every file in src/ (the bench measures the build). */
+export async function ensureBuilt(): Promise<void> {
+  const newest = async (dir: string): Promise<number> => {
+    let t = 0;
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? await newest(p) : (await fs.stat(p)).mtimeMs);
+    }
+    return t;
+  };
+  const built = await fs.stat(path.join(ROOT, MAIN_JS)).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  if (built > (await newest(path.join(ROOT, 'src')))) return;
+  process.stderr.write('[bench] building dist/ (npm run build)…\n');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal})`);
+}
+
+/** Spawns the compiled service as `npm start` does, with plain node (no TypeScript loader). */
+export function spawnService(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  return spawnNode(START_ARGS, env, 'server', nodeArgs, false);
+}
+
+/**
+ * Starts the real service, compiled, as `npm start` runs it (`node dist/src/main.js`, built first
+ * when src/ changed), in a child process on a free loopback port with a temp DATA_DIR (embedded
+ * PGlite) and the bench's CONFIG_FILE. The passwords section is left out, so the production argon2
+ * defaults apply. With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it
+ * instead of PGlite.
+ */
+export async function startServer(opts: { databaseUrl?: string } = {}): Promise<BenchServer> {
+  await ensureBuilt();
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-'));
+  const configFile = await writeBenchConfig(dir);
   const port = await freePort();
-  const { child, output } = spawnNode(
-    'src/main.ts',
+  const { child, output } = spawnService(
     {
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -146,7 +187,6 @@ export async function startServer(opts: { databaseUrl?: string } = {}): Promise<
       NODE_ENV: 'production',
       ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     },
-    'server',
     process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [],
   );
   const baseUrl = `http://127.0.0.1:${port}`;

@@ -75,12 +75,12 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   });
 
   registerErrorHandling(app);
-  const registry = registerMetrics(app);
+  const registry = registerMetrics(app, services.metrics.registry);
   registerTenancy(app, config);
   registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });
   registerResponseFields(app);
   // Before any route: its onRoute hook attaches the limits to the routes registered below.
-  await registerRateLimits(app, config);
+  await registerRateLimits(app, config, services.metrics.telemetry.rateLimited);
 
   await app.register(swagger, {
     openapi: {

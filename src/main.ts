@@ -9,6 +9,10 @@ import { systemClock } from './domain/clock.ts';
 
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
 async function main(): Promise<void> {
+  // How long each step of the start took (ms since the process began), logged once listening.
+  const startup: Record<string, number> = {};
+  const mark = (step: string) => (startup[step] = Math.round(performance.now()));
+  mark('loaded');
   let config;
   let tls;
   try {
@@ -27,7 +31,9 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  mark('storeOpen');
   await migrateToLatest(store.db);
+  mark('migrated');
   // Lines the services log outside a request (outbox files, failed mail) go to the app's logger.
   let log: FastifyBaseLogger | undefined;
   const services = await createServices({
@@ -45,6 +51,7 @@ async function main(): Promise<void> {
       );
     },
   });
+  mark('services');
   const app = await buildApp({ services, tls });
   log = app.log;
   let closing = false;
@@ -61,6 +68,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  mark('listening');
+  app.log.info({ startupMs: startup }, 'started');
 }
 
 main().catch((err) => {

@@ -18,6 +18,8 @@ import { createCodeMailer } from './domain/twofactor/deliver.ts';
 import { createSecondFactor } from './domain/twofactor/second-factor.ts';
 import { createCodeLoginService } from './domain/twofactor/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { observeAudit, observeCodeMailer, observeHasher, observeMailer } from './domain/telemetry.ts';
+import { createMetrics } from './runtime/metrics.ts';
 import { createCodesRepo } from './store/repos/codes.ts';
 import { createDevicesRepo } from './store/repos/devices.ts';
 import { createSecretsRepo } from './store/repos/secrets.ts';
@@ -56,6 +58,10 @@ const stderrLogger: ServiceLogger = {
 export async function createServices(opts: ServiceOptions) {
   const { config, store, clock } = opts;
   const db = store.db;
+  // Security metrics (/metrics): counted where the audit log, the mailers and the hasher are wired.
+  const metrics = createMetrics();
+  metrics.watchStore(store);
+  const telemetry = metrics.telemetry;
   const keys = await openKeyRing(createKeysRepo(db), clock);
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer });
   const appsRepo = createAppsRepo(db);
@@ -63,8 +69,8 @@ export async function createServices(opts: ServiceOptions) {
   const appTickets = createAppTicketService({ registry, repo: appsRepo, jwt, clock });
 
   const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
-  const hasher = await createPasswordHasher(config.argon2, config.hashing);
-  const audit = createAudit({ repo: repos.audit, clock });
+  const hasher = observeHasher(await createPasswordHasher(config.argon2, config.hashing), telemetry);
+  const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
@@ -73,14 +79,16 @@ export async function createServices(opts: ServiceOptions) {
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.
   const logger = opts.logger ?? stderrLogger;
-  const mailer =
+  const mailer = observeMailer(
     opts.mailer ??
-    createMailer({
-      smtpUrl: config.smtpUrl,
-      from: config.mailFrom,
-      outboxDir: config.mailOutboxDir,
-      onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
-    });
+      createMailer({
+        smtpUrl: config.smtpUrl,
+        from: config.mailFrom,
+        outboxDir: config.mailOutboxDir,
+        onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
+      }),
+    telemetry,
+  );
   const onError = (err: unknown, what: string) =>
     logger.error(
       { err: err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : String(err) },
@@ -88,7 +96,7 @@ export async function createServices(opts: ServiceOptions) {
     );
   const devices = createDevicesRepo(db);
   const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
-  const codeMailer = createCodeMailer({ mailer, codes, onError });
+  const codeMailer = observeCodeMailer(createCodeMailer({ mailer, codes, onError }), telemetry);
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
     accounts: repos.accounts,
@@ -138,6 +146,7 @@ export async function createServices(opts: ServiceOptions) {
     config,
     store,
     clock,
+    metrics,
     keys,
     jwt,
     appTickets,

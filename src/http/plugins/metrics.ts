@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
-/** Prometheus metrics: requests and latency per route, plus process metrics. One registry per app. */
-export function registerMetrics(app: FastifyInstance): Registry {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+/**
+ * Prometheus metrics of HTTP: requests and latency per route, in the service's registry (which
+ * also holds the process and security metrics, src/runtime/metrics.ts).
+ */
+export function registerMetrics(app: FastifyInstance, registry: Registry): Registry {
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered',
