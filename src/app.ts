@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DestinationStream } from 'pino';
 import type { Services } from './services.ts';
@@ -10,6 +8,7 @@ import { kiboClientErrorHandler, registerErrorHandling } from './http/plugins/er
 import { registerTenancy } from './http/plugins/tenancy.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
+import { registerApiDocs } from './http/plugins/api-docs.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
 import { loggerOptions } from './http/plugins/logging.ts';
 import { lazyChildLoggerFactory } from './http/plugins/lazy-logger.ts';
@@ -23,6 +22,7 @@ import { accountSecurityRoutes } from './http/routes/account-security.ts';
 import { registerRateLimits } from './http/plugins/rate-limit.ts';
 import { platformRoutes } from './http/routes/platform.ts';
 import { opsRoutes } from './http/routes/ops.ts';
+import { createReadiness } from './runtime/readiness.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -82,24 +82,15 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   // Before any route: its onRoute hook attaches the limits to the routes registered below.
   await registerRateLimits(app, config, services.metrics.telemetry.rateLimited);
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'storefront-auth',
-        version: '0.1.0',
-        description: 'Kibo-compatible storefront customer identity service',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocs(app);
 
   await app.register(platformRoutes, { config, appTickets: services.appTickets });
   await app.register(authTicketRoutes, { services });
   await app.register(twoFactorRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(accountSecurityRoutes, { services });
-  await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
+  const readiness = createReadiness({ ping: services.store.ping, redisUrl: config.redisUrl, smtpUrl: config.smtpUrl });
+  app.addHook('onClose', () => readiness.close());
+  await app.register(opsRoutes, { readiness, registry, keys: services.keys });
   return app;
 }
