@@ -89,7 +89,11 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await app.register(twoFactorRoutes, { services });
   await app.register(accountRoutes, { services });
   await app.register(accountSecurityRoutes, { services });
-  const readiness = createReadiness({ ping: services.store.ping, redisUrl: config.redisUrl, smtpUrl: config.smtpUrl });
+  const readiness = createReadiness({
+    ping: () => services.store.ping(),
+    redisUrl: config.redisUrl,
+    smtpUrl: config.smtpUrl,
+  });
   app.addHook('onClose', () => readiness.close());
   await app.register(opsRoutes, { readiness, registry, keys: services.keys });
   return app;

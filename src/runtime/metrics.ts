@@ -101,10 +101,8 @@ export function createMetrics(): Metrics {
 
   for (const outcome of OUTCOMES) logins.inc({ outcome }, 0);
   for (const reason of ['too_many_attempts', 'admin']) lockouts.inc({ reason }, 0);
-  for (const purpose of PURPOSES)
-    for (const result of ['sent', 'failed']) codesSent.inc({ purpose, result }, 0);
-  for (const purpose of PURPOSES)
-    for (const result of ['passed', 'failed']) codeChecks.inc({ purpose, result }, 0);
+  for (const purpose of PURPOSES) for (const result of ['sent', 'failed']) codesSent.inc({ purpose, result }, 0);
+  for (const purpose of PURPOSES) for (const result of ['passed', 'failed']) codeChecks.inc({ purpose, result }, 0);
 
   const telemetry: Telemetry = {
     login: (outcome) => logins.inc({ outcome }),

@@ -58,6 +58,12 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
           required: [...TenancyHeaders.required, ...(own.required ?? [])],
         };
       }
+      // Any route can fail (a 5xx at least); one that names no error status gets the Kibo shape for both.
+      const response = { ...(doc.response as Record<string, unknown> | undefined) };
+      const codes = Object.keys(response);
+      if (!codes.some((c) => c.startsWith('4'))) response['4xx'] = Type.Ref('KiboError');
+      if (!codes.some((c) => c.startsWith('5'))) response['5xx'] = Type.Ref('KiboError');
+      doc.response = response;
       const auth = route.config?.auth ?? 'none';
       doc.security = auth === 'none' ? [] : [{ bearer: [] }];
       return { schema: doc, url };
