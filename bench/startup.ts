@@ -13,14 +13,16 @@
  * spawn. The service logs how long each step of its start took (`startupMs`, src/main.ts); the
  * bench prints those steps too, so a slow restart says where its time went. RSS is VmRSS from
  * /proc/<pid>/status, sampled every 100 ms; PGlite's share is the resident part of the
- * WebAssembly memory reservation (the one mapping of ≥ 8 GiB in /proc/<pid>/smaps).
+ * WebAssembly memory (the anonymous mapping of exactly the size the service reports on /metrics,
+ * storefront_auth_pglite_memory_bytes, in /proc/<pid>/smaps). Last, bench/memory-steps.mjs shows
+ * what each part of the service adds, step by step, in one process.
  * Linux only. See docs/performance.md ("Memory and start time").
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ChildProcess } from 'node:child_process';
-import { BENCH_APP, ensureBuilt, freePort, spawnService, stopChild, writeBenchConfig } from './server.ts';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { BENCH_APP, ROOT, ensureBuilt, freePort, spawnService, stopChild, writeBenchConfig } from './server.ts';
 import { load, type LoadResult } from './load.ts';
 
 const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 3);
@@ -110,14 +112,18 @@ async function start(env: Record<string, string>, baseUrl: string): Promise<Star
     await new Promise((r) => setTimeout(r, 10));
   }
   const firstAnswerMs = Math.round(performance.now() - t0);
+  // The line is logged once listening, so it may land just after the first answer.
   let steps: Record<string, number> | undefined;
-  for (const line of output().split('\n')) {
-    if (!line.includes('"startupMs"')) continue;
-    try {
-      steps = JSON.parse(line).startupMs;
-    } catch {
-      /* not a log line */
+  for (let i = 0; i < 50 && !steps; i++) {
+    for (const line of output().split('\n')) {
+      if (!line.includes('"startupMs"')) continue;
+      try {
+        steps = JSON.parse(line).startupMs;
+      } catch {
+        /* not a log line */
+      }
     }
+    if (!steps) await new Promise((r) => setTimeout(r, 20));
   }
   return { child, output, firstAnswerMs, steps };
 }
@@ -278,6 +284,10 @@ export async function run(args: string[] = []): Promise<void> {
       verdict(Math.max(...killed), 2000),
       killedSteps[killedSteps.length - 1],
     ]);
+    await stopChild(s.child, 10_000);
+    s = undefined;
+    log('memory step by step (bench/memory-steps.mjs, the service stopped)');
+    const steps = memorySteps(env.DATA_DIR, env.CONFIG_FILE);
     const dataBytes = await du(env.DATA_DIR);
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
     const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
@@ -295,6 +305,9 @@ export async function run(args: string[] = []): Promise<void> {
       `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
       ...rows.slice(1).map(line),
       '',
+      'resident memory step by step (one process, compiled modules, plain node):',
+      ...steps,
+      '',
       `restarts after SIGTERM (ms): ${clean.join(', ')}`,
       `restarts after kill -9 (ms): ${killed.join(', ')}`,
       '',
@@ -306,6 +319,28 @@ export async function run(args: string[] = []): Promise<void> {
     if (s) await stopChild(s.child).catch(() => {});
     await fs.rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Runs bench/memory-steps.mjs on the data directory and formats its steps. */
+function memorySteps(dataDir: string, configFile: string): string[] {
+  const r = spawnSync(process.execPath, ['--expose-gc', 'bench/memory-steps.mjs', dataDir, configFile], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return [`  (memory-steps failed: ${r.stderr.slice(-500)})`];
+  const { wasmMemoryMiB, steps } = JSON.parse(r.stdout) as {
+    wasmMemoryMiB: number;
+    steps: { step: string; rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; threads: number }[];
+  };
+  let prev = 0;
+  return [
+    ...steps.map((st) => {
+      const line = `  ${st.step.padEnd(44)} RSS ${String(st.rssMiB).padStart(6)} MiB (+${(st.rssMiB - prev).toFixed(1)}), V8 heap ${st.heapUsedMiB} used / ${st.heapTotalMiB} MiB, ${st.threads} threads`;
+      prev = st.rssMiB;
+      return line;
+    }),
+    `  PGlite WebAssembly memory: ${wasmMemoryMiB} MiB reserved`,
+  ];
 }
 
 async function du(dir: string): Promise<number> {
