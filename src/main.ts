@@ -9,9 +9,14 @@ import { systemClock } from './domain/clock.ts';
 
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
 async function main(): Promise<void> {
-  // How long each step of the start took (ms since the process began), logged once listening.
+  // When each step of the start ended (ms since the process began, wall and CPU), logged once listening.
   const startup: Record<string, number> = {};
-  const mark = (step: string) => (startup[step] = Math.round(performance.now()));
+  const startupCpu: Record<string, number> = {};
+  const mark = (step: string) => {
+    startup[step] = Math.round(performance.now());
+    const cpu = process.cpuUsage();
+    startupCpu[step] = Math.round((cpu.user + cpu.system) / 1000);
+  };
   mark('loaded');
   let config;
   let tls;
@@ -69,7 +74,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
   mark('listening');
-  app.log.info({ startupMs: startup }, 'started');
+  app.log.info({ startupMs: startup, startupCpuMs: startupCpu }, 'started');
 }
 
 main().catch((err) => {
