@@ -89,16 +89,6 @@ export function createMetrics(): Metrics {
   poolGauge('storefront_auth_db_pool_size', 'Database connections open (PGlite: one)', (p) => p.size);
   poolGauge('storefront_auth_db_pool_waiting', 'Queries waiting for a database connection', (p) => p.waiting);
 
-  new Gauge({
-    name: 'storefront_auth_pglite_memory_bytes',
-    help: "Size of embedded PGlite's WebAssembly memory (it never shrinks; absent on PostgreSQL)",
-    registers,
-    collect() {
-      const bytes = store?.engineMemory();
-      if (bytes !== undefined) this.set(bytes);
-    },
-  });
-
   for (const outcome of OUTCOMES) logins.inc({ outcome }, 0);
   for (const reason of ['too_many_attempts', 'admin']) lockouts.inc({ reason }, 0);
   for (const purpose of PURPOSES) for (const result of ['sent', 'failed']) codesSent.inc({ purpose, result }, 0);
@@ -120,6 +110,15 @@ export function createMetrics(): Metrics {
     telemetry,
     watchStore(s) {
       store = s;
+      if (s.engineMemory() === undefined) return; // PostgreSQL: no engine in this process
+      new Gauge({
+        name: 'storefront_auth_pglite_memory_bytes',
+        help: "Size of embedded PGlite's WebAssembly memory (it never shrinks)",
+        registers,
+        collect() {
+          this.set(s.engineMemory() ?? 0);
+        },
+      });
     },
   };
 }
