@@ -31,18 +31,6 @@ export interface Telemetry {
   hashJobs(delta: 1 | -1): void;
 }
 
-export const noTelemetry: Telemetry = {
-  login() {},
-  lockout() {},
-  refreshReuse() {},
-  codeSent() {},
-  codeChecked() {},
-  mailFailed() {},
-  rateLimited() {},
-  argon2Verify() {},
-  hashJobs() {},
-};
-
 /**
  * Counts the audit log's security events as they are recorded, so a metric and the audit trail
  * never disagree, and the domain services carry no second reporting call per event.

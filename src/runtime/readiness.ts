@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { Redis } from 'ioredis';
 
-export type CheckState = 'ok' | 'down';
+type CheckState = 'ok' | 'down';
 
 export interface Readiness {
   /** The database decides readiness; Redis and SMTP, when configured, only make it `degraded`. */

@@ -66,7 +66,7 @@ function openPostgres(url: string, max: number): Opened {
 }
 
 /** PostgreSQL's shared buffer pool inside PGlite (its default is 160 MB). */
-export const PGLITE_SHARED_BUFFERS = '16MB';
+const PGLITE_SHARED_BUFFERS = '16MB';
 
 async function openPglite(dataDir: string): Promise<Opened> {
   const { PGlite } = await import('@electric-sql/pglite');
