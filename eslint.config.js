@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tmp/', 'data/'] },
+  { ignores: ['node_modules/', '.tmp/', 'data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -36,8 +36,10 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/**/*.mjs', 'scripts/**/*.mjs', 'eslint.config.js'],
-    languageOptions: { globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly' } },
+    files: ['src/**/*.mjs', 'scripts/**/*.mjs', 'bench/**/*.mjs', 'bin/**/*.mjs', 'eslint.config.js'],
+    languageOptions: {
+      globals: { process: 'readonly', Buffer: 'readonly', console: 'readonly', URL: 'readonly' },
+    },
   },
   {
     // The domain says what: no web framework, no HTTP layer, no thread machinery (runtime/ implements

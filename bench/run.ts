@@ -5,6 +5,7 @@
  *
  *   npm run bench                 table on stdout
  *   npm run bench -- storage      rows and bytes kept (issue #14; bench/storage.ts)
+ *   npm run bench -- startup      memory and start time (bench/startup.ts); other names: SCENARIOS
  *   npm run bench -- --json       also one JSON document at the end
  *   npm run bench -- enumeration  known vs unknown accounts: answer times (bench/enumeration.ts)
  *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
@@ -19,6 +20,13 @@ import { BENCH_APP, startServer, type BenchServer } from './server.ts';
 import { measureArgon2, startBareServer, type Argon2Ceiling, type BareServer } from './ceiling.ts';
 import { load, type LoadOptions, type LoadResult } from './load.ts';
 import { runEnumeration } from './enumeration.ts';
+
+/** Named scenarios, `npm run bench -- <name>`: each a module exporting `run(args)`. */
+const SCENARIOS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
+  startup: () => import('./startup.ts'),
+  storage: () => import('./storage.ts').then((m) => ({ run: () => m.runStorage() })),
+  enumeration: async () => ({ run: () => runEnumeration() }),
+};
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
@@ -455,13 +463,8 @@ async function main(): Promise<void> {
   }
 }
 
-// `npm run bench -- <scenario>`: a scenario of its own instead of the load tests.
-const run = args.has('storage')
-  ? () => import('./storage.ts').then((m) => m.runStorage())
-  : args.has('enumeration')
-    ? runEnumeration
-    : main;
-run().catch((err) => {
+const scenario = SCENARIOS[process.argv[2]];
+(scenario ? scenario().then((m) => m.run(process.argv.slice(3))) : main()).catch((err) => {
   process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

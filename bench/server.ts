@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -28,16 +28,20 @@ function hookExit(): void {
   }
 }
 
-/** Spawns `node --import tsx <script>` and tracks it for cleanup. */
+/**
+ * Spawns `node --import tsx <script>` (or, `tsx` false, plain `node <args>`) in `cwd` (default the
+ * checkout) and tracks it for cleanup.
+ */
 export function spawnNode(
-  script: string,
+  script: string | string[],
   env: Record<string, string>,
   label: string,
   nodeArgs: string[] = [],
-  cwd = ROOT,
+  { tsx = true, cwd = ROOT }: { tsx?: boolean; cwd?: string } = {},
 ): { child: ChildProcess; output: () => string } {
   hookExit();
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', script], {
+  const args = [...nodeArgs, ...(tsx ? ['--import', 'tsx'] : []), ...(Array.isArray(script) ? script : [script])];
+  const child = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,19 +108,84 @@ export async function waitForOk(
 
 export interface BenchServer {
   readonly baseUrl: string;
-  /** The service's DATA_DIR (PGlite's files are under `pglite/`). */
-  readonly dataDir: string;
   readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
+  /** The service's DATA_DIR (its embedded database, when no databaseUrl). */
+  readonly dataDir: string;
   /** Last lines the server wrote (warnings, errors). */
   output(): string;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the real service (`node --import tsx src/main.ts`) in a child process on a free loopback
- * port with a temp DATA_DIR (embedded PGlite) and a CONFIG_FILE holding one tenant/site and one
- * storefront app. The passwords section is left out, so the production argon2 defaults apply.
- * With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it instead of PGlite.
+ * The bench's CONFIG_FILE: one tenant/site and one storefront app; production argon2 defaults.
+ * `extra` is merged over it, then `configure` may edit it in place.
+ */
+export async function writeBenchConfig(
+  dir: string,
+  extra: Partial<ConfigFile> = {},
+  configure?: (config: ConfigFile) => void,
+): Promise<string> {
+  const config: ConfigFile = {
+    tenants: [
+      {
+        id: 1,
+        name: 'Bench',
+        domain: 't1.localhost',
+        customerSets: [{ code: 'default', name: 'Default' }],
+        sites: [{ id: 1, name: 'Main', customerSet: 'default' }],
+      },
+    ],
+    apps: [{ ...BENCH_APP, tenantId: 1, behaviors: [] }],
+    // 50 connections logging in as one shopper from one IP is exactly what the limiter stops;
+    // the bench measures the work behind it, so it is off.
+    rateLimits: { enabled: false },
+    ...extra,
+  };
+  configure?.(config);
+  const configFile = path.join(dir, 'config.json');
+  await fs.writeFile(configFile, JSON.stringify(config, null, 2));
+  return configFile;
+}
+
+/** The compiled entry point `npm start` runs (`node --enable-source-maps dist/src/main.js`). */
+export const MAIN_JS = 'dist/src/main.js';
+export const START_ARGS = ['--enable-source-maps', MAIN_JS];
+
+/** Runs `npm run build` unless dist/ is newer than every file in src/ (the bench measures the build). */
+export async function ensureBuilt(): Promise<void> {
+  const newest = async (dir: string): Promise<number> => {
+    let t = 0;
+    for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      t = Math.max(t, e.isDirectory() ? await newest(p) : (await fs.stat(p)).mtimeMs);
+    }
+    return t;
+  };
+  const built = await fs.stat(path.join(ROOT, MAIN_JS)).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
+  if (built > (await newest(path.join(ROOT, 'src')))) return;
+  process.stderr.write('[bench] building dist/ (npm run build)…\n');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0) throw new Error(`npm run build failed (${r.status ?? r.signal})`);
+}
+
+/** Spawns the compiled service as `npm start` does, with plain node (no TypeScript loader). */
+export function spawnService(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  return spawnNode(START_ARGS, env, 'server', nodeArgs, { tsx: false });
+}
+
+/**
+ * Starts the real service, compiled, as `npm start` runs it (`node dist/src/main.js`, built first
+ * when src/ changed), in a child process on a free loopback port with a temp DATA_DIR (embedded
+ * PGlite) and the bench's CONFIG_FILE. The passwords section is left out, so the production argon2
+ * defaults apply. With `databaseUrl` (an empty, throwaway PostgreSQL database) the service uses it
+ * instead of PGlite. With `root` (another checkout: the storage bench's baseline) that checkout's
+ * source runs through tsx, as it may predate the compiled build.
  */
 export async function startServer(
   opts: {
@@ -132,42 +201,25 @@ export async function startServer(
     configure?: (config: ConfigFile) => void;
   } = {},
 ): Promise<BenchServer> {
+  if (!opts.root) await ensureBuilt();
   const dir = opts.dir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bench-')));
-  const config: ConfigFile = {
-    tenants: [
-      {
-        id: 1,
-        name: 'Bench',
-        domain: 't1.localhost',
-        customerSets: [{ code: 'default', name: 'Default' }],
-        sites: [{ id: 1, name: 'Main', customerSet: 'default' }],
-      },
-    ],
-    apps: [{ ...BENCH_APP, tenantId: 1, behaviors: [] }],
-    // 50 connections logging in as one shopper from one IP is exactly what the limiter stops;
-    // the bench measures the work behind it, so it is off.
-    rateLimits: { enabled: false },
-    ...opts.config,
-  };
-  opts.configure?.(config);
-  const configFile = path.join(dir, 'config.json');
-  await fs.writeFile(configFile, JSON.stringify(config, null, 2));
+  const configFile = await writeBenchConfig(dir, opts.config, opts.configure);
   const port = await freePort();
-  const { child, output } = spawnNode(
-    'src/main.ts',
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: path.join(dir, 'data'),
-      CONFIG_FILE: configFile,
-      LOG_LEVEL: opts.logLevel ?? 'warn',
-      NODE_ENV: 'production',
-      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
-    },
-    'server',
-    process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [],
-    opts.root,
-  );
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: path.join(dir, 'data'),
+    CONFIG_FILE: configFile,
+    LOG_LEVEL: opts.logLevel ?? 'warn',
+    NODE_ENV: 'production',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  };
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
+    : [];
+  const { child, output } = opts.root
+    ? spawnNode('src/main.ts', env, 'server', profile, { cwd: opts.root })
+    : spawnService(env, profile);
   const baseUrl = `http://127.0.0.1:${port}`;
   const cleanup = async () => {
     await stopChild(child);

@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DestinationStream } from 'pino';
 import type { Services } from './services.ts';
@@ -12,6 +10,7 @@ import { registerTenancy } from './http/plugins/tenancy.ts';
 import { registerJsonBody } from './http/plugins/json-body.ts';
 import { registerCredentials } from './http/plugins/credentials.ts';
 import { registerMetrics } from './http/plugins/metrics.ts';
+import { registerApiDocs } from './http/plugins/api-docs.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
 import { loggerOptions } from './http/plugins/logging.ts';
 import { lazyChildLoggerFactory } from './http/plugins/lazy-logger.ts';
@@ -28,6 +27,7 @@ import { opsRoutes } from './http/routes/ops.ts';
 import { contactRoutes } from './http/routes/contacts.ts';
 import { attributeDefinitionRoutes, attributeRoutes } from './http/routes/attributes.ts';
 import { bulkAccountRoutes } from './http/routes/accounts-bulk.ts';
+import { createReadiness } from './runtime/readiness.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -95,26 +95,14 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
 
   registerErrorHandling(app);
   registerInputGuard(app);
-  const registry = registerMetrics(app);
-  registry.registerMetric(services.lifecycle.prunedRows);
+  const registry = registerMetrics(app, services.metrics.registry);
   registerTenancy(app, config);
   registerCredentials(app, { jwt: services.jwt, appTickets: services.appTickets, shoppers: services.tickets });
   registerResponseFields(app);
   // Before any route: its onRoute hook attaches the limits to the routes registered below.
-  await registerRateLimits(app, config);
+  await registerRateLimits(app, config, services.metrics.telemetry.rateLimited);
 
-  await app.register(swagger, {
-    openapi: {
-      info: {
-        title: 'storefront-auth',
-        version: '0.1.0',
-        description: 'Kibo-compatible storefront customer identity service',
-      },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
-  app.get('/api/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await registerApiDocs(app);
 
   await app.register(platformRoutes, { config, appTickets: services.appTickets });
   await app.register(authTicketRoutes, { services });
@@ -125,6 +113,12 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await app.register(attributeRoutes, { attributes: services.attributes });
   await app.register(attributeDefinitionRoutes);
   await app.register(bulkAccountRoutes, { bulk: services.bulk, clock: services.clock });
-  await app.register(opsRoutes, { store: services.store, registry, keys: services.keys });
+  const readiness = createReadiness({
+    ping: () => services.store.ping(),
+    redisUrl: config.redisUrl,
+    smtpUrl: config.smtpUrl,
+  });
+  app.addHook('onClose', () => readiness.close());
+  await app.register(opsRoutes, { readiness, registry, keys: services.keys });
   return app;
 }

@@ -9,6 +9,15 @@ import { systemClock } from './domain/clock.ts';
 
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
 async function main(): Promise<void> {
+  // When each step of the start ended (ms since the process began, wall and CPU), logged once listening.
+  const startup: Record<string, number> = {};
+  const startupCpu: Record<string, number> = {};
+  const mark = (step: string) => {
+    startup[step] = Math.round(performance.now());
+    const cpu = process.cpuUsage();
+    startupCpu[step] = Math.round((cpu.user + cpu.system) / 1000);
+  };
+  mark('loaded');
   let config;
   let tls;
   try {
@@ -27,7 +36,9 @@ async function main(): Promise<void> {
   }
   fs.mkdirSync(config.dataDir, { recursive: true });
   const store = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  mark('storeOpen');
   await migrateToLatest(store.db);
+  mark('migrated');
   // Lines the services log outside a request (outbox files, failed mail) go to the app's logger.
   let log: FastifyBaseLogger | undefined = undefined;
   const services = await createServices({
@@ -46,6 +57,7 @@ async function main(): Promise<void> {
       );
     },
   });
+  mark('services');
   const app = await buildApp({ services, tls });
   log = app.log;
   // Pruning (issue #14): one instance at a time, in small batches; see docs/configuration.md.
@@ -67,6 +79,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  mark('listening');
+  app.log.info({ startupMs: startup, startupCpuMs: startupCpu }, 'started');
 }
 
 main().catch((err) => {

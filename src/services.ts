@@ -20,6 +20,8 @@ import { createCodeMailer } from './domain/twofactor/deliver.ts';
 import { createSecondFactor } from './domain/twofactor/second-factor.ts';
 import { createCodeLoginService } from './domain/twofactor/service.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { observeAudit, observeCodeMailer, observeHasher, observeMailer } from './domain/telemetry.ts';
+import { createMetrics } from './runtime/metrics.ts';
 import { createCodesRepo } from './store/repos/codes.ts';
 import { createDevicesRepo } from './store/repos/devices.ts';
 import { createSecretsRepo } from './store/repos/secrets.ts';
@@ -68,6 +70,10 @@ export async function createServices(opts: ServiceOptions) {
   const { config, store, clock } = opts;
   const db = store.db;
   const transact: Transact = (fn) => transaction(db, fn);
+  // Security metrics (/metrics): counted where the audit log, the mailers and the hasher are wired.
+  const metrics = createMetrics();
+  metrics.watchStore(store);
+  const telemetry = metrics.telemetry;
   const keys = await openKeyRing(createKeysRepo(db), clock);
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
@@ -77,8 +83,8 @@ export async function createServices(opts: ServiceOptions) {
 
   const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
   const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
-  const hasher = await createPasswordHasher(config.argon2, hashPool);
-  const audit = createAudit({ repo: repos.audit, clock });
+  const hasher = observeHasher(await createPasswordHasher(config.argon2, hashPool), telemetry);
+  const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
   // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
   const secrets = createSecretsRepo(db);
   const guestTokens = createGuestTokens({
@@ -99,14 +105,16 @@ export async function createServices(opts: ServiceOptions) {
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.
   const logger = opts.logger ?? stderrLogger;
-  const mailer =
+  const mailer = observeMailer(
     opts.mailer ??
-    createMailer({
-      smtpUrl: config.smtpUrl,
-      from: config.mailFrom,
-      outboxDir: config.mailOutboxDir,
-      onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
-    });
+      createMailer({
+        smtpUrl: config.smtpUrl,
+        from: config.mailFrom,
+        outboxDir: config.mailOutboxDir,
+        onOutbox: (file) => logger.info({ file }, 'mail written to the outbox (no SMTP_URL)'),
+      }),
+    telemetry,
+  );
   const onError = (err: unknown, what: string) =>
     logger.error(
       { err: err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : String(err) },
@@ -116,7 +124,7 @@ export async function createServices(opts: ServiceOptions) {
   const codes = createCodeService({ codes: createCodesRepo(db), secrets, clock });
   // Loaded now, not first inside a transaction that may roll back the secret it created.
   await codes.ready();
-  const codeMailer = createCodeMailer({ mailer, codes, onError });
+  const codeMailer = observeCodeMailer(createCodeMailer({ mailer, codes, onError }), telemetry);
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
     accounts: repos.accounts,
@@ -139,6 +147,7 @@ export async function createServices(opts: ServiceOptions) {
     guestTokens,
     resendSeconds: codes.policy.resendSeconds,
   });
+  metrics.registry.registerMetric(lifecycle.prunedRows);
   const accounts = createAccountService({
     accounts: repos.accounts,
     sessions: repos.sessions,
@@ -184,6 +193,7 @@ export async function createServices(opts: ServiceOptions) {
     config,
     store,
     clock,
+    metrics,
     keys,
     jwt,
     appTickets,

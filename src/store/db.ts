@@ -11,7 +11,17 @@ export interface Store {
   readonly kind: 'pglite' | 'postgres';
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Connections open, in use, and callers waiting for one (PGlite: one connection). */
+  pool(): PoolStats;
+  /** Bytes of PGlite's WebAssembly memory (reserved; it only grows); undefined on PostgreSQL. */
+  engineMemory(): number | undefined;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  size: number;
+  inUse: number;
+  waiting: number;
 }
 
 export interface StoreOptions {
@@ -24,12 +34,14 @@ export interface StoreOptions {
 
 /** Opens Kysely over PostgreSQL (pg Pool) or embedded PGlite. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const db = opts.databaseUrl
+  const { db, pool, engineMemory } = opts.databaseUrl
     ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
     : await openPglite(opts.dataDir ?? './data');
   const store: Store = {
     db,
     kind: opts.databaseUrl ? 'postgres' : 'pglite',
+    pool,
+    engineMemory,
     async ping() {
       await sql`select 1`.execute(db);
     },
@@ -40,28 +52,46 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   return store;
 }
 
-function openPostgres(url: string, max: number): Db {
+type Opened = { db: Db; pool: () => PoolStats; engineMemory: () => number | undefined };
+
+function openPostgres(url: string, max: number): Opened {
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    pool: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
+    engineMemory: () => undefined,
+  };
 }
 
-async function openPglite(dataDir: string): Promise<Db> {
+/** PostgreSQL's shared buffer pool inside PGlite (its default is 160 MB). */
+const PGLITE_SHARED_BUFFERS = '16MB';
+
+async function openPglite(dataDir: string): Promise<Opened> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PreparedPGliteDialect } = await import('./pglite-prepared.ts');
+  // PGlite's PostgreSQL would keep 160 MB of shared buffers, and touches most of them as it
+  // starts: ~150 MB of resident memory before the first query. 16 MB holds this service's hot
+  // rows; pages beyond it are read through the OS page cache (docs/performance.md, "Memory").
+  const startParams = [...PGlite.defaultStartParams, '-c', `shared_buffers=${PGLITE_SHARED_BUFFERS}`];
   let client;
   if (dataDir === 'memory') {
-    client = await PGlite.create();
+    client = await PGlite.create({ startParams });
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     await fs.mkdir(dir, { recursive: true });
-    client = await PGlite.create(dir);
+    client = await PGlite.create(dir, { startParams });
     // PostgreSQL fills each new 16 MB WAL segment with zeroes before use; PGlite writes them through
     // Emscripten's file layer on the event loop, which froze every request for 20–50 ms each time a
     // segment was made (every few seconds under load). Off, the file is sized in one write. Durability
     // does not change: PGlite already runs with fsync off (`-F`); see docs/configuration.md.
     await client.exec('set wal_init_zero = off');
   }
-  return new Kysely<Database>({ dialect: new PreparedPGliteDialect(client) });
+  const dialect = new PreparedPGliteDialect(client);
+  return {
+    db: new Kysely<Database>({ dialect }),
+    pool: () => dialect.pool(),
+    engineMemory: () => client.Module.HEAP8.buffer.byteLength,
+  };
 }

@@ -14,6 +14,7 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import { protocol, types, type PGlite } from '@electric-sql/pglite';
+import type { PoolStats } from './db.ts';
 
 const { serialize } = protocol;
 
@@ -45,6 +46,7 @@ const STALE_PLAN = '0A000';
  * single session); transactions hold it from BEGIN to COMMIT.
  */
 export class PreparedPGliteDialect implements Dialect {
+  private driver?: PreparedPGliteDriver;
   constructor(
     private readonly pg: PGlite,
     private readonly opts: { maxStatements?: number } = {},
@@ -53,7 +55,12 @@ export class PreparedPGliteDialect implements Dialect {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PreparedPGliteDriver(this.pg, this.opts.maxStatements ?? 200);
+    this.driver = new PreparedPGliteDriver(this.pg, this.opts.maxStatements ?? 200);
+    return this.driver;
+  }
+  /** The one connection: in use or not, and the callers waiting for it (metrics). */
+  pool(): PoolStats {
+    return { size: 1, inUse: this.driver?.busy ? 1 : 0, waiting: this.driver?.waiting.length ?? 0 };
   }
   createQueryCompiler(): QueryCompiler {
     return new PostgresQueryCompiler();
@@ -65,8 +72,8 @@ export class PreparedPGliteDialect implements Dialect {
 
 class PreparedPGliteDriver implements Driver {
   private readonly connection: PreparedPGliteConnection;
-  private busy = false;
-  private readonly waiting: ((c: DatabaseConnection) => void)[] = [];
+  busy = false;
+  readonly waiting: ((c: DatabaseConnection) => void)[] = [];
 
   constructor(
     private readonly pg: PGlite,

@@ -16,7 +16,7 @@ describe('operations endpoints', () => {
   it('/readyz answers 200 while the database answers', async () => {
     const r = await s.request('GET', '/readyz');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.json, { status: 'ok' });
+    assert.deepEqual(r.json, { status: 'ok', checks: { database: 'ok' } });
   });
 
   it('/metrics has http_requests_total per route and process metrics', async () => {

@@ -58,7 +58,11 @@ function addHook<H>(existing: H | H[] | undefined, hook: H): H[] {
  * answers TOO_MANY_REQUESTS (429) with Retry-After. A Redis outage lets requests through (logged)
  * rather than failing every login.
  */
-export async function registerRateLimits(app: FastifyInstance, config: Config): Promise<void> {
+export async function registerRateLimits(
+  app: FastifyInstance,
+  config: Config,
+  onRejected: (route: string) => void = () => {},
+): Promise<void> {
   const limits = config.rateLimits;
   let redis: Redis | undefined;
   if (config.redisUrl && limits.enabled) {
@@ -94,7 +98,10 @@ export async function registerRateLimits(app: FastifyInstance, config: Config): 
   };
   const check = async (l: Limiter, req: FastifyRequest) => {
     const r = await l(req);
-    if (!r.isAllowed && r.isExceeded) throw tooMany(r.ttlInSeconds);
+    if (!r.isAllowed && r.isExceeded) {
+      onRejected(req.routeOptions.url ?? 'unmatched');
+      throw tooMany(r.ttlInSeconds);
+    }
   };
 
   // Each route names its group where it is declared (`config: { limit }`); onRoute sees the

@@ -1,12 +1,23 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
-import type { Store } from '../../store/db.ts';
+import type { Readiness } from '../../runtime/readiness.ts';
 import type { KeyRing } from '../../domain/tokens/keys.ts';
 import { KiboError } from '../../domain/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
 
 const Status = Type.Object({ status: Type.String() });
+const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
+const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], {
+    description: 'ok, or degraded when a configured Redis or SMTP server does not answer',
+  }),
+  checks: Type.Object({
+    database: CheckState,
+    redis: Type.Optional(CheckState),
+    smtp: Type.Optional(CheckState),
+  }),
+});
 const Jwk = Type.Object({
   kty: Type.String(),
   kid: Type.String(),
@@ -18,9 +29,9 @@ const Jwk = Type.Object({
 });
 
 /** Health, readiness, metrics and the JWKS (CONTRACT §8). */
-export const opsRoutes: FastifyPluginAsyncTypebox<{ store: Store; registry: Registry; keys: KeyRing }> = async (
+export const opsRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness; registry: Registry; keys: KeyRing }> = async (
   app,
-  { store, registry, keys },
+  { readiness, registry, keys },
 ) => {
   app.get(
     '/healthz',
@@ -30,15 +41,21 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ store: Store; registry: Regi
 
   app.get(
     '/readyz',
-    { schema: { tags: ['ops'], summary: 'The database answers', response: { 200: Status, ...errorResponses } } },
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Ready while the database answers (Redis and SMTP, when configured, are reported too)',
+        response: { 200: Ready, ...errorResponses },
+      },
+    },
     async (req) => {
-      try {
-        await store.ping();
-      } catch (err) {
-        req.log.warn({ err }, 'readiness check failed');
-        throw new KiboError('SERVICE_UNAVAILABLE', 'The database is not reachable');
+      const { status, checks } = await readiness.check();
+      if (status === 'down') {
+        req.log.warn({ checks }, 'readiness check failed');
+        throw new KiboError('SERVICE_UNAVAILABLE', 'The database is not reachable', checks);
       }
-      return { status: 'ok' };
+      if (status === 'degraded') req.log.warn({ checks }, 'readiness: degraded');
+      return { status, checks };
     },
   );
 

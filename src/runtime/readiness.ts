@@ -1,0 +1,102 @@
+import nodemailer from 'nodemailer';
+import { Redis } from 'ioredis';
+
+type CheckState = 'ok' | 'down';
+
+export interface Readiness {
+  /** The database decides readiness; Redis and SMTP, when configured, only make it `degraded`. */
+  check(): Promise<{ status: 'ok' | 'degraded' | 'down'; checks: Record<string, CheckState> }>;
+  close(): Promise<void>;
+}
+
+export interface ReadinessOptions {
+  /** Resolves when the database answers a query. */
+  ping(): Promise<void>;
+  redisUrl?: string;
+  smtpUrl?: string;
+  /** How long a Redis or SMTP answer is reused: probes every few seconds must not hammer SMTP. */
+  cacheMs?: number;
+  /** How long a Redis or SMTP check may take before it counts as down. */
+  timeoutMs?: number;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A check whose answer is kept for `cacheMs`; callers meanwhile share one attempt. */
+function cached(run: () => Promise<unknown>, cacheMs: number, timeoutMs: number): () => Promise<CheckState> {
+  let last: { at: number; state: Promise<CheckState> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (!last || now - last.at >= cacheMs) {
+      const state = withTimeout(run(), timeoutMs).then(
+        (): CheckState => 'ok',
+        (): CheckState => 'down',
+      );
+      last = { at: now, state };
+    }
+    return last.state;
+  };
+}
+
+/**
+ * Readiness for /readyz: the database on every call (a cheap query), and the optional Redis
+ * (PING on a connection of its own) and SMTP server (nodemailer's verify: connect, EHLO, AUTH)
+ * at most once per `cacheMs`.
+ */
+export function createReadiness(opts: ReadinessOptions): Readiness {
+  const cacheMs = opts.cacheMs ?? 5000;
+  const timeoutMs = opts.timeoutMs ?? 2000;
+  const optional: Record<string, () => Promise<CheckState>> = {};
+  let redis: Redis | undefined;
+  if (opts.redisUrl) {
+    const client = new Redis(opts.redisUrl, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      connectTimeout: timeoutMs,
+    });
+    client.on('error', () => {}); // reported as `down` by the check
+    redis = client;
+    optional.redis = cached(
+      async () => {
+        if (client.status === 'wait' || client.status === 'end') await client.connect();
+        await client.ping();
+      },
+      cacheMs,
+      timeoutMs,
+    );
+  }
+  if (opts.smtpUrl) {
+    const transport = nodemailer.createTransport({
+      url: opts.smtpUrl,
+      connectionTimeout: timeoutMs,
+      greetingTimeout: timeoutMs,
+      socketTimeout: timeoutMs,
+    });
+    optional.smtp = cached(() => transport.verify(), cacheMs, timeoutMs);
+  }
+  return {
+    async check() {
+      const [database, ...rest] = await Promise.all([
+        opts.ping().then(
+          (): CheckState => 'ok',
+          (): CheckState => 'down',
+        ),
+        ...Object.values(optional).map((c) => c()),
+      ]);
+      const checks: Record<string, CheckState> = { database };
+      Object.keys(optional).forEach((name, i) => (checks[name] = rest[i]));
+      const status = database === 'down' ? 'down' : rest.includes('down') ? 'degraded' : 'ok';
+      return { status, checks };
+    },
+    async close() {
+      redis?.disconnect();
+    },
+  };
+}
