@@ -2,7 +2,7 @@ import type { Config } from './config/load.ts';
 import type { Clock } from './domain/clock.ts';
 import { openAppRegistry } from './domain/apps/registry.ts';
 import { createAppTicketService } from './domain/apps/tickets.ts';
-import { openKeyRing } from './domain/tokens/keys.ts';
+import { keyPolicyFrom, openKeyRing } from './domain/tokens/keys.ts';
 import { createJwtService } from './domain/tokens/jwt.ts';
 import { createPasswordHasher } from './domain/passwords/hasher.ts';
 import { createPasswordCheck } from './domain/passwords/check.ts';
@@ -28,6 +28,7 @@ import { createAccountsRepo } from './store/repos/accounts.ts';
 import { createSessionsRepo } from './store/repos/sessions.ts';
 import { createAuditRepo } from './store/repos/audit.ts';
 import { createResetsRepo } from './store/repos/resets.ts';
+import { sealerFrom } from './store/sealer.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -56,7 +57,14 @@ const stderrLogger: ServiceLogger = {
 export async function createServices(opts: ServiceOptions) {
   const { config, store, clock } = opts;
   const db = store.db;
-  const keys = await openKeyRing(createKeysRepo(db), clock);
+  // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
+  // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
+  const sealer = sealerFrom(config);
+  const keysRepo = createKeysRepo(db, sealer);
+  const secretsRepo = createSecretsRepo(db, sealer);
+  await keysRepo.reseal();
+  await secretsRepo.reseal();
+  const keys = await openKeyRing(keysRepo, clock, keyPolicyFrom(config));
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer });
   const appsRepo = createAppsRepo(db);
   const registry = await openAppRegistry({ config, repo: appsRepo, clock, onGenerated: opts.onBootstrapSecret });
@@ -87,7 +95,7 @@ export async function createServices(opts: ServiceOptions) {
       `failed ${what}`,
     );
   const devices = createDevicesRepo(db);
-  const codes = createCodeService({ codes: createCodesRepo(db), secrets: createSecretsRepo(db), clock });
+  const codes = createCodeService({ codes: createCodesRepo(db), secrets: secretsRepo, clock });
   const codeMailer = createCodeMailer({ mailer, codes, onError });
   const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
   const tickets = createTicketService({
@@ -140,6 +148,7 @@ export async function createServices(opts: ServiceOptions) {
     clock,
     keys,
     jwt,
+    registry,
     appTickets,
     tickets,
     accounts,

@@ -31,6 +31,9 @@ export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   appLogin: { perIp: 60, perAccount: 30, windowSeconds: 60 },
 };
 
+/** Signing keys: a new one every 90 days, published an hour before it signs. */
+export const defaultKeys = { rotateDays: 90, publishAheadMinutes: 60 };
+
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */
 export const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 

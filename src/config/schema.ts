@@ -117,6 +117,16 @@ export const RateLimitsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Signing-key rotation: every `rotateDays` (0: never) a new key is published `publishAheadMinutes`
+ * before it signs — at least 6 minutes, so that every instance (which reads the keys every minute)
+ * and every verifier caching the JWKS (5 minutes) knows it first.
+ */
+export const KeysSchema = Type.Object(
+  { rotateDays: Type.Optional(Int(0, 3650)), publishAheadMinutes: Type.Optional(Int(6, 43200)) },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     tenants: Type.Array(TenantSchema, { minItems: 1 }),
@@ -141,6 +151,7 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     rateLimits: Type.Optional(RateLimitsSchema),
+    keys: Type.Optional(KeysSchema),
   },
   { additionalProperties: false },
 );

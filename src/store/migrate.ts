@@ -3,6 +3,7 @@ import * as m0001 from './migrations/0001_init.ts';
 import * as m0002 from './migrations/0002_codes_devices.ts';
 import * as m0003 from './migrations/0003_password_resets.ts';
 import * as m0004 from './migrations/0004_lean_tokens.ts';
+import * as m0009 from './migrations/0009_key_rotation.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002_codes_devices': m0002,
   '0003_password_resets': m0003,
   '0004_lean_tokens': m0004,
+  '0009_key_rotation': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
