@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export type Db = Kysely<Database>;
 
@@ -24,9 +25,20 @@ export interface StoreOptions {
 
 /** Opens Kysely over PostgreSQL (pg Pool) or embedded PGlite. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const db = opts.databaseUrl
-    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
-    : await openPglite(opts.dataDir ?? './data');
+  let release = () => {};
+  if (!opts.databaseUrl && opts.dataDir !== 'memory') {
+    await fs.mkdir(path.resolve(opts.dataDir ?? './data'), { recursive: true });
+    release = lockDataDir(opts.dataDir ?? './data');
+  }
+  let db: Db;
+  try {
+    db = opts.databaseUrl
+      ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+      : await openPglite(opts.dataDir ?? './data');
+  } catch (err) {
+    release();
+    throw err;
+  }
   const store: Store = {
     db,
     kind: opts.databaseUrl ? 'postgres' : 'pglite',
@@ -35,6 +47,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     },
     async close() {
       await db.destroy();
+      release();
     },
   };
   return store;

@@ -48,3 +48,13 @@ async function refuseNewerSchema(db: Kysely<any>): Promise<void> {
     );
   }
 }
+
+/** Which migrations the database has and which it still needs (`migrate --check`); nothing is changed. */
+export async function migrationStatus(db: Kysely<any>): Promise<{ applied: string[]; pending: string[] }> {
+  await refuseNewerSchema(db);
+  const all = await new Migrator({ db, provider }).getMigrations();
+  return {
+    applied: all.filter((m) => m.executedAt).map((m) => m.name),
+    pending: all.filter((m) => !m.executedAt).map((m) => m.name),
+  };
+}

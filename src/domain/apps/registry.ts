@@ -70,6 +70,7 @@ export async function openAppRegistry(deps: {
   let stored = new Map<string, App>();
   let loadedAt = 0;
   let lastForced = 0;
+  let lastFailure = 0;
   let loading: Promise<void> | undefined;
   async function load(): Promise<void> {
     const at = clock.now().getTime();
@@ -97,7 +98,7 @@ export async function openAppRegistry(deps: {
 
   const registry: AppRegistry = {
     find(clientId) {
-      void registry.refreshIfStale()?.catch(() => {}); // the next call tries again
+      void registry.refreshIfStale();
       return fixed.get(clientId) ?? stored.get(clientId);
     },
     async lookup(clientId, accept = () => true) {
@@ -110,7 +111,11 @@ export async function openAppRegistry(deps: {
       return fixed.get(clientId) ?? stored.get(clientId);
     },
     refreshIfStale() {
-      return clock.now().getTime() - loadedAt >= APP_RELOAD_MS ? reload() : undefined;
+      if (clock.now().getTime() - loadedAt < APP_RELOAD_MS || Date.now() - lastFailure < 1000) return undefined;
+      // A failed read (the database restarting) keeps the apps in hand; a second later the next call tries again.
+      return reload().catch(() => {
+        lastFailure = Date.now();
+      });
     },
     reload,
   };

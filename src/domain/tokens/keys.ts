@@ -116,7 +116,13 @@ export function createKeyAdmin(deps: { repo: KeysRepo; clock: Clock; policy: Key
   };
   const rotateWith = async (aheadMinutes: number, due?: (newest: Date | undefined) => boolean) => {
     const now = clock.now();
-    const k = await repo.rotate(() => makeKey(now, addMinutes(now, aheadMinutes)), policy.maxTokenMinutes, due);
+    // With no key signing now (a database the service has not started on yet) the new key signs at once.
+    const k = await repo.rotate(
+      now,
+      (signerExists) => makeKey(now, signerExists ? addMinutes(now, aheadMinutes) : now),
+      policy.maxTokenMinutes,
+      due,
+    );
     return k && info(k, now);
   };
   return {
@@ -167,6 +173,7 @@ export async function openKeyRing(
   let keys: LoadedKey[] = [];
   let loadedAt = 0;
   let lastUnknownReload = 0;
+  let lastFailure = 0;
   let loading: Promise<void> | undefined;
 
   async function load(): Promise<void> {
@@ -222,7 +229,11 @@ export async function openKeyRing(
     },
     jwks: () => ({ keys: published(clock.now().getTime()).map((k) => k.publicJwk) }),
     refreshIfStale() {
-      return clock.now().getTime() - loadedAt >= KEY_RELOAD_MS ? reload() : undefined;
+      if (clock.now().getTime() - loadedAt < KEY_RELOAD_MS || Date.now() - lastFailure < 1000) return undefined;
+      // A failed read (the database restarting) keeps the keys in hand; the next call a second later tries again.
+      return reload().catch(() => {
+        lastFailure = Date.now();
+      });
     },
     async rotate(opts = {}) {
       const k = await admin.rotate({ publishAheadMinutes: opts.activatesInMinutes ?? 0 });

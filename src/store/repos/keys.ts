@@ -85,7 +85,7 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
       }));
     },
     /**
-     * Inserts a key made by `make` unless one that signs or will sign exists, under an advisory
+     * Inserts a key made by `make` unless one signs now, under an advisory
      * lock so that instances starting together agree on one key.
      */
     async ensureOne(make: () => Promise<StoredKey>, now: Date): Promise<void> {
@@ -94,6 +94,7 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
         const existing = await trx
           .selectFrom('signing_keys')
           .select('kid')
+          .where('activates_at', '<=', now)
           .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', now)]))
           .executeTakeFirst();
         if (existing) return;
@@ -109,7 +110,8 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
      * `keepMinutes` later. Answers the key inserted, or undefined when not due.
      */
     async rotate(
-      next: () => Promise<StoredKey>,
+      now: Date,
+      next: (signerExists: boolean) => Promise<StoredKey>,
       keepMinutes: number,
       due?: (newestCreatedAt: Date | undefined) => boolean,
     ): Promise<StoredKey | undefined> {
@@ -124,7 +126,13 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
             .executeTakeFirst();
           if (!due(newest?.created_at)) return undefined;
         }
-        const k = await next();
+        const signer = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('activates_at', '<=', now)
+          .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', now)]))
+          .executeTakeFirst();
+        const k = await next(signer !== undefined);
         const expiresAt = new Date(k.activatesAt.getTime() + keepMinutes * 60_000);
         await trx
           .updateTable('signing_keys')
@@ -168,6 +176,11 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
           .execute();
         return 'ok';
       });
+    },
+    /** Opens every private key: throws SecretsKeyError when SECRETS_KEY cannot (before the CLI writes one). */
+    async checkOpen(): Promise<void> {
+      const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
+      for (const r of rows) openJwk(r.kid, r.private_jwk);
     },
     /** Opens every private key (a wrong SECRETS_KEY stops the start) and rewrites those that need it. */
     async reseal(): Promise<number> {
