@@ -144,33 +144,45 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
       });
     },
     /**
-     * Retires a key at `at`, leaving the JWKS at `expiresAt`; refuses (answers 'last') when no
-     * other key would sign then, and 'unknown' for a kid that is not there or already retired.
+     * Retires a key at `at` (a key not signing yet never will), leaving the JWKS at `expiresAt` at
+     * the latest. Answers 'last' — and changes nothing — when it is the key signing now and no other
+     * would, and 'unknown' for a kid that is not published.
      */
     async retire(kid: string, at: Date, expiresAt: Date): Promise<'ok' | 'last' | 'unknown'> {
       return db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(${sql.lit(KEYS_LOCK)})`.execute(trx);
-        const signing = (eb: any) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', at)]);
         const target = await trx
           .selectFrom('signing_keys')
-          .select('kid')
+          .select(['kid', 'activates_at', 'retired_at'])
           .where('kid', '=', kid)
           .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', at)]))
           .executeTakeFirst();
         if (!target) return 'unknown';
-        const others = await trx
-          .selectFrom('signing_keys')
-          .select('kid')
-          .where('kid', '<>', kid)
-          .where('activates_at', '<=', at)
-          .where(signing)
-          .executeTakeFirst();
-        if (!others) return 'last';
+        const signsNow = target.activates_at <= at && (target.retired_at === null || target.retired_at > at);
+        if (signsNow) {
+          const other = await trx
+            .selectFrom('signing_keys')
+            .select('kid')
+            .where('kid', '<>', kid)
+            .where('activates_at', '<=', at)
+            .where((eb) => eb.or([eb('retired_at', 'is', null), eb('retired_at', '>', at)]))
+            .executeTakeFirst();
+          if (!other) return 'last';
+        }
+        if (target.activates_at > at) {
+          // A key cancelled before it signs: the keys that were to retire when it came stay on.
+          await trx
+            .updateTable('signing_keys')
+            .set({ retired_at: null, expires_at: null })
+            .where('kid', '<>', kid)
+            .where('retired_at', '=', target.activates_at)
+            .execute();
+        }
         await trx
           .updateTable('signing_keys')
           .set({
             retired_at: sql`least(coalesce(retired_at, ${at}::timestamptz), ${at}::timestamptz)`,
-            expires_at: expiresAt,
+            expires_at: sql`least(coalesce(expires_at, ${expiresAt}::timestamptz), ${expiresAt}::timestamptz)`,
           })
           .where('kid', '=', kid)
           .execute();
