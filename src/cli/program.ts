@@ -40,8 +40,8 @@ export async function runCli(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit 0; any other parse failure is a usage error (commander printed it).
-      return err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.help' ? 0 : 2;
+      // --help exits 0; any other parse failure (a group without its subcommand too) is a usage error.
+      return err.exitCode === 0 ? 0 : 2;
     }
     const code = err instanceof KiboError || err instanceof AdminOpError ? err.code : undefined;
     const message = err instanceof Error ? err.message : String(err);

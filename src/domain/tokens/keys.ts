@@ -203,9 +203,8 @@ export async function openKeyRing(
   const ring: KeyRing = {
     signer() {
       const now = clock.now().getTime();
-      // Newest first: the latest key whose activation has come and that has not retired; keys made
-      // before this one was loaded may still be found retired by a rotation this instance has not
-      // read yet, and then the newest activated key signs (still published: see rotate()).
+      // Newest first: the latest key whose activation has come and that has not retired. Should
+      // every activated key be retired (never by rotate() or retire()), the newest of them.
       let fallback: LoadedKey | undefined;
       for (let i = keys.length - 1; i >= 0; i--) {
         const k = keys[i];
