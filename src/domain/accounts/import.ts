@@ -50,6 +50,9 @@ const SECRET_FIELDS = ['password', 'externalPassword'] as const;
 /** Every field an import line may have (CSV: the header names). */
 export const IMPORT_FIELDS: readonly string[] = [...STRING_FIELDS, ...BOOLEAN_FIELDS, ...LIST_FIELDS, ...SECRET_FIELDS];
 
+/** Accounts of one batch written at a time (the CLI's PostgreSQL pool has 4 connections). */
+const IMPORT_CONCURRENCY = 4;
+
 /** The client id imports are recorded under (created_by, updated_by, audit events). */
 export const IMPORT_CLIENT_ID = 'admin-cli';
 
@@ -181,18 +184,18 @@ export function createAccountImporter(deps: {
         return id;
       };
 
-      for (const x of parsed) {
+      const handle = async (x: (typeof parsed)[number]): Promise<void> => {
         const at = clock.now();
         try {
           const existing = match(x.email, x.userName);
           if (existing) {
             if (opts.existing === 'skip') {
               out.push({ line: x.line, status: 'skipped', accountId: existing.id });
-              continue;
+              return;
             }
             const id = await update(existing, x, at);
             out.push(id ? { line: x.line, status: 'updated', accountId: id } : failed(x.line, 'the account is gone'));
-            continue;
+            return;
           }
           const secret = await secretOf(x.p);
           const id = await repo.insert(
@@ -213,7 +216,7 @@ export function createAccountImporter(deps: {
           );
           if (id !== undefined) {
             out.push({ line: x.line, status: 'created', accountId: id });
-            continue;
+            return;
           }
           // Taken since the check (an earlier line of this batch, or another writer): look again.
           const [now] = await repo.findExisting(
@@ -233,7 +236,29 @@ export function createAccountImporter(deps: {
             out.push(failed(x.line, 'the email or user name belongs to another account'));
           else throw err;
         }
+      };
+
+      // Lines naming an account no earlier line of the batch names run a few at a time (PostgreSQL
+      // answers them on several connections; argon2 for plain passwords runs on several threads);
+      // the others after them, in file order, so the first line for an account wins.
+      const seen = new Set<string>();
+      const firsts: typeof parsed = [];
+      const repeats: typeof parsed = [];
+      for (const x of parsed) {
+        const keys = [norm(x.email), norm(x.userName)].filter((k): k is string => k !== null);
+        if (keys.some((k) => seen.has(k))) repeats.push(x);
+        else {
+          keys.forEach((k) => seen.add(k));
+          firsts.push(x);
+        }
       }
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(IMPORT_CONCURRENCY, firsts.length) }, async () => {
+          while (next < firsts.length) await handle(firsts[next++]);
+        }),
+      );
+      for (const x of repeats) await handle(x);
       return out.sort((a, b) => a.line - b.line);
     },
 

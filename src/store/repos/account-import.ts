@@ -41,12 +41,8 @@ export function createAccountImportRepo(db: Db) {
         .selectAll()
         .where('tenant_id', '=', scope.tenantId)
         .where('customer_set', '=', scope.customerSet)
-        .where((eb) =>
-          eb.or([
-            ...(emails.length ? [eb('email_norm', 'in', emails)] : []),
-            ...(userNames.length ? [eb('user_name_norm', 'in', userNames)] : []),
-          ]),
-        )
+        // One array parameter each: the same statement text for every batch (prepared once).
+        .where(sql<boolean>`(email_norm = any(${emails}::text[]) or user_name_norm = any(${userNames}::text[]))`)
         .execute();
     },
 
