@@ -36,14 +36,16 @@ export function createAccountImportRepo(db: Db) {
     /** The accounts of `scope` holding any of these emails or user names (already normalised). */
     async findExisting(scope: AccountScope, emails: string[], userNames: string[]): Promise<AccountRow[]> {
       if (emails.length === 0 && userNames.length === 0) return [];
-      return db
-        .selectFrom('accounts')
-        .selectAll()
-        .where('tenant_id', '=', scope.tenantId)
-        .where('customer_set', '=', scope.customerSet)
-        // One array parameter each: the same statement text for every batch (prepared once).
-        .where(sql<boolean>`(email_norm = any(${emails}::text[]) or user_name_norm = any(${userNames}::text[]))`)
-        .execute();
+      return (
+        db
+          .selectFrom('accounts')
+          .selectAll()
+          .where('tenant_id', '=', scope.tenantId)
+          .where('customer_set', '=', scope.customerSet)
+          // One array parameter each: the same statement text for every batch (prepared once).
+          .where(sql<boolean>`(email_norm = any(${emails}::text[]) or user_name_norm = any(${userNames}::text[]))`)
+          .execute()
+      );
     },
 
     /** Inserts the account and its event; undefined when its email or user name is taken (nothing written). */
