@@ -6,6 +6,8 @@ import { migrateToLatest } from './store/migrate.ts';
 import { createServices } from './services.ts';
 import { buildApp } from './app.ts';
 import { systemClock } from './domain/clock.ts';
+import { SecretsKeyError } from './store/sealer.ts';
+import { adminServerFor } from './admin/service.ts';
 
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
 async function main(): Promise<void> {
@@ -62,11 +64,18 @@ async function main(): Promise<void> {
   log = app.log;
   // Pruning (issue #14): one instance at a time, in small batches; see docs/configuration.md.
   const lifecycle = services.lifecycle.start();
+  // Rotation on schedule, and the key set read again every minute (keys rotated elsewhere).
+  const stopKeySchedule = services.keys.startSchedule();
+  // On the embedded database the admin CLI cannot open the files this process holds: it talks here.
+  const admin =
+    store.kind === 'pglite' ? await adminServerFor(services, { prune: () => services.lifecycle.runPass() }) : undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
+    stopKeySchedule();
+    await admin?.close();
     await app.close();
     await lifecycle.close();
     await services.codeLogin.idle();
@@ -84,6 +93,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof SecretsKeyError) {
+    process.stderr.write(`storefront-auth: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`storefront-auth: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

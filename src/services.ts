@@ -2,7 +2,7 @@ import type { Config } from './config/load.ts';
 import type { Clock } from './domain/clock.ts';
 import { openAppRegistry } from './domain/apps/registry.ts';
 import { createAppTicketService } from './domain/apps/tickets.ts';
-import { openKeyRing } from './domain/tokens/keys.ts';
+import { keyPolicyFrom, openKeyRing } from './domain/tokens/keys.ts';
 import { createJwtService } from './domain/tokens/jwt.ts';
 import { createPasswordHasher } from './domain/passwords/hasher.ts';
 import { createHashPool } from './runtime/hash-pool.ts';
@@ -24,7 +24,7 @@ import { observeAudit, observeCodeMailer, observeHasher, observeMailer } from '.
 import { createMetrics } from './runtime/metrics.ts';
 import { createCodesRepo } from './store/repos/codes.ts';
 import { createDevicesRepo } from './store/repos/devices.ts';
-import { createSecretsRepo } from './store/repos/secrets.ts';
+import { createSecretsRepo, type SecretsRepo } from './store/repos/secrets.ts';
 import type { Store } from './store/db.ts';
 import { createAppsRepo } from './store/repos/apps.ts';
 import { createKeysRepo } from './store/repos/keys.ts';
@@ -40,6 +40,7 @@ import { createBulkAccounts } from './domain/accounts/bulk.ts';
 import { createGuestsRepo } from './store/repos/guests.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
+import { sealerFrom } from './store/sealer.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -65,6 +66,18 @@ const stderrLogger: ServiceLogger = {
   error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', ...obj, msg })}\n`),
 };
 
+/** Guest tokens MAC'd under keys in server_secrets that rotate every `retention.guestKeyDays`. */
+export function guestTokensFor(config: Config, secrets: SecretsRepo, clock: Clock) {
+  return createGuestTokens({
+    keys: secrets,
+    clock,
+    periodMinutes: config.retention.guestKeyDays * 1440,
+    maxTokenMinutes: Math.max(
+      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
+    ),
+  });
+}
+
 /** Wires the domain services over the store; shared by main.ts and the test server. */
 export async function createServices(opts: ServiceOptions) {
   const { config, store, clock } = opts;
@@ -74,7 +87,14 @@ export async function createServices(opts: ServiceOptions) {
   const metrics = createMetrics();
   metrics.watchStore(store);
   const telemetry = metrics.telemetry;
-  const keys = await openKeyRing(createKeysRepo(db), clock);
+  // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
+  // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
+  const sealer = sealerFrom(config);
+  const keysRepo = createKeysRepo(db, sealer);
+  const secrets = createSecretsRepo(db, sealer);
+  await keysRepo.reseal();
+  await secrets.reseal();
+  const keys = await openKeyRing(keysRepo, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
   const appsRepo = createAppsRepo(db);
@@ -86,15 +106,7 @@ export async function createServices(opts: ServiceOptions) {
   const hasher = observeHasher(await createPasswordHasher(config.argon2, hashPool), telemetry);
   const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
   // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
-  const secrets = createSecretsRepo(db);
-  const guestTokens = createGuestTokens({
-    keys: secrets,
-    clock,
-    periodMinutes: config.retention.guestKeyDays * 1440,
-    maxTokenMinutes: Math.max(
-      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
-    ),
-  });
+  const guestTokens = guestTokensFor(config, secrets, clock);
   await guestTokens.prepare();
   const guests = createGuestsRepo(db);
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
@@ -196,6 +208,7 @@ export async function createServices(opts: ServiceOptions) {
     metrics,
     keys,
     jwt,
+    registry,
     appTickets,
     tickets,
     accounts,

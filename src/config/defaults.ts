@@ -47,6 +47,9 @@ export const defaultRetention: Retention = {
   guestKeyDays: 7,
 };
 
+/** Signing keys: a new one every 90 days, published an hour before it signs. */
+export const defaultKeys = { rotateDays: 90, publishAheadMinutes: 60 };
+
 /** OWASP's argon2id recommendation: m=19 MiB, t=2, p=1. */
 export const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
 

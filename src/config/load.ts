@@ -6,6 +6,7 @@ import {
   defaultArgon2,
   defaultHashNice,
   defaultHashThreads,
+  defaultKeys,
   defaultLogin,
   defaultRateLimits,
   defaultRetention,
@@ -94,6 +95,14 @@ export interface Config {
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
   /** Data lifecycle: retention of devices and audit events, pruning pace, guest-key rotation. */
   readonly retention: Readonly<Retention>;
+  /** Signing-key rotation (CONFIG_FILE `keys`). */
+  readonly keys: { readonly rotateDays: number; readonly publishAheadMinutes: number };
+  /**
+   * SECRETS_KEY (and SECRETS_KEY_PREVIOUS while changing it), 32 bytes as hex: private keys and
+   * server secrets are encrypted at rest with it (store/sealer.ts).
+   */
+  readonly secretsKey?: string;
+  readonly secretsKeyPrevious?: string;
 }
 
 /** A configuration that cannot be used; the message names the bad field. */
@@ -197,6 +206,9 @@ export function loadConfig(env: Env, fileText?: string): Config {
       nice: file?.passwords?.hashNice ?? defaultHashNice,
     },
     retention: { ...defaultRetention, ...file?.retention },
+    keys: { ...defaultKeys, ...file?.keys },
+    secretsKey: secretKeyEnv(env, 'SECRETS_KEY'),
+    secretsKeyPrevious: secretKeyEnv(env, 'SECRETS_KEY_PREVIOUS'),
     rateLimits: {
       enabled: file?.rateLimits?.enabled ?? true,
       ...(Object.fromEntries(
@@ -269,6 +281,19 @@ function urlEnv(env: Env, name: string, protocols: string[]): string | undefined
   }
   if (!protocols.includes(url.protocol)) fail(name, `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
   return v;
+}
+
+/** 32 bytes, written as 64 hex digits or in base64 (standard or url-safe); answered as hex. */
+function secretKeyEnv(env: Env, name: string): string | undefined {
+  const v = env[name]?.trim();
+  if (!v) return undefined;
+  const bytes = /^[0-9a-fA-F]{64}$/.test(v)
+    ? Buffer.from(v, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}={0,1}$/.test(v)
+      ? Buffer.from(v, 'base64')
+      : undefined;
+  if (bytes?.length !== 32) fail(name, 'must be 32 bytes as 64 hex digits or base64 (e.g. `openssl rand -base64 32`)');
+  return bytes.toString('hex');
 }
 
 const ADDRESS = /^[0-9a-fA-F.:]+(\/\d{1,3})?$|^(loopback|linklocal|uniquelocal)$/;

@@ -192,6 +192,16 @@ export const RetentionSchema = Type.Partial(
 );
 export type Retention = Required<Static<typeof RetentionSchema>>;
 
+/**
+ * Signing-key rotation: every `rotateDays` (0: never) a new key is published `publishAheadMinutes`
+ * before it signs — at least 6 minutes, so that every instance (which reads the keys every minute)
+ * and every verifier caching the JWKS (5 minutes) knows it first.
+ */
+export const KeysSchema = Type.Object(
+  { rotateDays: Type.Optional(Int(0, 3650)), publishAheadMinutes: Type.Optional(Int(6, 43200)) },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     tenants: Type.Array(TenantSchema, { minItems: 1 }),
@@ -217,6 +227,7 @@ export const ConfigFileSchema = Type.Object(
     ),
     rateLimits: Type.Optional(RateLimitsSchema),
     retention: Type.Optional(RetentionSchema),
+    keys: Type.Optional(KeysSchema),
   },
   { additionalProperties: false },
 );

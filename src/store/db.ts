@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 
 export type Db = Kysely<Database>;
 
@@ -34,9 +35,21 @@ export interface StoreOptions {
 
 /** Opens Kysely over PostgreSQL (pg Pool) or embedded PGlite. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
-  const { db, pool, engineMemory } = opts.databaseUrl
-    ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
-    : await openPglite(opts.dataDir ?? './data');
+  let release = () => {};
+  if (!opts.databaseUrl && opts.dataDir !== 'memory') {
+    await fs.mkdir(path.resolve(opts.dataDir ?? './data'), { recursive: true });
+    release = lockDataDir(opts.dataDir ?? './data');
+  }
+  let opened: Opened;
+  try {
+    opened = opts.databaseUrl
+      ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+      : await openPglite(opts.dataDir ?? './data');
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const { db, pool, engineMemory } = opened;
   const store: Store = {
     db,
     kind: opts.databaseUrl ? 'postgres' : 'pglite',
@@ -47,6 +60,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     },
     async close() {
       await db.destroy();
+      release();
     },
   };
   return store;

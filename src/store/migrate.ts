@@ -6,6 +6,7 @@ import * as m0004 from './migrations/0004_lean_tokens.ts';
 import * as m0005 from './migrations/0005_impersonation_end.ts';
 import * as m0006 from './migrations/0006_contacts_challenges.ts';
 import * as m0007 from './migrations/0007_lifecycle.ts';
+import * as m0009 from './migrations/0009_key_rotation.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_impersonation_end': m0005,
   '0006_contacts_challenges': m0006,
   '0007_lifecycle': m0007,
+  '0009_key_rotation': m0009,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
@@ -51,4 +53,14 @@ async function refuseNewerSchema(db: Kysely<any>): Promise<void> {
       `The database schema is newer than this code (unknown migrations: ${unknown.join(', ')}); upgrade the service.`,
     );
   }
+}
+
+/** Which migrations the database has and which it still needs (`migrate --check`); nothing is changed. */
+export async function migrationStatus(db: Kysely<any>): Promise<{ applied: string[]; pending: string[] }> {
+  await refuseNewerSchema(db);
+  const all = await new Migrator({ db, provider }).getMigrations();
+  return {
+    applied: all.filter((m) => m.executedAt).map((m) => m.name),
+    pending: all.filter((m) => !m.executedAt).map((m) => m.name),
+  };
 }

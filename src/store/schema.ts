@@ -97,6 +97,8 @@ export interface AppsTable {
   secret_hash: string;
   behaviors: Json<string[]>;
   created_at: Timestamp;
+  /** migration 0009: app access tokens issued before it are refused */
+  secret_changed_at: Timestamp | null;
 }
 
 export interface AppRefreshTokensTable {
@@ -115,6 +117,9 @@ export interface SigningKeysTable {
   public_jwk: Json<Record<string, unknown>>;
   created_at: Timestamp;
   retired_at: Timestamp | null;
+  /** migration 0009: signs from then (published ahead); leaves the JWKS at expires_at */
+  activates_at: Timestamp;
+  expires_at: Timestamp | null;
 }
 
 export interface ServerSecretsTable {

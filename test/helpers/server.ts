@@ -55,6 +55,8 @@ export interface TestServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** Listen on this port instead of a random one. */
   port?: number;
+  /** Keep the embedded database's files in this folder (as the service does), not in memory. */
+  dataDir?: string;
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or TEST_DATABASE_URL). */
@@ -65,6 +67,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let drop = async () => {};
   if (opts.databaseUrl) {
     store = await openStore({ databaseUrl: opts.databaseUrl, poolSize: 5 });
+  } else if (opts.dataDir) {
+    store = await openStore({ dataDir: opts.dataDir });
   } else {
     const fresh = await freshStore();
     store = fresh.store;

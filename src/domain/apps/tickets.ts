@@ -48,16 +48,19 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
   return {
     /** @throws INVALID_CREDENTIALS for an unknown client or a wrong secret (same answer) */
     async authenticate(clientId: string, secret: string): Promise<AppTicket> {
-      const app = registry.find(clientId);
-      // Compare against a throwaway digest for unknown clients so both paths cost the same.
-      const ok = digestsEqual(hashSecret(secret), app?.secretHash ?? hashSecret(`\0unknown${clientId}`));
+      const given = hashSecret(secret);
+      // Compare against a throwaway digest for unknown clients so both paths cost the same. A miss
+      // reads the database apps again once: the app or its new secret may come from the admin CLI.
+      const matches = (a: App | undefined) => digestsEqual(given, a?.secretHash ?? hashSecret(`\0unknown${clientId}`));
+      const app = await registry.lookup(clientId, matches);
+      const ok = matches(app);
       if (!app || !ok) throw new KiboError('INVALID_CREDENTIALS', 'Invalid application credentials');
       return issue(app);
     },
     /** Rotates an app refresh token. @throws UNAUTHORIZED when it is unknown, used or expired */
     async refresh(refreshToken: string): Promise<AppTicket> {
       const consumed = await repo.consumeRefreshToken(hashToken(refreshToken), clock.now());
-      const app = consumed && registry.find(consumed.clientId);
+      const app = consumed && (await registry.lookup(consumed.clientId));
       if (!app) throw new KiboError('UNAUTHORIZED', 'Invalid or expired refresh token');
       return issue(app);
     },
@@ -69,9 +72,14 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
     async verify(accessToken: string): Promise<AppPrincipal> {
       const claims = await jwt.verify(accessToken);
       if (claims.typ !== 'app') throw new KiboError('UNAUTHORIZED', 'Not an application token');
+      await registry.refreshIfStale();
       const app = registry.find(claims.sub);
-      // An app removed from configuration loses its tokens at once; behaviors are read live.
+      // An app removed from configuration loses its tokens at once (from the database: within
+      // APP_RELOAD_MS); behaviors are read live; a changed secret ends the tokens issued before.
       if (!app || app.tenantId !== claims.tenant) throw new KiboError('UNAUTHORIZED', 'Unknown application');
+      const iat = (claims as { iat?: number }).iat ?? 0;
+      if (app.secretChangedAt !== undefined && iat < Math.floor(app.secretChangedAt / 1000))
+        throw new KiboError('UNAUTHORIZED', 'The application secret has changed since this token was issued');
       return { clientId: app.clientId, tenantId: app.tenantId, behaviors: app.behaviors };
     },
     /**

@@ -73,6 +73,9 @@ export function createJwtService(deps: {
     // and it runs in a signing thread fed in batches, off the event loop (src/runtime/signer.ts).
     // jose still verifies every token, here and in the tests.
     async sign(claims, expiresAt) {
+      // At most once a minute this waits for the key set to be read again (rotation, KEY_RELOAD_MS).
+      const stale = keys.refreshIfStale();
+      if (stale) await stale;
       const k = keys.signer();
       const header = headerOf(k.kid);
       // The registered claims are written in front of the caller's (never empty: `typ`), not spread

@@ -74,6 +74,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness; regist
       },
     },
     async (_req, reply) => {
+      await keys.refreshIfStale();
       reply.header('cache-control', 'public, max-age=300');
       return keys.jwks() as { keys: { kty: string; kid: string; alg: string; use: string }[] };
     },

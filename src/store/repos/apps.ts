@@ -1,17 +1,69 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { AppsTable } from '../schema.ts';
 
 export interface StoredApp {
   clientId: string;
   tenantId: number;
   secretHash: string;
   behaviors: string[];
+  /** App access tokens issued before this are refused (the secret was changed). */
+  secretChangedAt?: Date | null;
+  createdAt?: Date;
 }
+
+const fromRow = (r: Selectable<AppsTable>): StoredApp => ({
+  clientId: r.client_id,
+  tenantId: r.tenant_id,
+  secretHash: r.secret_hash,
+  behaviors: r.behaviors,
+  secretChangedAt: r.secret_changed_at,
+  createdAt: r.created_at,
+});
 
 export function createAppsRepo(db: Db) {
   return {
     async find(clientId: string): Promise<StoredApp | undefined> {
       const r = await db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-      return r && { clientId: r.client_id, tenantId: r.tenant_id, secretHash: r.secret_hash, behaviors: r.behaviors };
+      return r && fromRow(r);
+    },
+    async list(): Promise<StoredApp[]> {
+      const rows = await db.selectFrom('apps').selectAll().orderBy('client_id').execute();
+      return rows.map(fromRow);
+    },
+    /** A new secret (hash); answers false for an unknown client id. */
+    async setSecret(clientId: string, secretHash: string, at: Date): Promise<boolean> {
+      const r = await db
+        .updateTable('apps')
+        .set({ secret_hash: secretHash, secret_changed_at: at })
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    async setBehaviors(clientId: string, behaviors: string[]): Promise<boolean> {
+      const r = await db
+        .updateTable('apps')
+        .set({ behaviors: JSON.stringify(behaviors) })
+        .where('client_id', '=', clientId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+    /** Deletes an app and its refresh tokens together. */
+    async delete(clientId: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('app_refresh_tokens').where('client_id', '=', clientId).execute();
+        const r = await trx.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
+        return Number(r.numDeletedRows) > 0;
+      });
+    },
+    /** Retires every live refresh token of an app (its secret changed). */
+    async retireRefreshTokens(clientId: string, now: Date): Promise<void> {
+      await db
+        .updateTable('app_refresh_tokens')
+        .set({ consumed_at: now })
+        .where('client_id', '=', clientId)
+        .where('consumed_at', 'is', null)
+        .execute();
     },
     /** Inserts unless the client id exists; true when this call inserted it. */
     async insertIfAbsent(app: StoredApp, at: Date): Promise<boolean> {

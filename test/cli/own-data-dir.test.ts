@@ -1,0 +1,38 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.ts';
+
+// The embedded database with no service running: the CLI opens the files itself, and lets go.
+describe('admin CLI on an embedded database no service holds', () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-cli-own-'));
+  const env = { DATA_DIR: path.join(tmp, 'data') };
+  const lock = path.join(env.DATA_DIR, 'pglite.lock');
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('migrate --check exits 1 on a new data directory, other commands refuse, migrate makes the schema', async () => {
+    const check = await runCli(['migrate', '--check'], env);
+    assert.equal(check.code, 1);
+    assert.match(check.stdout, /^Pending migrations: 0001_init, /);
+    const list = await runCli(['apps', 'list'], env);
+    assert.equal(list.code, 1, 'refused before migrating');
+    assert.match(
+      list.stderr,
+      /^storefront-auth: The database needs migrations \(.*\); run `storefront-auth migrate`\n$/,
+    );
+    const m = await runCli(['migrate'], env);
+    assert.equal(m.code, 0, m.stderr);
+    assert.match(m.stdout, /^Ran 0001_init, .*0009_key_rotation\.\n$/);
+    const created = await runCli(['--json', 'apps', 'create', '--client-id', 'own', '--tenant', '1'], env);
+    assert.equal(created.code, 0, created.stderr);
+    assert.ok(!fs.existsSync(lock), 'the CLI let go of the files');
+  });
+
+  it('prune says in one line that this build has no pruning pass', async () => {
+    const r = await runCli(['prune'], env);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, 'storefront-auth: pruning is not available in this build\n');
+  });
+});
