@@ -67,8 +67,7 @@ async function main(): Promise<void> {
   // Rotation on schedule, and the key set read again every minute (keys rotated elsewhere).
   const stopKeySchedule = services.keys.startSchedule();
   // On the embedded database the admin CLI cannot open the files this process holds: it talks here.
-  const admin =
-    store.kind === 'pglite' ? await adminServerFor(services, { prune: () => services.lifecycle.runPass() }) : undefined;
+  const admin = store.kind === 'pglite' ? await adminServerFor(services) : undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

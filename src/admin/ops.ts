@@ -22,8 +22,8 @@ export function createAdminOps(deps: {
   hasher?: Pick<PasswordHasher, 'hash'>;
   /** This process's app registry, told to read the apps again after a change. */
   onAppsChanged?: () => Promise<void>;
-  /** One pruning pass of the data lifecycle work, when it is wired in. */
-  prune?: () => Promise<unknown>;
+  /** One pruning pass of the data lifecycle (runtime/lifecycle-service.ts). */
+  prune: () => Promise<unknown>;
 }) {
   const { config, store, clock } = deps;
   const apps = createAppAdmin({ config, repo: createAppsRepo(store.db), clock, onChange: deps.onAppsChanged });
@@ -47,7 +47,6 @@ export function createAdminOps(deps: {
     'migrate.check': () => migrationStatus(store.db),
     'migrate.run': async () => ({ ran: await migrateToLatest(store.db), ...(await migrationStatus(store.db)) }),
     'prune.run': async () => {
-      if (!deps.prune) throw new Error('pruning is not available in this build');
       return deps.prune();
     },
   };

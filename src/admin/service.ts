@@ -3,10 +3,7 @@ import { createAdminOps } from './ops.ts';
 import { startAdminServer, type AdminServer } from './socket.ts';
 
 /** The admin socket of a running service (embedded database): the CLI's ops on this process's services. */
-export function adminServerFor(
-  services: Services,
-  extra: { prune?: () => Promise<unknown> } = {},
-): Promise<AdminServer> {
+export function adminServerFor(services: Services): Promise<AdminServer> {
   const ops = createAdminOps({
     config: services.config,
     store: services.store,
@@ -14,7 +11,7 @@ export function adminServerFor(
     keys: services.keys.admin,
     hasher: services.hasher,
     onAppsChanged: () => services.registry.reload(),
-    prune: extra.prune,
+    prune: () => services.lifecycle.runPass(),
   });
   return startAdminServer(services.config.dataDir, ops);
 }

@@ -3,7 +3,7 @@ import { print } from './output.ts';
 import { CliError } from './context.ts';
 import { withSession } from './run.ts';
 
-/** `migrate [--check]`, and `prune` (one pruning pass, where the build has one). */
+/** `migrate [--check]`, and `prune` (one pruning pass, as the service runs them). */
 export function migrateCommands(program: Command): void {
   program
     .command('migrate')

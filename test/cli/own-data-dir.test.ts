@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { runCli } from '../helpers/cli.ts';
+import { openStore } from '../../src/store/db.ts';
 
 // The embedded database with no service running: the CLI opens the files itself, and lets go.
 describe('admin CLI on an embedded database no service holds', () => {
@@ -30,9 +32,22 @@ describe('admin CLI on an embedded database no service holds', () => {
     assert.ok(!fs.existsSync(lock), 'the CLI let go of the files');
   });
 
-  it('prune says in one line that this build has no pruning pass', async () => {
-    const r = await runCli(['prune'], env);
-    assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'storefront-auth: pruning is not available in this build\n');
+  it('prune runs one pass on the files: what can no longer be used goes, the rest stays', async () => {
+    const store = await openStore({ dataDir: env.DATA_DIR });
+    await sql`insert into code_sends (key, sent_at) values ('old', now() - interval '1 day'), ('new', now())`.execute(
+      store.db,
+    );
+    await store.close();
+    const r = await runCli(['--json', 'prune'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.json.ran, true);
+    assert.equal(r.json.pruned.code_sends, 1);
+    const after = await openStore({ dataDir: env.DATA_DIR });
+    const keys = await sql<{ key: string }>`select key from code_sends order by key`.execute(after.db);
+    await after.close();
+    assert.deepEqual(
+      keys.rows.map((k) => k.key),
+      ['new'],
+    );
   });
 });
