@@ -170,11 +170,16 @@ export function createTicketService(deps: TicketDeps) {
       }
       await guard.beforeVerify(account, ctx);
       const ok = await passwords.verify(account, input.password);
-      await guard.afterVerify(account, ok, ctx);
       if (!ok) {
-        await audit.record(ctx, 'login.failed', account.id, { reason: 'wrong-password' });
+        // The count and the event go to the database together, so a wrong password answers in the
+        // time an unknown user does (one write), not two writes later (docs/performance.md).
+        await Promise.all([
+          guard.afterVerify(account, false, ctx),
+          audit.record(ctx, 'login.failed', account.id, { reason: 'wrong-password' }),
+        ]);
         throw new KiboError('INVALID_CREDENTIALS');
       }
+      await guard.afterVerify(account, true, ctx);
       const challenge = await secondFactor.challengeIfNeeded(account, ctx, input, lifetimes);
       if (challenge) return challenge;
       return completeLogin(account, ctx, input, lifetimes);
