@@ -150,6 +150,7 @@ export async function createServices(opts: ServiceOptions) {
     clock,
     guestTokens,
     guests,
+    transact,
   });
   const lifecycle = createLifecycle({
     config,

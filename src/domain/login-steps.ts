@@ -29,6 +29,8 @@ export interface LoginGuard {
    * @throws ACCOUNT_LOCKED | PASSWORD_CHANGE_REQUIRED (when `ok`)
    */
   afterVerify(account: AccountRow, ok: boolean, ctx: CallContext): Promise<void>;
+  /** Told of an attempt that named no account: does the work a failure does, on no account. */
+  afterUnknown(ctx: CallContext): Promise<void>;
 }
 
 /** Checks a password against an account's stored hash (argon2id, or an imported legacy hash). */

@@ -1,7 +1,7 @@
 import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
-import type { CallContext } from '../context.ts';
+import { scopeOf, type CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { LoginGuard } from '../login-steps.ts';
 
@@ -19,6 +19,9 @@ export function attemptsAt(row: Pick<AccountRow, 'failed_attempts' | 'locked_unt
   const failed = expired ? 0 : row.failed_attempts;
   return { failed, remaining: Math.max(0, maxAttempts - failed) };
 }
+
+/** An account id no account has (ids start at 1). */
+const NO_ACCOUNT = 0;
 
 export interface LockoutDeps {
   accounts: AccountsRepo;
@@ -77,6 +80,15 @@ export function createLockout(deps: LockoutDeps) {
         });
       return r?.row ?? account;
     },
+
+    /**
+     * An attempt that named no account runs the failure-counting statement too, on an id no
+     * account has (ids start at 1): an unknown user then costs what a wrong password does.
+     */
+    async reportUnknown(ctx: CallContext): Promise<void> {
+      const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
+      await accounts.recordFailedAttempt(scopeOf(ctx), NO_ACCOUNT, clock.now(), maxAttempts, lockMinutes);
+    },
   };
   return lockout;
 }
@@ -93,6 +105,7 @@ export function createLoginGuard(
 ): LoginGuard {
   return {
     beforeVerify: (account, ctx) => lockout.check(account, ctx),
+    afterUnknown: (ctx) => lockout.reportUnknown(ctx),
     async afterVerify(account, ok, ctx) {
       const fresh = await lockout.report(account, ok, ctx);
       // A forced change concerns the password; a passwordless (OTP) login is not held up by it.

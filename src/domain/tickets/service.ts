@@ -10,6 +10,7 @@ import type { ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken } from '../tokens/opaque.ts';
 import { isGuestChainId, isGuestToken, type GuestToken, type GuestTokens } from '../tokens/guest.ts';
 import type { GuestsRepo } from '../../store/repos/guests.ts';
+import type { Transact } from '../../store/transaction.ts';
 import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
 import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
@@ -30,6 +31,8 @@ export interface TicketDeps {
   /** self-authenticating guest tokens, and what the database knows of guest chains */
   guestTokens: GuestTokens;
   guests: GuestsRepo;
+  /** Runs writes that belong together as one transaction (store/transaction.ts). */
+  transact: Transact;
 }
 
 export interface PasswordLogin extends Device {
@@ -165,18 +168,23 @@ export function createTicketService(deps: TicketDeps) {
       const account = await accounts.findByLogin(scopeOf(ctx), input.username);
       if (!account || !account.password_hash || (input.accountId !== undefined && input.accountId !== account.id)) {
         await hasher.decoy(input.password);
-        await audit.record(ctx, 'login.failed', account?.id ?? null, { reason: 'unknown-user' });
+        // The same statements in one transaction as a wrong password's (lockout.reportUnknown), so
+        // both answer after the same work and one commit.
+        await deps.transact(async () => {
+          await guard.afterUnknown(ctx);
+          await audit.record(ctx, 'login.failed', account?.id ?? null, { reason: 'unknown-user' });
+        });
         throw new KiboError('INVALID_CREDENTIALS');
       }
       await guard.beforeVerify(account, ctx);
       const ok = await passwords.verify(account, input.password);
       if (!ok) {
-        // The count and the event go to the database together, so a wrong password answers in the
-        // time an unknown user does (one write), not two writes later (docs/performance.md).
-        await Promise.all([
-          guard.afterVerify(account, false, ctx),
-          audit.record(ctx, 'login.failed', account.id, { reason: 'wrong-password' }),
-        ]);
+        // The count and the event commit together, so a wrong password answers after one commit as
+        // an unknown user does, not two (a commit is most of a write's time; docs/performance.md).
+        await deps.transact(async () => {
+          await guard.afterVerify(account, false, ctx);
+          await audit.record(ctx, 'login.failed', account.id, { reason: 'wrong-password' });
+        });
         throw new KiboError('INVALID_CREDENTIALS');
       }
       await guard.afterVerify(account, true, ctx);
