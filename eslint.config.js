@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import { importX, createNodeResolver } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tmp/', 'data/', 'dist/'] },
+  { ignores: ['node_modules/', '.tmp/', '.scratch/', 'data/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

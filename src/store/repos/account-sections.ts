@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor, transaction } from '../transaction.ts';
 import type { AccountScope } from './accounts.ts';
 
 /** The lists of an account's profile that have routes of their own (CustomerAccount.contacts / .attributes). */
@@ -17,14 +18,16 @@ export interface SectionTx {
  * account row, so parallel changes of one account apply one after the other and none is lost.
  * Every statement names tenant, customer set and account id.
  */
-export function createAccountSectionsRepo(db: Db) {
+export function createAccountSectionsRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   const items = (section: ProfileSection) => sql<unknown>`profile -> ${section}`.as('items');
   const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
   return {
     /** The section of an account, or undefined when the account is not in `scope`. */
     async read(scope: AccountScope, accountId: number, section: ProfileSection): Promise<unknown[] | undefined> {
-      const row = await db
+      const row = await db()
         .selectFrom('accounts')
         .select(items(section))
         .where('tenant_id', '=', scope.tenantId)
@@ -46,7 +49,8 @@ export function createAccountSectionsRepo(db: Db) {
       at: { at: Date; by: string | null },
       change: (current: unknown[], tx: SectionTx) => Promise<{ next: unknown[]; result: R }>,
     ): Promise<R | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return transaction(root, async () => {
+        const trx = db();
         const row = await trx
           .selectFrom('accounts')
           .select(items(section))

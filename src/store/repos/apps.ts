@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor, transaction } from '../transaction.ts';
 import type { AppsTable } from '../schema.ts';
 
 export interface StoredApp {
@@ -21,19 +22,21 @@ const fromRow = (r: Selectable<AppsTable>): StoredApp => ({
   createdAt: r.created_at,
 });
 
-export function createAppsRepo(db: Db) {
+export function createAppsRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   return {
     async find(clientId: string): Promise<StoredApp | undefined> {
-      const r = await db.selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+      const r = await db().selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
       return r && fromRow(r);
     },
     async list(): Promise<StoredApp[]> {
-      const rows = await db.selectFrom('apps').selectAll().orderBy('client_id').execute();
+      const rows = await db().selectFrom('apps').selectAll().orderBy('client_id').execute();
       return rows.map(fromRow);
     },
     /** A new secret (hash); answers false for an unknown client id. */
     async setSecret(clientId: string, secretHash: string, at: Date): Promise<boolean> {
-      const r = await db
+      const r = await db()
         .updateTable('apps')
         .set({ secret_hash: secretHash, secret_changed_at: at })
         .where('client_id', '=', clientId)
@@ -41,7 +44,7 @@ export function createAppsRepo(db: Db) {
       return Number(r.numUpdatedRows) > 0;
     },
     async setBehaviors(clientId: string, behaviors: string[]): Promise<boolean> {
-      const r = await db
+      const r = await db()
         .updateTable('apps')
         .set({ behaviors: JSON.stringify(behaviors) })
         .where('client_id', '=', clientId)
@@ -50,7 +53,8 @@ export function createAppsRepo(db: Db) {
     },
     /** Deletes an app and its refresh tokens together. */
     async delete(clientId: string): Promise<boolean> {
-      return db.transaction().execute(async (trx) => {
+      return transaction(root, async () => {
+        const trx = db();
         await trx.deleteFrom('app_refresh_tokens').where('client_id', '=', clientId).execute();
         const r = await trx.deleteFrom('apps').where('client_id', '=', clientId).executeTakeFirst();
         return Number(r.numDeletedRows) > 0;
@@ -58,7 +62,7 @@ export function createAppsRepo(db: Db) {
     },
     /** Retires every live refresh token of an app (its secret changed). */
     async retireRefreshTokens(clientId: string, now: Date): Promise<void> {
-      await db
+      await db()
         .updateTable('app_refresh_tokens')
         .set({ consumed_at: now })
         .where('client_id', '=', clientId)
@@ -67,7 +71,7 @@ export function createAppsRepo(db: Db) {
     },
     /** Inserts unless the client id exists; true when this call inserted it. */
     async insertIfAbsent(app: StoredApp, at: Date): Promise<boolean> {
-      const res = await db
+      const res = await db()
         .insertInto('apps')
         .values({
           client_id: app.clientId,
@@ -88,7 +92,7 @@ export function createAppsRepo(db: Db) {
       expiresAt: Date;
       createdAt: Date;
     }): Promise<void> {
-      await db
+      await db()
         .insertInto('app_refresh_tokens')
         .values({
           token_hash: t.tokenHash,
@@ -101,7 +105,7 @@ export function createAppsRepo(db: Db) {
     },
     /** Retires a live refresh token in one conditional update; undefined when it was not live. */
     async consumeRefreshToken(tokenHash: string, now: Date): Promise<{ clientId: string } | undefined> {
-      const r = await db
+      const r = await db()
         .updateTable('app_refresh_tokens')
         .set({ consumed_at: now })
         .where('token_hash', '=', tokenHash)

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor } from '../transaction.ts';
 import { batched } from '../batch.ts';
 
 /**
@@ -7,10 +8,12 @@ import { batched } from '../batch.ts';
  * when its refresh token is first spent or when it is revoked; every spent refresh token is
  * recorded (unique per chain), which is what makes a guest refresh single use across instances.
  */
-export function createGuestsRepo(db: Db) {
+export function createGuestsRepo(root: Db) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   // On every guest request: one indexed read (batched, like the shopper's session read).
   const revoked = batched(async (ids: readonly string[]) => {
-    const rows = await db
+    const rows = await db()
       .selectFrom('guest_chains')
       .select('id')
       .where('id', 'in', [...new Set(ids)])
@@ -41,13 +44,13 @@ export function createGuestsRepo(db: Db) {
         insert into guest_spent_tokens (chain_id, token_id, spent_at)
         select id, ${s.tokenId}, ${s.now} from c
         on conflict do nothing
-        returning token_id`.execute(db);
+        returning token_id`.execute(db());
       return rows.length === 1;
     },
 
     /** True when the token was spent already (and its chain is still known). */
     async wasSpent(chainId: string, tokenId: string): Promise<boolean> {
-      const r = await db
+      const r = await db()
         .selectFrom('guest_spent_tokens')
         .select('token_id')
         .where('chain_id', '=', chainId)
@@ -58,7 +61,7 @@ export function createGuestsRepo(db: Db) {
 
     /** Revokes a chain, kept known until `endsAt` (when every token it issued has expired). */
     async revoke(r: { chainId: string; tenantId: number; reason: string; at: Date; endsAt: Date }): Promise<void> {
-      await db
+      await db()
         .insertInto('guest_chains')
         .values({ id: r.chainId, tenant_id: r.tenantId, ends_at: r.endsAt, revoked_at: r.at, revoke_reason: r.reason })
         .onConflict((oc) =>

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { executor, transaction } from '../transaction.ts';
 import type { SigningKeysTable } from '../schema.ts';
 import { plainSealer, type Sealer } from '../sealer.ts';
 
@@ -24,7 +25,9 @@ const KEYS_LOCK = 7411001;
  * The signing keys. With SECRETS_KEY set, `private_jwk` holds `{ "sealed": "sa1:…" }` instead of
  * the key (see store/sealer.ts); reads open it, so callers only ever see the JWK.
  */
-export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
+export function createKeysRepo(root: Db, sealer: Sealer = plainSealer) {
+  // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
+  const db = () => executor(root);
   const aad = (kid: string) => `signing_keys:${kid}`;
   const sealJwk = (kid: string, jwk: Record<string, unknown>) => {
     const text = JSON.stringify(jwk);
@@ -57,7 +60,7 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
   return {
     /** Every key still in the JWKS at `now` (signing, about to sign, or retired but not expired), oldest first. */
     async listPublished(now: Date): Promise<StoredKey[]> {
-      const rows = await db
+      const rows = await db()
         .selectFrom('signing_keys')
         .selectAll()
         .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
@@ -68,7 +71,7 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
     },
     /** Every key ever made, without its private part, oldest first. */
     async listAll(): Promise<Omit<StoredKey, 'privateJwk'>[]> {
-      const rows = await db
+      const rows = await db()
         .selectFrom('signing_keys')
         .select(['kid', 'alg', 'public_jwk', 'created_at', 'activates_at', 'retired_at', 'expires_at'])
         .orderBy('activates_at', 'asc')
@@ -89,7 +92,8 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
      * lock so that instances starting together agree on one key.
      */
     async ensureOne(make: () => Promise<StoredKey>, now: Date): Promise<void> {
-      await db.transaction().execute(async (trx) => {
+      await transaction(root, async () => {
+        const trx = db();
         await sql`select pg_advisory_xact_lock(${sql.lit(KEYS_LOCK)})`.execute(trx);
         const existing = await trx
           .selectFrom('signing_keys')
@@ -115,7 +119,8 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
       keepMinutes: number,
       due?: (newestCreatedAt: Date | undefined) => boolean,
     ): Promise<StoredKey | undefined> {
-      return db.transaction().execute(async (trx) => {
+      return transaction(root, async () => {
+        const trx = db();
         await sql`select pg_advisory_xact_lock(${sql.lit(KEYS_LOCK)})`.execute(trx);
         if (due) {
           const newest = await trx
@@ -149,7 +154,8 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
      * would, and 'unknown' for a kid that is not published.
      */
     async retire(kid: string, at: Date, expiresAt: Date): Promise<'ok' | 'last' | 'unknown'> {
-      return db.transaction().execute(async (trx) => {
+      return transaction(root, async () => {
+        const trx = db();
         await sql`select pg_advisory_xact_lock(${sql.lit(KEYS_LOCK)})`.execute(trx);
         const target = await trx
           .selectFrom('signing_keys')
@@ -191,19 +197,19 @@ export function createKeysRepo(db: Db, sealer: Sealer = plainSealer) {
     },
     /** Opens every private key: throws SecretsKeyError when SECRETS_KEY cannot (before the CLI writes one). */
     async checkOpen(): Promise<void> {
-      const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
+      const rows = await db().selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
       for (const r of rows) openJwk(r.kid, r.private_jwk);
     },
     /** Opens every private key (a wrong SECRETS_KEY stops the start) and rewrites those that need it. */
     async reseal(): Promise<number> {
-      const rows = await db.selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
+      const rows = await db().selectFrom('signing_keys').select(['kid', 'private_jwk']).execute();
       let n = 0;
       for (const r of rows) {
         const stored = r.private_jwk;
         const jwk = openJwk(r.kid, stored);
         const current = typeof stored.sealed === 'string' ? stored.sealed : JSON.stringify(stored);
         if (!sealer.needsReseal(current)) continue;
-        await db
+        await db()
           .updateTable('signing_keys')
           .set({ private_jwk: sealJwk(r.kid, jwk) })
           .where('kid', '=', r.kid)
