@@ -206,8 +206,11 @@ function requestsFor(
     const queryParams = op.params.filter((p) => p.in === 'query');
     const paramValue = (s: Schema | undefined) =>
       fc.oneof({ weight: 4, arbitrary: validOf(s, doc, known).map(String) }, { weight: 1, arbitrary: nastyString });
+    // An empty, '.' or '..' segment addresses another route (the collection, after trailing-slash and
+    // dot-segment normalisation), not this operation: path values are never those.
+    const segment = (s: Schema | undefined) => paramValue(s).filter((v) => v !== '' && v !== '.' && v !== '..');
     const path = fc
-      .tuple(...pathParams.map((p) => paramValue(p.schema)))
+      .tuple(...pathParams.map((p) => segment(p.schema)))
       .map((values) => pathParams.reduce((url, p, k) => url.replace(`{${p.name}}`, encode(values[k])), op.path));
     const query = fc
       .tuple(

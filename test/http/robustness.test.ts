@@ -341,7 +341,16 @@ describe('every route survives junk', () => {
           ...extra,
         });
       if (pathNames.length) {
-        add('NUL path parameter', fill(op.path, 'a%00b'), { expect: 400, field: `params.${pathNames[0]}` });
+        // Account and contact ids are matched by the router as digits: a NUL there names no route of
+        // this operation, and the unknown-path route refuses the NUL in the path (`params.*`).
+        const first = op.params.find((p) => p.in === 'path');
+        const digitsOnly =
+          op.path.startsWith('/api/commerce/customer/accounts/{') &&
+          (first as { schema?: { type?: string } } | undefined)?.schema?.type === 'integer';
+        add('NUL path parameter', fill(op.path, 'a%00b'), {
+          expect: 400,
+          field: digitsOnly ? 'params.*' : `params.${pathNames[0]}`,
+        });
         add('path parameter of 501 characters', fill(op.path, 'p'.repeat(501)), { expect: 414, field: 'params' });
         add('path parameter of 5000 characters', fill(op.path, 'p'.repeat(5000)), { expect: 414, field: 'params' });
         for (const key of PROTO_KEYS) add(`path parameter ${key}`, fill(op.path, key));
