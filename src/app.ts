@@ -14,7 +14,7 @@ import { registerApiDocs } from './http/plugins/api-docs.ts';
 import { registerResponseFields } from './http/plugins/response-fields.ts';
 import { loggerOptions } from './http/plugins/logging.ts';
 import { lazyChildLoggerFactory } from './http/plugins/lazy-logger.ts';
-import { createValidatorCompiler } from './http/validation.ts';
+import { createSchemaCompilers } from './http/validation.ts';
 import { KiboErrorSchema } from './http/schemas/common.ts';
 import { CustomerAccount, CustomerAuthTicket } from './http/schemas/account.ts';
 import { authTicketRoutes } from './http/routes/authtickets.ts';
@@ -56,6 +56,7 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   // HTTP/2 over TLS, with HTTP/1.1 for the clients that only speak it (the official SDK's fetch).
   // The instance is typed as the HTTP/1 one: no route touches the raw request or response.
   const transport = tls ? { http2: true as const, https: { allowHTTP1: true, cert: tls.cert, key: tls.key } } : {};
+  const compilers = createSchemaCompilers();
   const app = Fastify({
     ...(transport as object),
     logger: loggerOptions(config.logLevel, logStream),
@@ -79,9 +80,12 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
       return typeof sent === 'string' && SAFE_ID.test(sent) ? sent : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 500 },
+    schemaController: { compilersFactory: compilers.compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  app.setValidatorCompiler(createValidatorCompiler());
+  app.setValidatorCompiler(compilers.validatorCompiler);
+  // Schemas compile on first use; the rest once the server answers (a restart answers sooner).
+  app.addHook('onListen', () => compilers.warm());
   app.addSchema(KiboErrorSchema);
   app.addSchema(CustomerAccount);
   app.addSchema(CustomerAuthTicket);

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface MailMessage {
   to: string;
@@ -27,19 +27,32 @@ export interface MailerOptions {
 
 /** Mail over SMTP (nodemailer), or without SMTP one RFC 822 `.eml` file per message in the outbox. */
 export function createMailer(opts: MailerOptions): Mailer {
+  // nodemailer is loaded with the first message, not at start (start time, issue #15).
+  let transport: Promise<Transporter> | undefined;
+  let created: Transporter | undefined;
+  const transporter = () =>
+    (transport ??= import('nodemailer').then(({ default: nodemailer }) => {
+      created = opts.smtpUrl
+        ? nodemailer.createTransport(opts.smtpUrl, { from: opts.from })
+        : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+      return created;
+    }));
+  const close = () => created?.close();
   if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl, { from: opts.from });
     return {
       async send(m) {
-        await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+        await (
+          await transporter()
+        ).sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
       },
-      close: () => transport.close(),
+      close,
     };
   }
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(m) {
-      const info = await transport.sendMail({
+      const info = await (
+        await transporter()
+      ).sendMail({
         from: opts.from,
         to: m.to,
         subject: m.subject,
@@ -54,6 +67,6 @@ export function createMailer(opts: MailerOptions): Mailer {
       await fs.writeFile(file, info.message as Buffer, { mode: 0o600 });
       opts.onOutbox?.(file);
     },
-    close: () => transport.close(),
+    close,
   };
 }

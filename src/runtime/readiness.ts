@@ -1,5 +1,4 @@
-import nodemailer from 'nodemailer';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 type CheckState = 'ok' | 'down';
 
@@ -54,17 +53,22 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const optional: Record<string, () => Promise<CheckState>> = {};
   let redis: Redis | undefined;
-  if (opts.redisUrl) {
-    const client = new Redis(opts.redisUrl, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: false,
-      connectTimeout: timeoutMs,
-    });
-    client.on('error', () => {}); // reported as `down` by the check
-    redis = client;
+  const { redisUrl, smtpUrl } = opts;
+  // The clients are made at the first check, so a start without Redis or SMTP loads neither library.
+  if (redisUrl) {
     optional.redis = cached(
       async () => {
+        if (!redis) {
+          const { Redis } = await import('ioredis');
+          redis = new Redis(redisUrl, {
+            lazyConnect: true,
+            maxRetriesPerRequest: 0,
+            enableOfflineQueue: false,
+            connectTimeout: timeoutMs,
+          });
+          redis.on('error', () => {}); // reported as `down` by the check
+        }
+        const client = redis;
         if (client.status === 'wait' || client.status === 'end') await client.connect();
         await client.ping();
       },
@@ -72,14 +76,24 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
       timeoutMs,
     );
   }
-  if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport({
-      url: opts.smtpUrl,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-    });
-    optional.smtp = cached(() => transport.verify(), cacheMs, timeoutMs);
+  if (smtpUrl) {
+    let transport: { verify(): Promise<unknown> } | undefined;
+    optional.smtp = cached(
+      async () => {
+        if (!transport) {
+          const { default: nodemailer } = await import('nodemailer');
+          transport = nodemailer.createTransport({
+            url: smtpUrl,
+            connectionTimeout: timeoutMs,
+            greetingTimeout: timeoutMs,
+            socketTimeout: timeoutMs,
+          });
+        }
+        await transport.verify();
+      },
+      cacheMs,
+      timeoutMs,
+    );
   }
   return {
     async check() {

@@ -1,7 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
 import type { Database } from './schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
@@ -43,7 +42,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let opened: Opened;
   try {
     opened = opts.databaseUrl
-      ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
+      ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
       : await openPglite(opts.dataDir ?? './data');
   } catch (err) {
     release();
@@ -68,7 +67,9 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 
 type Opened = { db: Db; pool: () => PoolStats; engineMemory: () => number | undefined };
 
-function openPostgres(url: string, max: number): Opened {
+async function openPostgres(url: string, max: number): Promise<Opened> {
+  // Imported here: the embedded default never loads the PostgreSQL driver (start time, issue #15).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => {});

@@ -39,7 +39,10 @@ export class HashThreadStopped extends Error {}
 /** argon2id at `params` on `pool`; the hasher owns the pool and closes it. */
 export async function createPasswordHasher(params: Argon2Params, pool: HashPool): Promise<PasswordHasher> {
   const opts = { algorithm: Algorithm.Argon2id, ...params };
-  const decoyHash = await pool.hash('decoy-password-never-matches', opts);
+  // Made in the background: the start does not wait for one argon2 hash (issue #15). A login
+  // for an unknown user before it is ready waits for it, so the answer still takes as long.
+  const decoyHash = pool.hash('decoy-password-never-matches', opts);
+  decoyHash.catch(() => {}); // a stopped pool is reported by decoy() itself
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;
   return {
     hash: (password) => pool.hash(password, opts),
@@ -52,7 +55,7 @@ export async function createPasswordHasher(params: Argon2Params, pool: HashPool)
       }
     },
     async decoy(password) {
-      await pool.verify(decoyHash, password);
+      await pool.verify(await decoyHash, password);
       return false;
     },
     needsRehash: (stored) => !stored.startsWith('$argon2id$') || !stored.includes(paramTag),

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from '../../config/load.ts';
 import type { RateLimitGroup, RateLimitRule } from '../../config/schema.ts';
 import { KiboError } from '../../domain/errors.ts';
@@ -66,6 +66,7 @@ export async function registerRateLimits(
   const limits = config.rateLimits;
   let redis: Redis | undefined;
   if (config.redisUrl && limits.enabled) {
+    const { Redis } = await import('ioredis'); // loaded only when configured (start time)
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableAutoPipelining: true });
     redis.on('error', (err) => app.log.warn({ err }, 'rate limit store (Redis) error'));
     app.addHook('onClose', async () => {
