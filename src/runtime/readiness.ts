@@ -27,16 +27,26 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A check whose answer is kept for `cacheMs`; callers meanwhile share one attempt. */
-function cached(run: () => Promise<unknown>, cacheMs: number, timeoutMs: number): () => Promise<CheckState> {
+/**
+ * A check whose answer is kept for `cacheMs`; callers meanwhile share one attempt. `client` makes
+ * (once) what the check talks through; loading its library does not count against `timeoutMs`.
+ */
+function cached<C>(
+  client: () => Promise<C>,
+  run: (c: C) => Promise<unknown>,
+  cacheMs: number,
+  timeoutMs: number,
+): () => Promise<CheckState> {
   let last: { at: number; state: Promise<CheckState> } | undefined;
   return () => {
     const now = Date.now();
     if (!last || now - last.at >= cacheMs) {
-      const state = withTimeout(run(), timeoutMs).then(
-        (): CheckState => 'ok',
-        (): CheckState => 'down',
-      );
+      const state = client()
+        .then((c) => withTimeout(run(c), timeoutMs))
+        .then(
+          (): CheckState => 'ok',
+          (): CheckState => 'down',
+        );
       last = { at: now, state };
     }
     return last.state;
@@ -53,6 +63,7 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
   const timeoutMs = opts.timeoutMs ?? 2000;
   const optional: Record<string, () => Promise<CheckState>> = {};
   let redis: Redis | undefined;
+  let closed = false;
   const { redisUrl, smtpUrl } = opts;
   // The clients are made at the first check, so a start without Redis or SMTP loads neither library.
   if (redisUrl) {
@@ -60,6 +71,7 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
       async () => {
         if (!redis) {
           const { Redis } = await import('ioredis');
+          if (closed) throw new Error('closed'); // no connection opened after close()
           redis = new Redis(redisUrl, {
             lazyConnect: true,
             maxRetriesPerRequest: 0,
@@ -68,7 +80,9 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
           });
           redis.on('error', () => {}); // reported as `down` by the check
         }
-        const client = redis;
+        return redis;
+      },
+      async (client) => {
         if (client.status === 'wait' || client.status === 'end') await client.connect();
         await client.ping();
       },
@@ -80,17 +94,15 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
     let transport: { verify(): Promise<unknown> } | undefined;
     optional.smtp = cached(
       async () => {
-        if (!transport) {
-          const { default: nodemailer } = await import('nodemailer');
-          transport = nodemailer.createTransport({
-            url: smtpUrl,
-            connectionTimeout: timeoutMs,
-            greetingTimeout: timeoutMs,
-            socketTimeout: timeoutMs,
-          });
-        }
-        await transport.verify();
+        const { default: nodemailer } = await import('nodemailer');
+        return (transport ??= nodemailer.createTransport({
+          url: smtpUrl,
+          connectionTimeout: timeoutMs,
+          greetingTimeout: timeoutMs,
+          socketTimeout: timeoutMs,
+        }));
       },
+      (t) => t.verify(),
       cacheMs,
       timeoutMs,
     );
@@ -110,6 +122,7 @@ export function createReadiness(opts: ReadinessOptions): Readiness {
       return { status, checks };
     },
     async close() {
+      closed = true;
       redis?.disconnect();
     },
   };

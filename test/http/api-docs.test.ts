@@ -100,6 +100,24 @@ describe('the OpenAPI document and the /api/docs page', () => {
     }
   });
 
+  it('names each error status one by one, with the codes it carries', () => {
+    for (const [method, path, o] of operations()) {
+      const codes = Object.keys(o.responses);
+      assert.ok(!codes.some((c) => /xx$/i.test(c)), `${method} ${path} documents a range: ${codes.join(', ')}`);
+      for (const c of ['400', '500', '503']) assert.ok(codes.includes(c), `${method} ${path} lacks ${c}`);
+    }
+    const login = op('post', '/api/commerce/customer/authtickets').responses as Record<
+      string,
+      { description?: string }
+    >;
+    for (const c of ['401', '403', '423', '429']) assert.ok(login[c], `login lacks ${c}`);
+    assert.match(login['401'].description ?? '', /INVALID_CREDENTIALS/);
+    assert.match(login['423'].description ?? '', /ACCOUNT_LOCKED/);
+    assert.match(login['429'].description ?? '', /TOO_MANY_REQUESTS/);
+    const health = Object.keys(op('get', '/healthz').responses);
+    assert.ok(!health.includes('401') && !health.includes('423'), `healthz: ${health.join(', ')}`);
+  });
+
   it('works as the page sends it: the declared headers and the bearer are all a call needs', async () => {
     const token = await s.appToken();
     const o = op('get', '/api/commerce/customer/authtickets/anonymousshopper');

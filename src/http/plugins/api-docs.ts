@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { Type } from '@sinclair/typebox';
+import { errorResponseFor, errorStatusesFor } from '../schemas/error-statuses.ts';
 import pkg from '../../../package.json' with { type: 'json' };
 
 /** Every /api/commerce route needs its tenant and site (src/http/plugins/tenancy.ts). */
@@ -58,13 +59,15 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
           required: [...TenancyHeaders.required, ...(own.required ?? [])],
         };
       }
-      // Any route can fail (a 5xx at least); one that names no error status gets the Kibo shape for both.
-      const response = { ...(doc.response as Record<string, unknown> | undefined) };
-      const codes = Object.keys(response);
-      if (!codes.some((c) => c.startsWith('4'))) response['4xx'] = Type.Ref('KiboError');
-      if (!codes.some((c) => c.startsWith('5'))) response['5xx'] = Type.Ref('KiboError');
-      doc.response = response;
       const auth = route.config?.auth ?? 'none';
+      // Each error status the route can answer, named one by one (not as 4xx/5xx ranges), with its codes.
+      const response: Record<string, unknown> = {};
+      for (const [status, schema] of Object.entries((doc.response ?? {}) as Record<string, unknown>))
+        if (!/^[45]xx$/i.test(status)) response[status] = schema;
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      for (const status of errorStatusesFor({ method: methods[0] ?? 'GET', url, auth, limit: route.config?.limit }))
+        response[status] ??= errorResponseFor(status);
+      doc.response = response;
       doc.security = auth === 'none' ? [] : [{ bearer: [] }];
       return { schema: doc, url };
     },
