@@ -53,10 +53,7 @@ export function createHashPool(size: number, opts: { nice?: number } = {}): Hash
     return free >= 0 ? startLane(free) : best!;
   }
 
-  // After close() nothing starts a thread again: a job fails as one its stopped thread owed would.
-  let closed = false;
-  const run = <T>(job: Job): Promise<T> =>
-    closed ? Promise.reject(new HashThreadStopped('the password-hashing threads are closed')) : laneFor().run<T>(job);
+  const run = <T>(job: Job): Promise<T> => laneFor().run<T>(job);
 
   return {
     hash: (password, options) => run<string>({ op: 'hash', password, options }),
@@ -65,7 +62,6 @@ export function createHashPool(size: number, opts: { nice?: number } = {}): Hash
       return started;
     },
     async close() {
-      closed = true;
       const running = lanes.filter((l): l is JobThread => l !== undefined);
       lanes.fill(undefined);
       await Promise.all(running.map((l) => l.terminate()));

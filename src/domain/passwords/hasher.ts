@@ -42,7 +42,9 @@ export async function createPasswordHasher(params: Argon2Params, pool: HashPool)
   // Made in the background: the start does not wait for one argon2 hash (issue #15). A login
   // for an unknown user before it is ready waits for it, so the answer still takes as long.
   const decoyHash = pool.hash('decoy-password-never-matches', opts);
-  decoyHash.catch(() => {}); // a stopped pool is reported by decoy() itself
+  let decoyStored: string | undefined;
+  // Once made, decoy() hands its verify to the pool at once, as a precomputed hash would.
+  decoyHash.then((h) => (decoyStored = h)).catch(() => {}); // a stopped pool is reported by decoy()
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;
   return {
     hash: (password) => pool.hash(password, opts),
@@ -55,7 +57,7 @@ export async function createPasswordHasher(params: Argon2Params, pool: HashPool)
       }
     },
     async decoy(password) {
-      await pool.verify(await decoyHash, password);
+      await pool.verify(decoyStored ?? (await decoyHash), password);
       return false;
     },
     needsRehash: (stored) => !stored.startsWith('$argon2id$') || !stored.includes(paramTag),

@@ -60,10 +60,9 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
         };
       }
       const auth = route.config?.auth ?? 'none';
-      // Each error status the route can answer, named one by one (not as 4xx/5xx ranges), with its codes.
-      const response: Record<string, unknown> = {};
-      for (const [status, schema] of Object.entries((doc.response ?? {}) as Record<string, unknown>))
-        if (!/^[45]xx$/i.test(status)) response[status] = schema;
+      // Each error status the route can answer, named one by one with its codes; the 4xx/5xx ranges
+      // every route declares stay as the catch-all a generated client falls back to.
+      const response: Record<string, unknown> = { ...(doc.response as Record<string, unknown> | undefined) };
       const methods = Array.isArray(route.method) ? route.method : [route.method];
       for (const status of errorStatusesFor({ method: methods[0] ?? 'GET', url, auth, limit: route.config?.limit }))
         response[status] ??= errorResponseFor(status);
