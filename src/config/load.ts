@@ -36,7 +36,7 @@ export interface SiteConfig {
   readonly name: string;
   readonly customerSet: string;
   readonly login: LoginSettings;
-  /** The reset page's URL and the site's own mail templates (docs/configuration.md, "Mail"). */
+  /** The reset page's URL and the site's own mail templates (docs/configuration.md, `sites[].mail`). */
   readonly mail: SiteMail;
 }
 

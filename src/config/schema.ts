@@ -40,7 +40,7 @@ const SiteLoginSchema = Type.Object(
   { additionalProperties: false },
 );
 
-// A mail's parts, each Liquid template text written inline (docs/configuration.md, "Mail").
+// A mail's parts, each Liquid template text written inline (docs/configuration.md, `sites[].mail`).
 const Template = Type.Optional(Type.String({ maxLength: 100_000 }));
 const MailTemplateSchema = Type.Object(
   { subject: Template, text: Template, html: Template },

@@ -8,7 +8,7 @@ export type MailKind = (typeof MailKinds)[number];
 export const MailParts = ['subject', 'text', 'html'] as const;
 type MailPart = (typeof MailParts)[number];
 
-/** What a site's configuration says about its mail (docs/configuration.md, "Mail"). */
+/** What a site's configuration says about its mail (docs/configuration.md, `sites[].mail`). */
 export interface SiteMail {
   /** The shopper reset page the reset mail links to, with the code in the link; absent → the code alone. */
   readonly resetUrl?: string;
