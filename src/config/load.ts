@@ -25,6 +25,8 @@ import {
   type TokenSettings,
 } from './schema.ts';
 import { resolveAttributeDefinitions, type AttributeDefinition } from './attributes.ts';
+import { resolveSiteMail } from './mail.ts';
+import type { SiteMail } from '../mail/templates.ts';
 
 export type { AttributeDefinition };
 
@@ -34,6 +36,8 @@ export interface SiteConfig {
   readonly name: string;
   readonly customerSet: string;
   readonly login: LoginSettings;
+  /** The reset page's URL and the site's own mail templates (docs/configuration.md, `sites[].mail`). */
+  readonly mail: SiteMail;
 }
 
 export interface TenantConfig {
@@ -136,7 +140,8 @@ export function loadConfig(env: Env, fileText?: string): Config {
         fail(`tenants[${ti}].sites[${si}].customerSet`, `unknown customer set "${s.customerSet}"`);
       if (siteIds.has(s.id)) fail(`tenants[${ti}].sites[${si}].id`, `duplicate site id ${s.id}`);
       siteIds.add(s.id);
-      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login) };
+      const mail = resolveSiteMail(s.mail, `tenants[${ti}].sites[${si}]`, fail);
+      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login), mail };
     });
     const tokens = { ...defaultTokens, ...t.tokens };
     if (tokens.accessMinutes > tokens.maxAccessMinutes)

@@ -40,12 +40,37 @@ const SiteLoginSchema = Type.Object(
   { additionalProperties: false },
 );
 
+// A mail's parts, each Liquid template text written inline (docs/configuration.md, `sites[].mail`).
+const Template = Type.Optional(Type.String({ maxLength: 100_000 }));
+const MailTemplateSchema = Type.Object(
+  { subject: Template, text: Template, html: Template },
+  { additionalProperties: false },
+);
+/** A site's `mail`: the reset page its reset mail links to, and its own templates (checked at load). */
+const SiteMailSchema = Type.Object(
+  {
+    resetUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    templates: Type.Optional(
+      Type.Object(
+        {
+          twoFactor: Type.Optional(MailTemplateSchema),
+          otpLogin: Type.Optional(MailTemplateSchema),
+          passwordReset: Type.Optional(MailTemplateSchema),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const SiteSchema = Type.Object(
   {
     id: Int(1, 2 ** 31 - 1),
     name: Type.String({ minLength: 1 }),
     customerSet: Type.String({ minLength: 1 }),
     login: Type.Optional(SiteLoginSchema),
+    mail: Type.Optional(SiteMailSchema),
   },
   { additionalProperties: false },
 );
@@ -235,6 +260,7 @@ export const ConfigFileSchema = Type.Object(
 export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type SiteLogin = Static<typeof SiteLoginSchema>;
+export type SiteMailInput = Static<typeof SiteMailSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;
 export type AttributeDefinitionInput = Static<typeof AttributeDefinitionSchema>;

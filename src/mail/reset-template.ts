@@ -1,23 +1,33 @@
 import type { MailMessage } from './mailer.ts';
-import { escapeHtml } from './templates.ts';
+import { renderMail, type SiteMail } from './templates.ts';
 
-/** The Reset-Password mail: the confirmation code for Update-Forgotten-Password and the user name it goes with. */
+/**
+ * The Reset-Password mail: the confirmation code for Update-Forgotten-Password and the user name it
+ * goes with, and, when the site has a `mail.resetUrl`, a link to its reset page carrying both.
+ */
 export function passwordResetMessage(
   to: string,
-  m: { userName: string; code: string; minutes: number; siteName: string },
+  m: {
+    userName: string;
+    code: string;
+    minutes: number;
+    site: { readonly name: string; readonly mail: SiteMail };
+    firstName?: string | null;
+  },
 ): MailMessage {
-  const text = [
-    `A password reset was requested for your account "${m.userName}" at ${m.siteName}.`,
-    '',
-    'Your confirmation code:',
-    '',
-    `    ${m.code}`,
-    '',
-    `It works once and expires in ${m.minutes} minutes. If you did not ask for this, ignore this message; your password stays as it is.`,
-  ].join('\n');
-  const html =
-    `<p>A password reset was requested for your account <b>${escapeHtml(m.userName)}</b> at ${escapeHtml(m.siteName)}.</p>` +
-    `<p>Your confirmation code: <code>${escapeHtml(m.code)}</code></p>` +
-    `<p>It works once and expires in ${m.minutes} minutes. If you did not ask for this, ignore this message; your password stays as it is.</p>`;
-  return { to, subject: `Reset your password at ${m.siteName}`, text, html };
+  return renderMail('passwordReset', m.site, to, {
+    code: m.code,
+    minutes: m.minutes,
+    userName: m.userName,
+    ...(m.firstName ? { firstName: m.firstName } : {}),
+    ...(m.site.mail.resetUrl ? { resetUrl: resetLink(m.site.mail.resetUrl, m.code, m.userName) } : {}),
+  });
+}
+
+/** `<base>?code=…&userName=…`: what the reset page needs to call Update-Forgotten-Password. */
+function resetLink(base: string, code: string, userName: string): string {
+  const url = new URL(base);
+  url.searchParams.set('code', code);
+  url.searchParams.set('userName', userName);
+  return url.href;
 }

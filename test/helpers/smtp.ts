@@ -24,7 +24,7 @@ export interface SmtpInbox {
   close(): Promise<void>;
 }
 
-/** The code line of the plain-text body (src/mail/templates.ts indents it by four spaces). */
+/** The code line of the plain-text body (the default templates, src/mail/templates/*.text.liquid, indent it by four spaces). */
 export function codeIn(raw: string): string {
   const m = /^ {4}(\d{6})\s*$/m.exec(raw);
   if (!m) throw new Error(`no code in message:\n${raw}`);

@@ -6,7 +6,7 @@ import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { login, signup } from '../helpers/signup.ts';
 
-/** The reset code line of the mail (src/mail/reset-template.ts indents it by four spaces). */
+/** The reset code line of the mail (src/mail/templates/password-reset.text.liquid indents it by four spaces). */
 function resetCodeIn(raw: string): string {
   // undo quoted-printable soft line breaks, which may split the code's line
   const m = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(raw.replace(/=\r?\n/g, ''));

@@ -8,7 +8,7 @@ import { assertKibo } from '../helpers/kibo.ts';
 const RESET = '/api/commerce/customer/accounts/Reset-Password';
 const UPDATE = '/api/commerce/customer/accounts/Update-Forgotten-Password';
 
-/** The reset code line of the mail (src/mail/reset-template.ts indents it by four spaces). */
+/** The reset code line of the mail (src/mail/templates/password-reset.text.liquid indents it by four spaces). */
 function resetCodeIn(raw: string): string {
   const m = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(raw.replace(/=\r?\n/g, ''));
   if (!m) throw new Error(`no reset code in:\n${raw}`);

@@ -278,7 +278,8 @@ export function createAccountSecurity(deps: SecurityDeps) {
             userName: account.user_name ?? to,
             code,
             minutes: RESET_CODE_MINUTES,
-            siteName: ctx.site.name,
+            site: ctx.site,
+            firstName: account.profile?.firstName,
           }),
         );
       };

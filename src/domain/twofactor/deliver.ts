@@ -27,10 +27,11 @@ export function createCodeMailer(deps: {
         await mailer.send(
           codeMail({
             to: account.email,
-            siteName: ctx.site.name,
+            site: ctx.site,
             purpose,
             code: issued.code,
             minutes: codes.policy.ttlMinutes,
+            userName: account.user_name ?? account.email,
             ...(firstName ? { firstName } : {}),
           }),
         );
