@@ -1,9 +1,7 @@
 import type { AccountRow } from '../../store/repos/accounts.ts';
 import type { CallContext } from '../context.ts';
 import { KiboError, type ErrorCode } from '../errors.ts';
-import type { createAccountService, LoginSecretInput } from './service.ts';
-
-type AccountService = ReturnType<typeof createAccountService>;
+import type { AccountService, LoginSecretInput } from './service.ts';
 import type { AccountInput } from './shape.ts';
 
 /** The slice of the account security service the bulk password route uses. */

@@ -413,3 +413,5 @@ export function toAuditEntry(e: AuthEventRow) {
     detail: d,
   };
 }
+
+export type AccountSecurity = ReturnType<typeof createAccountSecurity>;

@@ -352,3 +352,5 @@ function principalOf(row: SessionRow): ShopperPrincipal {
     impersonatedBy: row.impersonated_by ?? undefined,
   };
 }
+
+export type TicketService = ReturnType<typeof createTicketService>;

@@ -218,3 +218,5 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
     },
   };
 }
+
+export type CodeLoginService = ReturnType<typeof createCodeLoginService>;

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.ts';
+import type { AccountSecurity } from '../../domain/accounts/security.ts';
 import { toAuditEntry, type LoginState } from '../../domain/accounts/security.ts';
 import { callContext } from '../context.ts';
 import { AccountId, errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
@@ -102,8 +102,10 @@ const wireState = (s: LoginState) => ({
  * The security side of accounts (CONTRACT §6): login state, lock, forced password change, password
  * change and reset, and the audit log.
  */
-export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { security } = services;
+export const accountSecurityRoutes: FastifyPluginAsyncTypebox<{ security: AccountSecurity }> = async (
+  app,
+  { security },
+) => {
   const manage = { auth: 'app', behavior: MANAGE } as const;
 
   app.get(

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { AccountService } from '../../domain/accounts/service.ts';
 import { toCustomerAccount } from '../../domain/accounts/shape.ts';
 import { callContext } from '../context.ts';
 import { requireBehavior, requireShopper } from '../plugins/credentials.ts';
@@ -21,8 +22,10 @@ const Ticket = Type.Ref('CustomerAuthTicket');
 const IdParams = Type.Object({ accountId: AccountId });
 
 /** Customer account routes (CONTRACT §6): create, read, update, delete, list, current, Create-Login. */
-export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { accounts, clock } = services;
+export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; clock: Clock }> = async (
+  app,
+  { accounts, clock },
+) => {
   const wire = (row: Parameters<typeof toCustomerAccount>[0]) => toCustomerAccount(row, clock.now());
 
   app.post(

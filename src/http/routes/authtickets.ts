@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { TicketService } from '../../domain/tickets/service.ts';
 import { callContext } from '../context.ts';
 import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
 import { IMPERSONATE_CART } from '../../config/schema.ts';
@@ -12,9 +13,10 @@ const base = '/api/commerce/customer/authtickets';
 const tags = ['authtickets'];
 
 /** Storefront Auth Ticket routes (CONTRACT §4). */
-export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { tickets, clock } = services;
-
+export const authTicketRoutes: FastifyPluginAsyncTypebox<{ tickets: TicketService; clock: Clock }> = async (
+  app,
+  { tickets, clock },
+) => {
   app.post(
     base,
     {

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { CodeLoginService } from '../../domain/twofactor/service.ts';
 import { callContext } from '../context.ts';
 import { errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
 import { shapeTicket } from './shape.ts';
@@ -48,9 +49,10 @@ function challengeToken(req: FastifyRequest): string | undefined {
 }
 
 /** Email two-factor and one-time-code login (CONTRACT §4, §5). */
-export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { codeLogin, clock } = services;
-
+export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ codeLogin: CodeLoginService; clock: Clock }> = async (
+  app,
+  { codeLogin, clock },
+) => {
   app.post(
     `${base}/2fa/request`,
     {
