@@ -11,7 +11,7 @@ import { createPasswordCheck } from './domain/passwords/check.ts';
 import { createAudit } from './domain/audit/events.ts';
 import { createTicketIssuer } from './domain/tickets/issue.ts';
 import { createTicketService } from './domain/tickets/service.ts';
-import { createLockout, createLoginGuard } from './domain/guard/lockout.ts';
+import { createLockout, createLoginGuard } from './domain/lockout/lockout.ts';
 import { createAccountSecurity } from './domain/accounts/security.ts';
 import { importLegacySecret } from './domain/passwords/legacy.ts';
 import { createAccountService } from './domain/accounts/service.ts';
@@ -101,7 +101,7 @@ export async function createServices(opts: ServiceOptions) {
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
-  const lockout = createLockout({ accounts: repos.accounts, audit, clock });
+  const lockout = createLockout({ store: repos.lockout, audit, clock });
   const loginGuard = createLoginGuard(lockout);
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.

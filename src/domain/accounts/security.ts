@@ -11,7 +11,7 @@ import { addMinutes, type Clock } from '../clock.ts';
 import { scopeOf as siteScope, type CallContext } from '../context.ts';
 import { mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
-import { attemptsAt, isLockedAt, type Lockout } from '../guard/lockout.ts';
+import { attemptsAt, isLockedAt, type Lockout } from '../lockout/lockout.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { passwordSecret, type NewLoginSecret } from '../passwords/check.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
@@ -204,11 +204,10 @@ export function createAccountSecurity(deps: SecurityDeps) {
           field: 'oldPassword',
         });
       if (change.oldPassword) {
-        if (!admin) await lockout.check(account, ctx);
+        // An admin is exempt from the lock, not from the count.
+        await lockout.check(account, ctx, { exempt: admin });
         const ok = await passwords.verify(account, change.oldPassword);
-        await lockout.report(account, ok, ctx).catch((err) => {
-          if (!admin) throw err;
-        });
+        await lockout.report(account, ok, ctx, { exempt: admin });
         if (!ok) {
           await audit.record(ctx, 'login.failed', id, { reason: 'wrong-old-password' });
           throw new KiboError('INVALID_CREDENTIALS', 'The old password is wrong');
@@ -330,7 +329,7 @@ export function createAccountSecurity(deps: SecurityDeps) {
         if (!(await resets.consume(hash, now)))
           throw new KiboError('INVALID_CODE', 'The confirmation code is invalid, used or expired');
         const revoked = await storePassword(account, secret, 'password-reset');
-        await accounts.clearLockout(scopeOfRow(account), account.id);
+        await lockout.release(account);
         await audit.record(ctx, 'password.reset', account.id, { revokedSessions: revoked });
       });
     },

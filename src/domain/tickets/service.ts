@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
+import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
@@ -109,12 +109,8 @@ export function createTicketService(deps: TicketDeps) {
   ): Promise<Ticket> {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
     // Recorded first, and only on an unlocked account: a lock made while the secret was being
-    // checked (parallel failures, an admin) stops the login before any token exists.
-    const fresh = await accounts.recordLogin(scopeOfRow(account), account.id, clock.now(), device.region ?? null);
-    if (!fresh) {
-      await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
-      throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
-    }
+    // checked stops the login before any token exists.
+    const fresh = await guard.admit(account, ctx, device.region ?? null);
     const ticket = await issuer.start({
       tenantId: ctx.tenant.id,
       siteId: ctx.site.id,

@@ -8,6 +8,7 @@ import { createCodesRepo } from './codes.ts';
 import { createDevicesRepo } from './devices.ts';
 import { createGuestsRepo } from './guests.ts';
 import { createKeysRepo } from './keys.ts';
+import { createLockoutStore } from './lockout.ts';
 import { createResetsRepo } from './resets.ts';
 import { createSecretsRepo } from './secrets.ts';
 import { createSessionsRepo } from './sessions.ts';
@@ -19,6 +20,7 @@ import { createSessionsRepo } from './sessions.ts';
 export function createRepos(db: Db, sealer: Sealer = plainSealer) {
   return {
     accounts: createAccountsRepo(db),
+    lockout: createLockoutStore(db),
     sessions: createSessionsRepo(db),
     audit: createAuditRepo(db),
     codes: createCodesRepo(db),
