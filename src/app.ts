@@ -112,7 +112,12 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await app.register(authTicketRoutes, { tickets: services.tickets, clock: services.clock });
   await app.register(twoFactorRoutes, { codeLogin: services.codeLogin, clock: services.clock });
   await app.register(accountRoutes, { accounts: services.accounts, clock: services.clock });
-  await app.register(accountSecurityRoutes, { security: services.security });
+  await app.register(accountSecurityRoutes, {
+    loginStates: services.loginStates,
+    passwordChange: services.passwordChange,
+    passwordReset: services.passwordReset,
+    auditLog: services.auditLog,
+  });
   await app.register(contactRoutes, { contacts: services.contacts });
   await app.register(attributeRoutes, { attributes: services.attributes });
   await app.register(attributeDefinitionRoutes);

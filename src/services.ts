@@ -12,7 +12,10 @@ import { createAudit } from './domain/audit/events.ts';
 import { createTicketIssuer } from './domain/tickets/issue.ts';
 import { createTicketService } from './domain/tickets/service.ts';
 import { createLockout, createLoginGuard } from './domain/lockout/lockout.ts';
-import { createAccountSecurity } from './domain/accounts/security.ts';
+import { createLoginStates } from './domain/accounts/login-state.ts';
+import { createPasswordChange } from './domain/passwords/change.ts';
+import { createPasswordReset } from './domain/passwords/reset.ts';
+import { createAuditLog } from './domain/audit/query.ts';
 import { importLegacySecret } from './domain/passwords/legacy.ts';
 import { createAccountService } from './domain/accounts/service.ts';
 import { createCodeService } from './domain/codes/service.ts';
@@ -159,21 +162,32 @@ export async function createServices(opts: ServiceOptions) {
     completeLogin: tickets.completeLogin,
     importSecret: importLegacySecret,
   });
-  const security = createAccountSecurity({
+  // An account's security, by use case: its login state, a password change, a reset, its audit log.
+  const loginStates = createLoginStates({ accounts: repos.accounts, sessions: repos.sessions, audit, clock, transact });
+  const passwordChange = createPasswordChange({
     accounts: repos.accounts,
     sessions: repos.sessions,
-    resets: repos.resets,
-    auditRepo: repos.audit,
     audit,
     lockout,
     passwords,
     hasher,
-    mailer,
     clock,
     transact,
     importSecret: importLegacySecret,
+  });
+  const passwordReset = createPasswordReset({
+    accounts: repos.accounts,
+    sessions: repos.sessions,
+    resets: repos.resets,
+    audit,
+    lockout,
+    hasher,
+    mailer,
+    clock,
+    transact,
     onError,
   });
+  const auditLog = createAuditLog({ accounts: repos.accounts, auditRepo: repos.audit });
   const codeLogin = createCodeLoginService({
     accounts: repos.accounts,
     devices,
@@ -188,7 +202,7 @@ export async function createServices(opts: ServiceOptions) {
   // The account's address book and attributes (CONTRACT §6, issue #17), and the admin bulk routes.
   const contacts = createContactService({ sections: repos.sections, audit, clock });
   const attributes = createAttributeService({ sections: repos.sections, audit, clock });
-  const bulk = createBulkAccounts({ accounts, security });
+  const bulk = createBulkAccounts({ accounts, passwords: passwordChange });
   return {
     config,
     store,
@@ -202,7 +216,10 @@ export async function createServices(opts: ServiceOptions) {
     accounts,
     hasher,
     codeLogin,
-    security,
+    loginStates,
+    passwordChange,
+    passwordReset,
+    auditLog,
     contacts,
     attributes,
     bulk,
@@ -213,7 +230,7 @@ export async function createServices(opts: ServiceOptions) {
      */
     async close(): Promise<void> {
       await codeLogin.idle();
-      await security.idle();
+      await passwordReset.idle();
       await hasher.close();
       await signer.close();
     },
