@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../domain/clock.ts';
-import type { CodeLoginService } from '../../domain/twofactor/service.ts';
+import type { CodeLoginService } from '../../domain/twofactor/code-login.ts';
 import { callContext } from '../context.ts';
 import { errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
 import { AuthTicket2FAInfo, AuthTicketOtpInfo, NoBody, OtpRequest, TwoFactorRequest } from '../schemas/twofactor.ts';
