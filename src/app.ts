@@ -109,10 +109,15 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await registerApiDocs(app);
 
   await app.register(platformRoutes, { config, appTickets: services.appTickets });
-  await app.register(authTicketRoutes, { services });
-  await app.register(twoFactorRoutes, { services });
-  await app.register(accountRoutes, { services });
-  await app.register(accountSecurityRoutes, { services });
+  await app.register(authTicketRoutes, { tickets: services.tickets, clock: services.clock });
+  await app.register(twoFactorRoutes, { codeLogin: services.codeLogin, clock: services.clock });
+  await app.register(accountRoutes, { accounts: services.accounts, clock: services.clock });
+  await app.register(accountSecurityRoutes, {
+    loginStates: services.loginStates,
+    passwordChange: services.passwordChange,
+    passwordReset: services.passwordReset,
+    auditLog: services.auditLog,
+  });
   await app.register(contactRoutes, { contacts: services.contacts });
   await app.register(attributeRoutes, { attributes: services.attributes });
   await app.register(attributeDefinitionRoutes);

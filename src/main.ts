@@ -77,10 +77,7 @@ async function main(): Promise<void> {
     await admin?.close();
     await app.close();
     await lifecycle.close();
-    await services.codeLogin.idle();
-    await services.security.idle();
-    await services.hasher.close();
-    await services.signer.close();
+    await services.close();
     await store.close();
     process.exit(0);
   };

@@ -11,33 +11,27 @@ import { createPasswordCheck } from './domain/passwords/check.ts';
 import { createAudit } from './domain/audit/events.ts';
 import { createTicketIssuer } from './domain/tickets/issue.ts';
 import { createTicketService } from './domain/tickets/service.ts';
-import { createLockout, createLoginGuard } from './domain/guard/lockout.ts';
-import { createAccountSecurity } from './domain/accounts/security.ts';
+import { createLockout, createLoginGuard } from './domain/lockout/lockout.ts';
+import { createLoginStates } from './domain/accounts/login-state.ts';
+import { createPasswordChange } from './domain/passwords/change.ts';
+import { createPasswordReset } from './domain/passwords/reset.ts';
+import { createAuditLog } from './domain/audit/query.ts';
 import { importLegacySecret } from './domain/passwords/legacy.ts';
 import { createAccountService } from './domain/accounts/service.ts';
 import { createCodeService } from './domain/codes/service.ts';
 import { createCodeMailer } from './domain/twofactor/deliver.ts';
-import { createSecondFactor } from './domain/twofactor/second-factor.ts';
-import { createCodeLoginService } from './domain/twofactor/service.ts';
+import { createSecondFactor } from './domain/twofactor/decide.ts';
+import { createCodeLoginService } from './domain/twofactor/code-login.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { observeAudit, observeCodeMailer, observeHasher, observeMailer } from './domain/telemetry.ts';
 import { createMetrics } from './runtime/metrics.ts';
-import { createCodesRepo } from './store/repos/codes.ts';
-import { createDevicesRepo } from './store/repos/devices.ts';
-import { createSecretsRepo, type SecretsRepo } from './store/repos/secrets.ts';
+import type { SecretsRepo } from './store/repos/secrets.ts';
+import { createRepos } from './store/repos/index.ts';
 import type { Store } from './store/db.ts';
-import { createAppsRepo } from './store/repos/apps.ts';
-import { createKeysRepo } from './store/repos/keys.ts';
-import { createAccountsRepo } from './store/repos/accounts.ts';
-import { createSessionsRepo } from './store/repos/sessions.ts';
-import { createAuditRepo } from './store/repos/audit.ts';
-import { createResetsRepo } from './store/repos/resets.ts';
 import { transaction, type Transact } from './store/transaction.ts';
-import { createAccountSectionsRepo } from './store/repos/account-sections.ts';
 import { createContactService } from './domain/contacts/service.ts';
 import { createAttributeService } from './domain/attributes/service.ts';
 import { createBulkAccounts } from './domain/accounts/bulk.ts';
-import { createGuestsRepo } from './store/repos/guests.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
 import { sealerFrom } from './store/sealer.ts';
@@ -89,30 +83,28 @@ export async function createServices(opts: ServiceOptions) {
   const telemetry = metrics.telemetry;
   // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
   // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
-  const sealer = sealerFrom(config);
-  const keysRepo = createKeysRepo(db, sealer);
-  const secrets = createSecretsRepo(db, sealer);
-  await keysRepo.reseal();
+  // Every repository, built once here and handed to what uses it.
+  const repos = createRepos(db, sealerFrom(config));
+  const { secrets } = repos;
+  await repos.keys.reseal();
   await secrets.reseal();
-  const keys = await openKeyRing(keysRepo, clock, keyPolicyFrom(config));
+  const keys = await openKeyRing(repos.keys, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
-  const appsRepo = createAppsRepo(db);
-  const registry = await openAppRegistry({ config, repo: appsRepo, clock, onGenerated: opts.onBootstrapSecret });
-  const appTickets = createAppTicketService({ registry, repo: appsRepo, jwt, clock });
+  const registry = await openAppRegistry({ config, repo: repos.apps, clock, onGenerated: opts.onBootstrapSecret });
+  const appTickets = createAppTicketService({ registry, repo: repos.apps, jwt, clock });
 
-  const repos = { accounts: createAccountsRepo(db), sessions: createSessionsRepo(db), audit: createAuditRepo(db) };
   const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
   const hasher = observeHasher(await createPasswordHasher(config.argon2, hashPool), telemetry);
   const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
   // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
   const guestTokens = guestTokensFor(config, secrets, clock);
   await guestTokens.prepare();
-  const guests = createGuestsRepo(db);
+  const { guests, devices } = repos;
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
-  const lockout = createLockout({ accounts: repos.accounts, audit, clock });
+  const lockout = createLockout({ store: repos.lockout, audit, clock });
   const loginGuard = createLoginGuard(lockout);
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.
@@ -132,8 +124,7 @@ export async function createServices(opts: ServiceOptions) {
       { err: err instanceof Error ? { message: err.message, code: (err as { code?: unknown }).code } : String(err) },
       `failed ${what}`,
     );
-  const devices = createDevicesRepo(db);
-  const codes = createCodeService({ codes: createCodesRepo(db), secrets, clock });
+  const codes = createCodeService({ codes: repos.codes, secrets, clock });
   // Loaded now, not first inside a transaction that may roll back the secret it created.
   await codes.ready();
   const codeMailer = observeCodeMailer(createCodeMailer({ mailer, codes, onError }), telemetry);
@@ -171,21 +162,32 @@ export async function createServices(opts: ServiceOptions) {
     completeLogin: tickets.completeLogin,
     importSecret: importLegacySecret,
   });
-  const security = createAccountSecurity({
+  // An account's security, by use case: its login state, a password change, a reset, its audit log.
+  const loginStates = createLoginStates({ accounts: repos.accounts, sessions: repos.sessions, audit, clock, transact });
+  const passwordChange = createPasswordChange({
     accounts: repos.accounts,
     sessions: repos.sessions,
-    resets: createResetsRepo(db),
-    auditRepo: repos.audit,
     audit,
     lockout,
     passwords,
     hasher,
-    mailer,
     clock,
     transact,
     importSecret: importLegacySecret,
+  });
+  const passwordReset = createPasswordReset({
+    accounts: repos.accounts,
+    sessions: repos.sessions,
+    resets: repos.resets,
+    audit,
+    lockout,
+    hasher,
+    mailer,
+    clock,
+    transact,
     onError,
   });
+  const auditLog = createAuditLog({ accounts: repos.accounts, auditRepo: repos.audit });
   const codeLogin = createCodeLoginService({
     accounts: repos.accounts,
     devices,
@@ -198,10 +200,9 @@ export async function createServices(opts: ServiceOptions) {
     onError,
   });
   // The account's address book and attributes (CONTRACT §6, issue #17), and the admin bulk routes.
-  const sections = createAccountSectionsRepo(db);
-  const contacts = createContactService({ sections, audit, clock });
-  const attributes = createAttributeService({ sections, audit, clock });
-  const bulk = createBulkAccounts({ accounts, security });
+  const contacts = createContactService({ sections: repos.sections, audit, clock });
+  const attributes = createAttributeService({ sections: repos.sections, audit, clock });
+  const bulk = createBulkAccounts({ accounts, passwords: passwordChange });
   return {
     config,
     store,
@@ -213,19 +214,26 @@ export async function createServices(opts: ServiceOptions) {
     appTickets,
     tickets,
     accounts,
-    repos,
     hasher,
-    signer,
-    audit,
-    mailer,
-    codes,
-    devices,
     codeLogin,
-    security,
+    loginStates,
+    passwordChange,
+    passwordReset,
+    auditLog,
     contacts,
     attributes,
     bulk,
     lifecycle,
+    /**
+     * Waits for the background work (code and reset mails) and stops the hashing and signing
+     * threads; main.ts and the test server call it after the HTTP server has closed.
+     */
+    async close(): Promise<void> {
+      await codeLogin.idle();
+      await passwordReset.idle();
+      await hasher.close();
+      await signer.close();
+    },
   };
 }
 

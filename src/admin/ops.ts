@@ -8,6 +8,7 @@ import type { Store } from '../store/db.ts';
 import { migrateToLatest, migrationStatus } from '../store/migrate.ts';
 import { createAppsRepo } from '../store/repos/apps.ts';
 import { createAccountImportRepo } from '../store/repos/account-import.ts';
+import { toCustomerAccount } from '../http/shapes/account.ts';
 
 /**
  * Everything the admin CLI can ask for, by name, with JSON arguments and JSON answers: the CLI
@@ -43,7 +44,12 @@ export function createAdminOps(deps: {
     'keys.rotate': (a: { now?: boolean }) => deps.keys.rotate(a.now ? { publishAheadMinutes: 0 } : {}),
     'keys.retire': (a: { kid: string; dropNow?: boolean }) => deps.keys.retire(a.kid, { dropNow: a.dropNow }),
     'accounts.import': (a: { lines: ImportLine[]; options: ImportOptions }) => importer.importBatch(a.lines, a.options),
-    'accounts.export': (a: { afterId: number; limit: number; tenantId?: number }) => importer.exportPage(a),
+    // As JSON objects: the wire CustomerAccount (no password, no hash), with its tenant.
+    'accounts.export': async (a: { afterId: number; limit: number; tenantId?: number }) => {
+      const { rows, nextAfterId } = await importer.exportPage(a);
+      const now = clock.now();
+      return { accounts: rows.map((r) => ({ tenantId: r.tenant_id, ...toCustomerAccount(r, now) })), nextAfterId };
+    },
     'migrate.check': () => migrationStatus(store.db),
     'migrate.run': async () => ({ ran: await migrateToLatest(store.db), ...(await migrationStatus(store.db)) }),
     'prune.run': async () => {

@@ -17,8 +17,8 @@ export interface Challenge {
 }
 
 /**
- * Lockout, fed by attempt reports (Sentinel-style): checked before the password is verified and
- * told the outcome after.
+ * Lockout, fed by attempt reports (Sentinel-style): checked before the password is verified, told
+ * the outcome after, and asked to admit the finished login (domain/lockout/lockout.ts).
  */
 export interface LoginGuard {
   /** @throws ACCOUNT_LOCKED */
@@ -31,6 +31,11 @@ export interface LoginGuard {
   afterVerify(account: AccountRow, ok: boolean, ctx: CallContext): Promise<void>;
   /** Told of an attempt that named no account: does the work a failure does, on no account. */
   afterUnknown(ctx: CallContext): Promise<void>;
+  /**
+   * Records a completed login unless a lock won the race; answers the account as it is now.
+   * @throws ACCOUNT_LOCKED
+   */
+  admit(account: AccountRow, ctx: CallContext, region: string | null): Promise<AccountRow>;
 }
 
 /** Checks a password against an account's stored hash (argon2id, or an imported legacy hash). */

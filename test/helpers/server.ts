@@ -142,10 +142,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     },
     async close() {
       await app.close();
-      await services.codeLogin.idle();
-      await services.security.idle();
-      await services.hasher.close();
-      await services.signer.close();
+      await services.close();
       await store.close();
       await drop();
     },

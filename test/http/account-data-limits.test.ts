@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { testConfigFile } from '../helpers/config.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup } from '../helpers/signup.ts';
@@ -9,25 +9,17 @@ import { assertKibo } from '../helpers/kibo.ts';
 const contact = { email: 'home@example.com', types: [{ name: 'Billing', isPrimary: false }] };
 
 describe('rate limits of the account data routes', () => {
-  let s: TestServer;
-  let appToken: string;
-  before(async () => {
-    const file = testConfigFile();
-    s = await startTestServer({
-      configFile: {
-        ...file,
-        rateLimits: { ...file.rateLimits, accountData: { perIp: 1000, perAccount: 3, windowSeconds: 60 } },
-      },
-    });
-    appToken = await s.appToken();
-  });
-  after(async () => {
-    await s?.close();
+  const file = testConfigFile();
+  const s = useTestServer({
+    configFile: {
+      ...file,
+      rateLimits: { ...file.rateLimits, accountData: { perIp: 1000, perAccount: 3, windowSeconds: 60 } },
+    },
   });
 
   it('limits contact and attribute writes per account, not reads, with a Kibo 429 and Retry-After', async () => {
-    const a = await signup(s, appToken, 'limited');
-    const b = await signup(s, appToken, 'unlimited');
+    const a = await signup(s, s.storefrontToken, 'limited');
+    const b = await signup(s, s.storefrontToken, 'unlimited');
     const api = sdkApis(s, { accessToken: a.ticket.jwtAccessToken! }).accounts;
     for (let i = 0; i < 3; i++) await api.addAccountContact({ accountId: a.accountId, customerContact: contact });
     const limited = await sdkError(() => api.addAccountContact({ accountId: a.accountId, customerContact: contact }));

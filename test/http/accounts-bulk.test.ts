@@ -1,27 +1,17 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { login, signup } from '../helpers/signup.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 
 describe('bulk admin account routes through the official SDK', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
-  const admin = () => sdkApis(s, { accessToken: adminToken }).accounts;
+  const admin = () => sdkApis(s, { accessToken: s.adminToken }).accounts;
 
   it('adds many accounts, each on its own: a bad item fails alone and is reported by its index', async () => {
-    const taken = await signup(s, appToken, 'taken');
+    const taken = await signup(s, s.storefrontToken, 'taken');
     const a = newShopper('bulka');
     const b = newShopper('bulkb');
     const c = newShopper('bulkc');
@@ -49,9 +39,9 @@ describe('bulk admin account routes through the official SDK', () => {
       ],
     );
     // the accounts with a password can log in; the one without has no login yet
-    assert.ok((await login(s, appToken, a.email, a.password)).jwtAccessToken);
-    assert.ok((await login(s, appToken, 'bee', b.password)).jwtAccessToken);
-    assert.equal((await sdkError(() => login(s, appToken, c.email, 'Passw0rd-none'))).status, 401);
+    assert.ok((await login(s, s.storefrontToken, a.email, a.password)).jwtAccessToken);
+    assert.ok((await login(s, s.storefrontToken, 'bee', b.password)).jwtAccessToken);
+    assert.equal((await sdkError(() => login(s, s.storefrontToken, c.email, 'Passw0rd-none'))).status, 401);
     const events = await s.store.db
       .selectFrom('auth_events')
       .select('type')
@@ -66,8 +56,8 @@ describe('bulk admin account routes through the official SDK', () => {
   });
 
   it('changes many passwords with one result per item', async () => {
-    const x = await signup(s, appToken, 'cpx');
-    const y = await signup(s, appToken, 'cpy');
+    const x = await signup(s, s.storefrontToken, 'cpx');
+    const y = await signup(s, s.storefrontToken, 'cpy');
     const result = await admin().changePasswords({
       accountPasswordInfoCollection: {
         totalCount: 4,
@@ -91,8 +81,8 @@ describe('bulk admin account routes through the official SDK', () => {
     );
     assert.equal(result.items?.[0].errorMessage, null);
     assert.ok(result.items?.slice(1).every((r) => typeof r.errorMessage === 'string' && r.errorMessage.length > 0));
-    assert.ok((await login(s, appToken, x.email, 'Brand-new-passw0rd')).jwtAccessToken);
-    assert.ok((await login(s, appToken, y.email, y.password)).jwtAccessToken, 'failed items change nothing');
+    assert.ok((await login(s, s.storefrontToken, x.email, 'Brand-new-passw0rd')).jwtAccessToken);
+    assert.ok((await login(s, s.storefrontToken, y.email, y.password)).jwtAccessToken, 'failed items change nothing');
     // the change revoked x's earlier login
     const old = await sdkError(() =>
       sdkApis(s, { accessToken: x.ticket.jwtAccessToken! }).accounts.getCurrentAccount({}),
@@ -101,9 +91,9 @@ describe('bulk admin account routes through the official SDK', () => {
   });
 
   it('needs manage-accounts: a storefront app or a shopper gets 403', async () => {
-    const u = await signup(s, appToken, 'bulkshopper');
+    const u = await signup(s, s.storefrontToken, 'bulkshopper');
     for (const api of [
-      sdkApis(s, { accessToken: appToken }).accounts,
+      sdkApis(s, { accessToken: s.storefrontToken }).accounts,
       sdkApis(s, { accessToken: u.ticket.jwtAccessToken! }).accounts,
     ]) {
       const add = await sdkError(() =>
@@ -119,11 +109,11 @@ describe('bulk admin account routes through the official SDK', () => {
       );
       assert.equal(change.status, 403);
     }
-    assert.ok((await login(s, appToken, u.email, u.password)).jwtAccessToken);
+    assert.ok((await login(s, s.storefrontToken, u.email, u.password)).jwtAccessToken);
   });
 
   it('answers 404, never 405, for an unknown word under /accounts/', async () => {
-    const h = { authorization: `Bearer ${adminToken}` };
+    const h = { authorization: `Bearer ${s.adminToken}` };
     for (const [method, path] of [
       ['POST', '/api/commerce/customer/accounts/purchaseOrderAccounts'],
       ['POST', '/api/commerce/customer/accounts/NoSuchThing'],

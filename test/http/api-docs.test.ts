@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 
 const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
@@ -13,16 +13,12 @@ interface Operation {
 }
 
 describe('the OpenAPI document and the /api/docs page', () => {
-  let s: TestServer;
+  const s = useTestServer();
   let doc: any;
   before(async () => {
-    s = await startTestServer();
     const r = await s.request('GET', '/api/docs/openapi.json');
     assert.equal(r.status, 200);
     doc = r.json;
-  });
-  after(async () => {
-    await s?.close();
   });
 
   const operations = (): [string, string, Operation][] =>

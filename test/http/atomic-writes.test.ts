@@ -1,8 +1,8 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import bcrypt from 'bcryptjs';
 import { sql } from 'kysely';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { login, signup } from '../helpers/signup.ts';
 import { newShopper } from '../helpers/sdk.ts';
 
@@ -17,22 +17,14 @@ const base = '/api/commerce/customer/accounts';
 const FAILED = 'injected failure';
 
 describe('writes that belong together (PGlite or PostgreSQL)', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
+  const s = useTestServer();
   before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
     await sql
       .raw(
         `create function test_injected_failure() returns trigger language plpgsql as $$
          begin raise exception '${FAILED}'; end $$`,
       )
       .execute(s.store.db);
-  });
-  after(async () => {
-    await s?.close();
   });
 
   /** Makes every `event` on `table` (matching `when`) fail until the returned function is called. */
@@ -68,7 +60,7 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
   }
 
   function admin(method: string, path: string, body?: unknown) {
-    return s.request(method, path, { headers: { authorization: `Bearer ${adminToken}` }, body });
+    return s.request(method, path, { headers: { authorization: `Bearer ${s.adminToken}` }, body });
   }
 
   function assertFailed(r: { status: number; json: any; text: string }) {
@@ -87,18 +79,18 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
     const before = await everything();
     const restore = await failOn('sessions', 'insert');
     const r = await s.request('POST', `${base}/Add-Account-And-Login`, {
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
       body,
     });
     await restore();
     assertFailed(r);
     assert.deepEqual(await everything(), before, 'nothing of the sign-up is left');
     const retry = await s.request('POST', `${base}/Add-Account-And-Login`, {
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
       body,
     });
     assert.equal(retry.status, 200, retry.text);
-    assert.ok((await login(s, appToken, u.email, u.password)).accessToken);
+    assert.ok((await login(s, s.storefrontToken, u.email, u.password)).accessToken);
   });
 
   it('an imported sign-up failing at its last audit row leaves nothing', async () => {
@@ -111,14 +103,14 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
     const before = await everything();
     const restore = await failOn('auth_events', 'insert', `new.type = 'login.succeeded'`);
     const r = await s.request('POST', `${base}/Add-Account-And-Login`, {
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
       body,
     });
     await restore();
     assertFailed(r);
     assert.deepEqual(await everything(), before);
     const retry = await s.request('POST', `${base}/Add-Account-And-Login`, {
-      headers: { authorization: `Bearer ${appToken}` },
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
       body,
     });
     assert.equal(retry.status, 200, retry.text);
@@ -140,7 +132,7 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
   });
 
   it('Change-Password: a failure after the revocations keeps the old password and every session', async () => {
-    const u = await signup(s, appToken, 'atomcp');
+    const u = await signup(s, s.storefrontToken, 'atomcp');
     const before = await everything();
     const restore = await failOn('auth_events', 'insert', `new.type = 'password.changed'`);
     const r = await admin('POST', `${base}/${u.accountId}/Change-Password`, { newPassword: `${u.password}-new` });
@@ -151,11 +143,11 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
       headers: { authorization: `Bearer ${u.ticket.jwtAccessToken}` },
     });
     assert.equal(current.status, 200, current.text);
-    assert.ok((await login(s, appToken, u.email, u.password)).accessToken);
+    assert.ok((await login(s, s.storefrontToken, u.email, u.password)).accessToken);
   });
 
   it('Set-Login-Locked: a failure after the revocations leaves the account unlocked and its sessions live', async () => {
-    const u = await signup(s, appToken, 'atomlk');
+    const u = await signup(s, s.storefrontToken, 'atomlk');
     const before = await everything();
     const restore = await failOn('auth_events', 'insert', `new.type = 'account.locked'`);
     const r = await admin('POST', `${base}/${u.accountId}/Set-Login-Locked`, true);
@@ -165,7 +157,7 @@ describe('writes that belong together (PGlite or PostgreSQL)', () => {
   });
 
   it('Delete: a failure after the revocations and the delete leaves the account and its sessions', async () => {
-    const u = await signup(s, appToken, 'atomdl');
+    const u = await signup(s, s.storefrontToken, 'atomdl');
     const before = await everything();
     const restore = await failOn('auth_events', 'insert', `new.type = 'account.deleted'`);
     const r = await admin('DELETE', `${base}/${u.accountId}`);

@@ -1,10 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CustomerAccountAttributeDefinitionsApi,
   CustomerAttributeDefinitionApi,
 } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup } from '../helpers/signup.ts';
 import { testConfigFile } from '../helpers/config.ts';
@@ -48,23 +48,13 @@ function configWithAttributes(): ConfigFile {
 }
 
 describe('account attributes through the official SDK', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer({ configFile: configWithAttributes() });
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer({ configFile: configWithAttributes() });
 
   const asShopper = (jwt: string) => sdkApis(s, { accessToken: jwt }).accounts;
-  const asAdmin = () => sdkApis(s, { accessToken: adminToken }).accounts;
+  const asAdmin = () => sdkApis(s, { accessToken: s.adminToken }).accounts;
 
   it('sets, reads, replaces and removes attributes; the account shows the same values', async () => {
-    const u = await signup(s, appToken, 'attr');
+    const u = await signup(s, s.storefrontToken, 'attr');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const set = await api.addAccountAttribute({
       accountId: u.accountId,
@@ -139,7 +129,7 @@ describe('account attributes through the official SDK', () => {
   });
 
   it('refuses a value that breaks its definition with a 400 naming the attribute, and writes nothing', async () => {
-    const u = await signup(s, appToken, 'badattr');
+    const u = await signup(s, s.storefrontToken, 'badattr');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const cases: [string, unknown[]][] = [
       ['tenant~nickname', ['A']], // too short
@@ -179,8 +169,8 @@ describe('account attributes through the official SDK', () => {
   });
 
   it('keeps merchant attributes from shoppers, and other shoppers out', async () => {
-    const u = await signup(s, appToken, 'tier');
-    const other = await signup(s, appToken, 'nosy');
+    const u = await signup(s, s.storefrontToken, 'tier');
+    const other = await signup(s, s.storefrontToken, 'nosy');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const own = await sdkError(() =>
       api.addAccountAttribute({
@@ -236,12 +226,12 @@ describe('account attributes through the official SDK', () => {
       assert.equal(e.status, 403);
     }
     assert.equal((await sdkError(() => admin.getAccountAttributes({ accountId: 2_000_000_000 }))).status, 404);
-    const elsewhere = sdkApis(s, { accessToken: adminToken, siteId: 3 }).accounts;
+    const elsewhere = sdkApis(s, { accessToken: s.adminToken, siteId: 3 }).accounts;
     assert.equal((await sdkError(() => elsewhere.getAccountAttributes({ accountId: u.accountId }))).status, 404);
   });
 
   it('serves the definitions on both definition routes of the client', async () => {
-    const conf = s.sdk({ accessToken: appToken });
+    const conf = s.sdk({ accessToken: s.storefrontToken });
     for (const api of [new CustomerAttributeDefinitionApi(conf), new CustomerAccountAttributeDefinitionsApi(conf)]) {
       const all = await api.getAttributes({});
       assert.equal(all.totalCount, 8);

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorefrontAuthTicketApi } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup } from '../helpers/signup.ts';
 import { OTHER_TENANT_APP } from '../helpers/config.ts';
@@ -29,23 +29,13 @@ function contact(label: string, types = [shipping(true)]) {
 }
 
 describe('contacts (address book) through the official SDK', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   const asShopper = (jwt: string) => sdkApis(s, { accessToken: jwt }).accounts;
-  const asAdmin = () => sdkApis(s, { accessToken: adminToken }).accounts;
+  const asAdmin = () => sdkApis(s, { accessToken: s.adminToken }).accounts;
 
   it('lets a shopper add, read, update and delete their own contacts; the account shows the same data', async () => {
-    const u = await signup(s, appToken, 'book');
+    const u = await signup(s, s.storefrontToken, 'book');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const added = await api.addAccountContact({ accountId: u.accountId, customerContact: contact('Home') });
     assert.ok(Number.isInteger(added.id) && added.id! > 0);
@@ -93,8 +83,8 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('works with the opaque access token as user claims too, and trims answers with responseFields', async () => {
-    const u = await signup(s, appToken, 'opaque');
-    const api = sdkApis(s, { userClaims: u.ticket.accessToken!, appClaims: appToken }).accounts;
+    const u = await signup(s, s.storefrontToken, 'opaque');
+    const api = sdkApis(s, { userClaims: u.ticket.accessToken!, appClaims: s.storefrontToken }).accounts;
     const added = await api.addAccountContact({
       accountId: u.accountId,
       customerContact: contact('Work', [billing(true)]),
@@ -106,7 +96,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('keeps at most one primary contact per type: a new primary takes it from the old one', async () => {
-    const u = await signup(s, appToken, 'primary');
+    const u = await signup(s, s.storefrontToken, 'primary');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const a = await api.addAccountContact({
       accountId: u.accountId,
@@ -152,7 +142,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('pages, sorts and filters the address book', async () => {
-    const u = await signup(s, appToken, 'paging');
+    const u = await signup(s, s.storefrontToken, 'paging');
     const api = asShopper(u.ticket.jwtAccessToken!);
     for (const label of ['Charlie', 'Alpha', 'Bravo'])
       await api.addAccountContact({ accountId: u.accountId, customerContact: contact(label, [billing()]) });
@@ -183,7 +173,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('never loses a contact to a parallel write', async () => {
-    const u = await signup(s, appToken, 'parallel');
+    const u = await signup(s, s.storefrontToken, 'parallel');
     const api = asShopper(u.ticket.jwtAccessToken!);
     const made = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
@@ -197,8 +187,8 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it("answers 403 for another shopper's contacts, and changes nothing", async () => {
-    const owner = await signup(s, appToken, 'owner');
-    const other = await signup(s, appToken, 'other');
+    const owner = await signup(s, s.storefrontToken, 'owner');
+    const other = await signup(s, s.storefrontToken, 'other');
     const mine = await asShopper(owner.ticket.jwtAccessToken!).addAccountContact({
       accountId: owner.accountId,
       customerContact: contact('Mine'),
@@ -219,12 +209,12 @@ describe('contacts (address book) through the official SDK', () => {
       assert.equal(e.errorCode, 'FORBIDDEN', name);
     }
     // the storefront app alone (no shopper) is not enough either
-    const app = sdkApis(s, { accessToken: appToken }).accounts;
+    const app = sdkApis(s, { accessToken: s.storefrontToken }).accounts;
     assert.equal((await sdkError(() => app.getAccountContacts({ accountId: owner.accountId }))).status, 403);
     // nor is a guest
-    const guest = await new StorefrontAuthTicketApi(s.sdk({ accessToken: appToken })).createAnonymousShopperAuthTicket(
-      {},
-    );
+    const guest = await new StorefrontAuthTicketApi(
+      s.sdk({ accessToken: s.storefrontToken }),
+    ).createAnonymousShopperAuthTicket({});
     const asGuest = sdkApis(s, { accessToken: guest.jwtAccessToken! }).accounts;
     assert.equal((await sdkError(() => asGuest.getAccountContacts({ accountId: owner.accountId }))).status, 403);
     const still = await asShopper(owner.ticket.jwtAccessToken!).getAccountContacts({ accountId: owner.accountId });
@@ -232,7 +222,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('lets a manage-accounts app manage any account of its tenant and customer set, and no other', async () => {
-    const u = await signup(s, appToken, 'managed');
+    const u = await signup(s, s.storefrontToken, 'managed');
     const admin = asAdmin();
     const made = await admin.addAccountContact({ accountId: u.accountId, customerContact: contact('ByAdmin') });
     assert.equal(
@@ -245,7 +235,7 @@ describe('contacts (address book) through the official SDK', () => {
     assert.equal(missing.status, 404);
     assert.equal(missing.errorCode, 'ITEM_NOT_FOUND');
     // site 3 uses another customer set: the account is not found there
-    const elsewhere = sdkApis(s, { accessToken: adminToken, siteId: 3 }).accounts;
+    const elsewhere = sdkApis(s, { accessToken: s.adminToken, siteId: 3 }).accounts;
     assert.equal((await sdkError(() => elsewhere.getAccountContacts({ accountId: u.accountId }))).status, 404);
     // an app of tenant 2 cannot reach tenant 1 at all
     const t2 = await s.appToken(OTHER_TENANT_APP);
@@ -256,7 +246,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('checks the shape of a contact and names the bad field', async () => {
-    const u = await signup(s, appToken, 'shape');
+    const u = await signup(s, s.storefrontToken, 'shape');
     const h = { authorization: `Bearer ${u.ticket.jwtAccessToken}` };
     const path = `/api/commerce/customer/accounts/${u.accountId}/contacts`;
     const cases: [string, unknown][] = [
@@ -289,7 +279,7 @@ describe('contacts (address book) through the official SDK', () => {
   });
 
   it('serves contacts and attributes sent with an account update, however sparse', async () => {
-    const u = await signup(s, appToken, 'legacy');
+    const u = await signup(s, s.storefrontToken, 'legacy');
     const admin = asAdmin();
     await admin.updateAccount({
       accountId: u.accountId,

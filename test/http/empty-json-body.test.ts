@@ -1,6 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, startTestServer, type TestServer } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { signup } from '../helpers/signup.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 
@@ -8,29 +8,21 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 
 /** Clients that always send `content-type: application/json` must work on routes without a body. */
 describe('an empty body with a JSON content type', () => {
-  let s: TestServer;
-  let appToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   it('refreshes a ticket: PUT authtickets/refresh with content-type JSON and no body answers 200', async () => {
-    const u = await signup(s, appToken, 'emptybody');
+    const u = await signup(s, s.storefrontToken, 'emptybody');
     const r = await s.request(
       'PUT',
       `/api/commerce/customer/authtickets/refresh?refreshToken=${encodeURIComponent(u.ticket.refreshToken!)}`,
-      { raw: '', headers: { ...JSON_TYPE, authorization: `Bearer ${appToken}` } },
+      { raw: '', headers: { ...JSON_TYPE, authorization: `Bearer ${s.storefrontToken}` } },
     );
     assert.equal(r.status, 200, r.text);
     assert.ok(r.json.refreshToken && r.json.refreshToken !== u.ticket.refreshToken);
   });
 
   it('is accepted on every route that takes no body', async () => {
-    const u = await signup(s, appToken, 'everyroute');
+    const u = await signup(s, s.storefrontToken, 'everyroute');
     const admin = await s.appToken(ADMIN);
     const doc = (await s.request('GET', '/api/docs/openapi.json')).json;
     const values: Record<string, string> = {
@@ -60,18 +52,18 @@ describe('an empty body with a JSON content type', () => {
   it('still refuses an empty body where one is required, naming it', async () => {
     const r = await s.request('POST', '/api/commerce/customer/authtickets', {
       raw: '',
-      headers: { ...JSON_TYPE, authorization: `Bearer ${appToken}` },
+      headers: { ...JSON_TYPE, authorization: `Bearer ${s.storefrontToken}` },
     });
     const json = assertKibo(r, 400, 'MISSING_OR_INVALID_PARAMETER');
     assert.match(json.message, /body/);
     const poisoned = await s.request('POST', '/api/commerce/customer/authtickets', {
       raw: '{"__proto__": {"x": 1}, "username": "a", "password": "b"}',
-      headers: { ...JSON_TYPE, authorization: `Bearer ${appToken}` },
+      headers: { ...JSON_TYPE, authorization: `Bearer ${s.storefrontToken}` },
     });
     assertKibo(poisoned, 400, 'MISSING_OR_INVALID_PARAMETER');
     const blank = await s.request('PUT', '/api/commerce/customer/authtickets/refresh?refreshToken=x', {
       raw: '   ',
-      headers: { ...JSON_TYPE, authorization: `Bearer ${appToken}` },
+      headers: { ...JSON_TYPE, authorization: `Bearer ${s.storefrontToken}` },
     });
     assert.equal(blank.status, 401, 'whitespace is no body either; the unknown token is the problem');
   });

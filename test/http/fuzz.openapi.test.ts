@@ -1,9 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { startTestServer, type TestServer, ADMIN, STOREFRONT } from '../helpers/server.ts';
+import { ADMIN, STOREFRONT, useTestServer } from '../helpers/server.ts';
 import { signup } from '../helpers/signup.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -269,7 +269,7 @@ function requestsFor(
 }
 
 describe(`fuzzing every documented operation (FUZZ_SEED=${SEED})`, () => {
-  let s: TestServer;
+  const s = useTestServer();
   let ops: Operation[];
   let doc: any;
   const validators = new Map<string, ValidateFunction>();
@@ -278,7 +278,6 @@ describe(`fuzzing every documented operation (FUZZ_SEED=${SEED})`, () => {
 
   before(async () => {
     console.log(`# fuzz seed: FUZZ_SEED=${SEED} (runs: ${RUNS})`);
-    s = await startTestServer();
     doc = (await s.request('GET', '/api/docs/openapi.json')).json;
     ops = operationsOf(doc);
     const storefront = await s.appToken(STOREFRONT);
@@ -298,9 +297,6 @@ describe(`fuzzing every documented operation (FUZZ_SEED=${SEED})`, () => {
       garbage: { authorization: 'Bearer a.b.c', 'x-vol-user-claims': 'x' },
       basic: { authorization: 'Basic Zm9vOmJhcg==' },
     });
-  });
-  after(async () => {
-    await s?.close();
   });
 
   let ajv: Ajv | undefined;

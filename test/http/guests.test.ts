@@ -1,27 +1,19 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { countRows } from '../helpers/rows.ts';
 
 describe('zero-write guests (issue #14)', () => {
-  let s: TestServer;
-  let appToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-  });
-  after(async () => {
-    await s?.close();
-  });
-  const guest = () => sdkApis(s, { accessToken: appToken }).tickets.createAnonymousShopperAuthTicket({});
-  const refresh = (refreshToken: string, token = appToken) =>
+  const s = useTestServer();
+  const guest = () => sdkApis(s, { accessToken: s.storefrontToken }).tickets.createAnonymousShopperAuthTicket({});
+  const refresh = (refreshToken: string, token = s.storefrontToken) =>
     sdkApis(s, { accessToken: token }).tickets.refreshUserAuthTicket({ refreshToken });
   const me = (token: string) => sdkApis(s, { accessToken: token }).accounts.getCurrentAccount({});
   const asUserClaims = (userClaims: string) =>
     s.request('GET', '/api/commerce/customer/accounts/current', {
-      headers: { authorization: `Bearer ${appToken}`, 'x-vol-user-claims': userClaims },
+      headers: { authorization: `Bearer ${s.storefrontToken}`, 'x-vol-user-claims': userClaims },
     });
 
   it('a guest ticket inserts no row in any table', async () => {
@@ -52,7 +44,7 @@ describe('zero-write guests (issue #14)', () => {
     const t = await guest();
     const u = newShopper();
     const r = await s.request('POST', '/api/commerce/customer/accounts/Add-Account-And-Login', {
-      headers: { authorization: `Bearer ${appToken}`, 'x-vol-user-claims': t.accessToken! },
+      headers: { authorization: `Bearer ${s.storefrontToken}`, 'x-vol-user-claims': t.accessToken! },
       body: { account: { emailAddress: u.email }, password: u.password },
     });
     assert.equal(r.status, 200, r.text);
@@ -96,7 +88,7 @@ describe('zero-write guests (issue #14)', () => {
     const del = await s.request(
       'DELETE',
       `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(t.refreshToken!)}`,
-      { headers: { authorization: `Bearer ${appToken}` } },
+      { headers: { authorization: `Bearer ${s.storefrontToken}` } },
     );
     assert.equal(del.status, 204);
     assert.equal((await sdkError(() => refresh(t.refreshToken!))).status, 401);
@@ -109,7 +101,7 @@ describe('zero-write guests (issue #14)', () => {
     const admin = await s.appToken(ADMIN);
     assert.equal((await sdkError(() => refresh(t.refreshToken!, admin))).status, 401);
     const withAccount = await sdkError(() =>
-      sdkApis(s, { accessToken: appToken }).tickets.refreshUserAuthTicket({
+      sdkApis(s, { accessToken: s.storefrontToken }).tickets.refreshUserAuthTicket({
         refreshToken: t.refreshToken!,
         accountId: 1,
       }),

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { ADMIN, startTestServer, useTestServer, type TestServer } from '../helpers/server.ts';
 import { testConfigFile } from '../helpers/config.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup } from '../helpers/signup.ts';
@@ -16,19 +16,9 @@ const MINUTE = 60_000;
  * @see issue #13, point 4; CONTRACT.md §4 (impersonatecart)
  */
 describe('impersonation tickets', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
-  async function impersonate(server = s, admin = adminToken, prefix = 'imp') {
+  async function impersonate(server: TestServer = s, admin = s.adminToken, prefix = 'imp') {
     const u = await signup(server, await server.appToken(), prefix);
     const madeAt = server.clock.now().getTime();
     const ticket = await sdkApis(server, { accessToken: admin }).tickets.impersonateCart({
@@ -60,7 +50,7 @@ describe('impersonation tickets', () => {
       const jwt = await sdkError(() => sdkApis(s, { accessToken: r.jwtAccessToken! }).accounts.getCurrentAccount({}));
       assert.equal(jwt.status, 401);
       const opaque = await sdkError(() =>
-        sdkApis(s, { userClaims: r.accessToken!, appClaims: adminToken }).accounts.getCurrentAccount({}),
+        sdkApis(s, { userClaims: r.accessToken!, appClaims: s.adminToken }).accounts.getCurrentAccount({}),
       );
       assert.equal(opaque.status, 401);
     } finally {
@@ -95,11 +85,11 @@ describe('impersonation tickets', () => {
   });
 
   it('acts as the shopper but cannot change the password, email or user name, nor delete the account', async () => {
-    const { u, ticket } = await impersonate(s, adminToken, 'impcred');
+    const { u, ticket } = await impersonate(s, s.adminToken, 'impcred');
     const credentials = {
       'impersonation JWT as Bearer': { accessToken: ticket.jwtAccessToken! },
-      'opaque ticket with the storefront app': { userClaims: ticket.accessToken!, appClaims: appToken },
-      'JWT with the admin app': { userClaims: ticket.jwtAccessToken!, appClaims: adminToken },
+      'opaque ticket with the storefront app': { userClaims: ticket.accessToken!, appClaims: s.storefrontToken },
+      'JWT with the admin app': { userClaims: ticket.jwtAccessToken!, appClaims: s.adminToken },
     };
     for (const [name, creds] of Object.entries(credentials)) {
       const { accounts } = sdkApis(s, creds);
@@ -121,27 +111,29 @@ describe('impersonation tickets', () => {
       const del = await sdkError(() => accounts.deleteAccount({ accountId: u.accountId }));
       assert.deepEqual([del.status, del.errorCode], [403, 'FORBIDDEN'], name);
     }
-    const after = await sdkApis(s, { accessToken: adminToken }).accounts.getAccount({ accountId: u.accountId });
+    const after = await sdkApis(s, { accessToken: s.adminToken }).accounts.getAccount({ accountId: u.accountId });
     assert.equal(after.emailAddress, u.email);
     assert.equal(after.userName, u.userName);
-    await sdkApis(s, { accessToken: appToken }).tickets.createUserAuthTicket({
+    await sdkApis(s, { accessToken: s.storefrontToken }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
     // the admin app's own credential, without the ticket, still may
     const ok = await s.request('POST', `/api/commerce/customer/accounts/${u.accountId}/Change-Password`, {
-      headers: { authorization: `Bearer ${adminToken}` },
+      headers: { authorization: `Bearer ${s.adminToken}` },
       body: { newPassword: 'Admin-set-passw0rd' },
     });
     assert.equal(ok.status, 200, ok.text);
   });
 
   it('names the impersonating app in every audit entry written under it', async () => {
-    const { u, ticket } = await impersonate(s, adminToken, 'impaudit');
-    const admin = sdkApis(s, { accessToken: adminToken });
+    const { u, ticket } = await impersonate(s, s.adminToken, 'impaudit');
+    const admin = sdkApis(s, { accessToken: s.adminToken });
     // a login sent with the impersonation ticket as user claims
-    await sdkApis(s, { userClaims: ticket.jwtAccessToken!, appClaims: appToken }).tickets.createUserAuthTicket({
-      customerUserAuthInfo: { username: u.email, password: u.password },
-    });
+    await sdkApis(s, { userClaims: ticket.jwtAccessToken!, appClaims: s.storefrontToken }).tickets.createUserAuthTicket(
+      {
+        customerUserAuthInfo: { username: u.email, password: u.password },
+      },
+    );
     // a refresh, then the spent token again (reuse), on a second impersonation chain
     const second = await admin.tickets.impersonateCart({
       cartAuthTicketRequest: { cartId: 'cart-impaudit2', accountId: u.accountId, userId: u.ticket.userId },
@@ -152,7 +144,7 @@ describe('impersonation tickets', () => {
     const out = await s.request(
       'DELETE',
       `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(ticket.refreshToken!)}`,
-      { headers: { authorization: `Bearer ${appToken}` } },
+      { headers: { authorization: `Bearer ${s.storefrontToken}` } },
     );
     assert.equal(out.status, 204, out.text);
     const page = await admin.accounts.getAccountAuditLog({
@@ -175,7 +167,7 @@ describe('impersonation tickets', () => {
   });
 
   it('answers an expired impersonation refresh with a Kibo error, never a 500', async () => {
-    const { ticket } = await impersonate(s, adminToken, 'impkibo');
+    const { ticket } = await impersonate(s, s.adminToken, 'impkibo');
     try {
       s.clock.advanceMinutes(61);
       const r = await s.request(

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { startTestServer, useTestServer } from '../helpers/server.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 import { signup } from '../helpers/signup.ts';
 
@@ -24,18 +24,14 @@ function rawExchange(url: string, write: (sock: net.Socket) => void): Promise<{ 
 }
 
 describe('input the database cannot hold, and prototype keys', () => {
-  let s: TestServer;
+  const s = useTestServer({ env: { REQUEST_TIMEOUT_MS: '3000' } });
   let app: Record<string, string>;
   let admin: Record<string, string>;
   let account: Awaited<ReturnType<typeof signup>>;
   before(async () => {
-    s = await startTestServer({ env: { REQUEST_TIMEOUT_MS: '3000' } });
-    app = { authorization: `Bearer ${await s.appToken()}` };
-    admin = { authorization: `Bearer ${await s.appToken(ADMIN)}` };
+    app = { authorization: `Bearer ${s.storefrontToken}` };
+    admin = { authorization: `Bearer ${s.adminToken}` };
     account = await signup(s, await s.appToken(), 'guard');
-  });
-  after(async () => {
-    await s?.close();
   });
 
   const nulCases: {

@@ -4,6 +4,7 @@ import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
 import { login, signup } from '../helpers/signup.ts';
+import { createAccountsRepo } from '../../src/store/repos/accounts.ts';
 
 describe('lockout and login state through the official SDK', () => {
   const s = useTestServer({ configFile: configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } }) });
@@ -166,7 +167,7 @@ describe('lockout and login state through the official SDK', () => {
     // An admin locks the account while the (correct) password is being checked.
     hasher.verify = async (hash, password) => {
       const ok = await verify.call(hasher, hash, password);
-      await s.services.repos.accounts.setLocked(
+      await createAccountsRepo(s.store.db).setLocked(
         { tenantId: 1, customerSet: 'default' },
         u.accountId,
         true,

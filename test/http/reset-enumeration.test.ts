@@ -77,7 +77,7 @@ describe('Reset-Password answers before its work', () => {
     try {
       const r = await s.request('POST', RESET, { headers: app, body: { emailAddress: u.email } });
       assert.equal(r.status, 200, r.text);
-      await s.services.security.idle();
+      await s.services.passwordReset.idle();
     } finally {
       inbox.reject = false;
     }
@@ -101,7 +101,7 @@ describe('Reset-Password answers before its work', () => {
     }
     const codes = [];
     for (let i = 0; i < 3; i++) codes.push(resetCodeIn((await inbox.next(u.email)).raw));
-    await s.services.security.idle();
+    await s.services.passwordReset.idle();
     for (const code of codes.slice(0, 2)) {
       const r = await s.request('POST', UPDATE, {
         headers: app,
@@ -123,7 +123,7 @@ describe('Reset-Password answers before its work', () => {
     const known = await s.request('POST', RESET, { headers: app, body: { emailAddress: u.email } });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual([r.status, r.text], [known.status, known.text]);
-    await s.services.security.idle();
+    await s.services.passwordReset.idle();
     assert.equal(inbox.count(nobody), 0);
   });
 });

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { ADMIN, useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { login, signup } from '../helpers/signup.ts';
 import { assertKibo } from '../helpers/kibo.ts';
@@ -12,23 +12,13 @@ import { assertKibo } from '../helpers/kibo.ts';
  * @see issue #13, point 2; CONTRACT.md §2
  */
 describe('shopper tickets carry no behaviors of the app that issued them', () => {
-  let s: TestServer;
-  let appToken: string;
-  let adminToken: string;
-  before(async () => {
-    s = await startTestServer();
-    appToken = await s.appToken();
-    adminToken = await s.appToken(ADMIN);
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer();
 
   /** A shopper logged in through the admin app, and a second account to aim at. */
   async function adminAppShopper() {
-    const u = await signup(s, appToken, 'pow');
-    const other = await signup(s, appToken, 'powother');
-    const ticket = await login(s, adminToken, u.email, u.password);
+    const u = await signup(s, s.storefrontToken, 'pow');
+    const other = await signup(s, s.storefrontToken, 'powother');
+    const ticket = await login(s, s.adminToken, u.email, u.password);
     return { u, other, jwt: ticket.jwtAccessToken! };
   }
 
@@ -65,8 +55,8 @@ describe('shopper tickets carry no behaviors of the app that issued them', () =>
     );
     assert.deepEqual([theirs.status, theirs.errorCode], [403, 'FORBIDDEN']);
     // both old passwords still log in
-    await login(s, appToken, u.email, u.password);
-    await login(s, appToken, other.email, other.password);
+    await login(s, s.storefrontToken, u.email, u.password);
+    await login(s, s.storefrontToken, other.email, other.password);
   });
 
   it('does not let such a JWT ask for custom token lifetimes', async () => {
@@ -89,16 +79,16 @@ describe('shopper tickets carry no behaviors of the app that issued them', () =>
     );
     assert.deepEqual([created.status, created.errorCode], [403, 'FORBIDDEN']);
     // the admin app's own credential may
-    const t = await sdkApis(s, { accessToken: adminToken }).tickets.createUserAuthTicket({
+    const t = await sdkApis(s, { accessToken: s.adminToken }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password, authTicketTtlMinutes: 600 },
     });
     assert.ok(Date.parse(t.accessTokenExpiration!) - s.clock.now().getTime() > 500 * 60_000);
   });
 
   it('answers 403 to an impersonation ticket as Bearer on manage-accounts routes and password changes', async () => {
-    const u = await signup(s, appToken, 'powimp');
-    const other = await signup(s, appToken, 'powimpother');
-    const imp = await sdkApis(s, { accessToken: adminToken }).tickets.impersonateCart({
+    const u = await signup(s, s.storefrontToken, 'powimp');
+    const other = await signup(s, s.storefrontToken, 'powimpother');
+    const imp = await sdkApis(s, { accessToken: s.adminToken }).tickets.impersonateCart({
       cartAuthTicketRequest: { cartId: 'cart-pow', accountId: u.accountId, userId: u.ticket.userId },
     });
     const { accounts } = sdkApis(s, { accessToken: imp.jwtAccessToken! });
@@ -110,26 +100,26 @@ describe('shopper tickets carry no behaviors of the app that issued them', () =>
       );
       assert.deepEqual([e.status, e.errorCode], [403, 'FORBIDDEN'], `account ${accountId}`);
     }
-    await login(s, appToken, u.email, u.password);
-    await login(s, appToken, other.email, other.password);
+    await login(s, s.storefrontToken, u.email, u.password);
+    await login(s, s.storefrontToken, other.email, other.password);
   });
 
   it('applies the behaviors of an app credential sent beside the shopper JWT', async () => {
-    const u = await signup(s, appToken, 'powapp');
+    const u = await signup(s, s.storefrontToken, 'powapp');
     const storefrontJwt = u.ticket.jwtAccessToken!;
     // the official client sends app claims and user claims as headers
-    const both = sdkApis(s, { appClaims: adminToken, userClaims: storefrontJwt }).accounts;
+    const both = sdkApis(s, { appClaims: s.adminToken, userClaims: storefrontJwt }).accounts;
     assert.ok((await both.getAccounts({ pageSize: 1 })).totalCount! >= 1);
     // a shopper JWT as Bearer with the admin app's token as x-vol-app-claims: the app credential counts
     const bearer = { authorization: `Bearer ${storefrontJwt}` };
     const withApp = await s.request('GET', '/api/commerce/customer/accounts?pageSize=1', {
-      headers: { ...bearer, 'x-vol-app-claims': adminToken },
+      headers: { ...bearer, 'x-vol-app-claims': s.adminToken },
     });
     assert.equal(withApp.status, 200, withApp.text);
     const alone = await s.request('GET', '/api/commerce/customer/accounts?pageSize=1', { headers: bearer });
     assertKibo(alone, 403, 'FORBIDDEN');
     const withStorefront = await s.request('GET', '/api/commerce/customer/accounts?pageSize=1', {
-      headers: { ...bearer, 'x-vol-app-claims': appToken },
+      headers: { ...bearer, 'x-vol-app-claims': s.storefrontToken },
     });
     assertKibo(withStorefront, 403, 'FORBIDDEN');
   });

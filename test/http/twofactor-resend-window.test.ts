@@ -1,8 +1,9 @@
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorefrontAuthTicketApi } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
-import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
+import { useTestServer } from '../helpers/server.ts';
+import { sdkApis, sdkError } from '../helpers/sdk.ts';
+import { signup } from '../helpers/signup.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
 
@@ -12,43 +13,32 @@ import { configWithLogin } from '../helpers/login-config.ts';
  * already sent, and no second mail.
  */
 describe('2FA and OTP logins inside the resend interval', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
-  let appToken: string;
-  before(async () => {
+  // The inbox first: the server mails through it. Its teardown runs after the server's.
+  const s = useTestServer(async () => {
     inbox = await startSmtpInbox();
-    s = await startTestServer({
+    return {
       env: { SMTP_URL: inbox.url },
       configFile: configWithLogin({
         1: { twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false }, otpLogin: { enabled: true } },
       }),
-    });
-    appToken = await s.appToken();
+    };
   });
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
-
-  async function signup() {
-    const u = newShopper('window');
-    await sdkApis(s, { accessToken: appToken }).accounts.addAccountAndLogin({
-      customerAccountAndAuthInfo: { account: { emailAddress: u.email }, password: u.password },
-    });
-    return u;
-  }
   const login = (u: { email: string; password: string }) =>
-    sdkApis(s, { accessToken: appToken }).tickets.createUserAuthTicket({
+    sdkApis(s, { accessToken: s.storefrontToken }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
   /** The SDK as a storefront holding a challenge token (user claims), as after a 2FA answer. */
   const withChallenge = (token: string) =>
-    new StorefrontAuthTicketApi(s.sdk({ userClaims: token, appClaims: appToken }));
+    new StorefrontAuthTicketApi(s.sdk({ userClaims: token, appClaims: s.storefrontToken }));
   const finish = (token: string, otpCode: string) =>
     withChallenge(token).validate2FAAndCreateAuthTicket({ authTicket2FAInfo: { otpCode } });
 
   it('answers a second correct-password login with a challenge whose code is the one already sent', async () => {
-    const u = await signup();
+    const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
     assert.equal(first.requires2FA, true);
     const code = await inbox.nextCode(u.email);
@@ -76,13 +66,13 @@ describe('2FA and OTP logins inside the resend interval', () => {
   });
 
   it('keeps both challenge tokens leading to the live code, through a resend too', async () => {
-    const u = await signup();
+    const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
     await inbox.nextCode(u.email);
     const second = await login(u);
     // the explicit resend keeps its throttle, with Retry-After
     const soon = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
-      headers: { 'x-vol-user-claims': second.accessToken!, 'x-vol-app-claims': appToken },
+      headers: { 'x-vol-user-claims': second.accessToken!, 'x-vol-app-claims': s.storefrontToken },
     });
     assert.equal(soon.status, 429);
     assert.ok(Number(soon.headers.get('retry-after')) >= 1);
@@ -93,7 +83,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
   });
 
   it('sends one mail for a double submit, and either answer finishes the login', async () => {
-    const u = await signup();
+    const u = await signup(s, s.storefrontToken, 'window');
     const [a, b] = await Promise.all([login(u), login(u)]);
     assert.equal(a.requires2FA, true);
     assert.equal(b.requires2FA, true);
@@ -104,7 +94,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
   });
 
   it('sends a new code outside the interval, and when the code sent inside it is gone', async () => {
-    const u = await signup();
+    const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
     const old = await inbox.nextCode(u.email);
     s.clock.advance(31_000);
@@ -121,15 +111,15 @@ describe('2FA and OTP logins inside the resend interval', () => {
   });
 
   it('answers otp/request inside the interval with 200 and sends nothing new; the first code works', async () => {
-    const u = await signup();
-    const tickets = sdkApis(s, { accessToken: appToken }).tickets;
+    const u = await signup(s, s.storefrontToken, 'window');
+    const tickets = sdkApis(s, { accessToken: s.storefrontToken }).tickets;
     await tickets.generateAndSendOtp({ otpRequest: { email: u.email } });
     await s.services.codeLogin.idle();
     const code = await inbox.nextCode(u.email);
     for (let i = 0; i < 2; i++) {
       const r = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
         body: { email: u.email },
-        headers: { authorization: `Bearer ${appToken}` },
+        headers: { authorization: `Bearer ${s.storefrontToken}` },
       });
       assert.equal(r.status, 200, r.text);
     }

@@ -1,5 +1,6 @@
 import { MANAGE } from '../../config/schema.ts';
-import type { CallContext } from '../context.ts';
+import type { AccountScope } from '../../store/repos/accounts.ts';
+import { scopeOf, type CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
 
 /** Who is acting on an account's own data (contacts, attributes). */
@@ -18,4 +19,16 @@ export function actorFor(ctx: CallContext, accountId: number): AccountActor {
   throw new KiboError('FORBIDDEN', `Only the account's own shopper or an app with ${MANAGE} may do this`, {
     behavior: MANAGE,
   });
+}
+
+/**
+ * The customer set an admin call addresses: the one named, which must be the tenant's, or the site's.
+ * @throws ITEM_NOT_FOUND for a customer set the tenant does not have
+ */
+export function adminScope(ctx: CallContext, customerSetCode?: string | null): AccountScope {
+  const code = customerSetCode?.trim();
+  if (!code) return scopeOf(ctx);
+  if (!ctx.tenant.customerSets.some((c) => c.code === code))
+    throw new KiboError('ITEM_NOT_FOUND', `Customer set ${code} not found`, { customerSetCode: code });
+  return { tenantId: ctx.tenant.id, customerSet: code };
 }

@@ -1,20 +1,12 @@
 import type { AccountRow } from '../../store/repos/accounts.ts';
 import type { CallContext } from '../context.ts';
 import { KiboError, type ErrorCode } from '../errors.ts';
-import type { createAccountService, LoginSecretInput } from './service.ts';
-
-type AccountService = ReturnType<typeof createAccountService>;
+import type { AccountService, LoginSecretInput } from './service.ts';
+import type { PasswordChanger as PasswordChangeService } from '../passwords/change.ts';
 import type { AccountInput } from './shape.ts';
 
-/** The slice of the account security service the bulk password route uses. */
-export interface PasswordChanger {
-  changePassword(
-    ctx: CallContext,
-    id: number,
-    change: { oldPassword?: string | null; newPassword?: string | null; externalPassword?: string | null },
-    opts?: { unlock?: boolean },
-  ): Promise<void>;
-}
+/** The slice of the password change the bulk password route uses. */
+type PasswordChanger = Pick<PasswordChangeService, 'changePassword'>;
 
 export interface BulkFailure {
   index: number;
@@ -44,8 +36,8 @@ function itemError(err: unknown): KiboError {
  * The admin bulk routes: each item is done on its own (its own statements and transaction), so one
  * bad item fails alone and the others stand; the answer says what became of each.
  */
-export function createBulkAccounts(deps: { accounts: AccountService; security: PasswordChanger }) {
-  const { accounts, security } = deps;
+export function createBulkAccounts(deps: { accounts: AccountService; passwords: PasswordChanger }) {
+  const { accounts, passwords } = deps;
   return {
     /** POST /accounts/Bulk: the accounts made, in order, and the items that failed, by index. */
     async addAccounts(
@@ -85,7 +77,7 @@ export function createBulkAccounts(deps: { accounts: AccountService; security: P
             if (account.user_id !== item.userId)
               throw new KiboError('ITEM_NOT_FOUND', `Account ${item.accountId} has no user ${item.userId}`);
           }
-          await security.changePassword(ctx, item.accountId, item.passwordInfo ?? {}, {
+          await passwords.changePassword(ctx, item.accountId, item.passwordInfo ?? {}, {
             unlock: item.unlockAccount === true,
           });
           results.push({ accountId, succeeded: true, errorMessage: null });

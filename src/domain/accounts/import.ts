@@ -8,7 +8,7 @@ import type { PasswordHasher } from '../passwords/hasher.ts';
 import { assertPasswordPolicy } from '../passwords/policy.ts';
 import { importLegacySecret } from '../passwords/legacy.ts';
 import { isEmailAddress } from './lookup.ts';
-import { profileFromInput, toCustomerAccount, type AccountInput } from './shape.ts';
+import { profileFromInput, type AccountInput } from './shape.ts';
 
 /** One line of an import file, parsed: the profile fields, and a plain password or a legacy hash. */
 export type ImportRecord = Record<string, unknown>;
@@ -262,14 +262,10 @@ export function createAccountImporter(deps: {
       return out.sort((a, b) => a.line - b.line);
     },
 
-    /** `accounts export`: a page of accounts as JSON objects (the wire CustomerAccount: no password, no hash). */
+    /** `accounts export`: a page of accounts, and where the next page starts (admin/ops.ts shapes them). */
     async exportPage(q: { afterId: number; limit: number; tenantId?: number }) {
       const rows = await repo.page(q);
-      const now = clock.now();
-      return {
-        accounts: rows.map((r) => ({ tenantId: r.tenant_id, ...toCustomerAccount(r, now) })),
-        nextAfterId: rows.length ? rows[rows.length - 1].id : undefined,
-      };
+      return { rows, nextAfterId: rows.length ? rows[rows.length - 1].id : undefined };
     },
   };
 }

@@ -225,3 +225,5 @@ export function createAccountService(deps: AccountDeps) {
     },
   };
 }
+
+export type AccountService = ReturnType<typeof createAccountService>;

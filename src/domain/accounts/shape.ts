@@ -1,5 +1,4 @@
 import type { AccountProfile } from '../../store/schema.ts';
-import type { AccountRow } from '../../store/repos/accounts.ts';
 
 /** What a caller sends for an account (the wire CustomerAccount, every field optional). */
 export interface AccountInput {
@@ -23,7 +22,6 @@ export interface AccountInput {
   commerceSummary?: unknown;
 }
 
-const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 const orUndef = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 /**
@@ -70,44 +68,4 @@ export function profileFromInput(
 
 export function defaultCommerceSummary() {
   return { orderCount: 0, visitsCount: 0, wishlistCount: 0, totalOrderAmount: { amount: 0, currencyCode: 'USD' } };
-}
-
-/** The wire CustomerAccount of a stored account. */
-export function toCustomerAccount(row: AccountRow, now: Date) {
-  const p = row.profile;
-  const lockedNow = row.is_locked || (row.locked_until !== null && row.locked_until > now);
-  return {
-    id: row.id,
-    userId: row.user_id,
-    userName: row.user_name,
-    emailAddress: row.email,
-    firstName: p.firstName ?? null,
-    lastName: p.lastName ?? null,
-    localeCode: p.localeCode ?? null,
-    accountType: p.accountType ?? null,
-    companyOrOrganization: p.companyOrOrganization ?? null,
-    customerSet: row.customer_set,
-    customerSinceDate: p.customerSinceDate ?? iso(row.created_at),
-    externalId: p.externalId ?? null,
-    taxExempt: p.taxExempt ?? false,
-    taxId: p.taxId ?? null,
-    acceptsMarketing: p.acceptsMarketing ?? false,
-    hasExternalPassword: row.has_external_password,
-    isActive: p.isActive ?? true,
-    isAnonymous: false,
-    isLocked: lockedNow,
-    last2FaDate: iso(row.last_2fa_at),
-    migrationRequired: row.migration_required,
-    attributes: (p.attributes ?? []) as never[],
-    contacts: ((p.contacts ?? []) as Record<string, unknown>[]).map((c) => ({ ...c, accountId: row.id })) as never[],
-    notes: (p.notes ?? []) as never[],
-    segments: (p.segments ?? []) as never[],
-    commerceSummary: (p.commerceSummary ?? defaultCommerceSummary()) as never,
-    auditInfo: {
-      createBy: row.created_by,
-      createDate: iso(row.created_at),
-      updateBy: row.updated_by,
-      updateDate: iso(row.updated_at),
-    },
-  };
 }

@@ -35,6 +35,14 @@ export interface NewChain {
   endsAt?: Date;
 }
 
+/** A refresh token spent: its chain, and the successor pair (plain) stored in its place at `at`. */
+export interface Spent {
+  session: SessionRow;
+  at: Date;
+  accessToken: string;
+  refreshToken: string;
+}
+
 /** A guest chain: who, where, and the lifetimes every ticket of the chain gets. */
 export interface GuestChain {
   chainId: string;
@@ -175,24 +183,22 @@ export function createTicketIssuer(deps: {
     },
 
     /**
-     * Spends a refresh token and stores its successor pair in one statement; answers the chain's new
-     * ticket, or undefined when the token could not be spent in `scope` by its app (nothing written).
-     * `accountOf` finds the chain's account for the ticket (and may refuse it by throwing).
+     * Spends a refresh token and stores its successor pair in one statement (sessions.rotateRefresh).
+     * Undefined when the token could not be spent in `scope` by its app: nothing was written.
      */
-    async rotate(
-      refreshHash: string,
-      scope: RefreshScope,
-      accountOf: (session: SessionRow) => Promise<AccountRow | undefined>,
-    ): Promise<Ticket | undefined> {
-      const now = clock.now();
+    async spend(refreshHash: string, scope: RefreshScope): Promise<Spent | undefined> {
+      const at = clock.now();
       const pair = newPair();
-      const session = await sessions.rotateRefresh(refreshHash, scope, now, {
+      const session = await sessions.rotateRefresh(refreshHash, scope, at, {
         accessHash: pair.accessHash,
         refreshHash: pair.refreshHash,
       });
-      if (!session) return undefined;
-      const account = await accountOf(session);
-      return ticketFor(session, now, pair.accessToken, pair.refreshToken, account);
+      return session && { session, at, accessToken: pair.accessToken, refreshToken: pair.refreshToken };
+    },
+
+    /** The ticket of a spent token's successor pair, for the chain's account (none for a guest chain). */
+    ticket(spent: Spent, account?: AccountRow): Promise<Ticket> {
+      return ticketFor(spent.session, spent.at, spent.accessToken, spent.refreshToken, account);
     },
   };
 }

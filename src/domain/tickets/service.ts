@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
+import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
@@ -14,6 +14,9 @@ import type { Transact } from '../../store/transaction.ts';
 import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
 import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
+
+/** What the database knows of a refresh token that could not be spent. */
+type KnownRefresh = NonNullable<Awaited<ReturnType<SessionsRepo['findRefresh']>>>;
 
 /** An impersonation ticket's access tokens live 15 minutes, never past the chain's end. */
 export const IMPERSONATION_ACCESS_MINUTES = 15;
@@ -79,15 +82,7 @@ export function createTicketService(deps: TicketDeps) {
       }));
     if (!spent) {
       if (await guests.isRevoked(g.chainId)) throw new KiboError('UNAUTHORIZED', 'The session has been revoked');
-      await guests.revoke({
-        chainId: g.chainId,
-        tenantId: g.tenantId,
-        reason: 'refresh-token-reuse',
-        at: now,
-        endsAt: guestEnd(g, now),
-      });
-      await audit.record(ctx, 'refresh.reuse_detected', null, { sessionId: g.chainId });
-      throw new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+      throw await revokeReusedGuestChain(ctx, g, now);
     }
     return issuer.guest({
       chainId: g.chainId,
@@ -100,6 +95,19 @@ export function createTicketService(deps: TicketDeps) {
     });
   }
 
+  /** Theft response on a guest chain (see revokeReusedChain): recorded, so every instance refuses it. */
+  async function revokeReusedGuestChain(ctx: CallContext, g: GuestToken, now: Date): Promise<KiboError> {
+    await guests.revoke({
+      chainId: g.chainId,
+      tenantId: g.tenantId,
+      reason: 'refresh-token-reuse',
+      at: now,
+      endsAt: guestEnd(g, now),
+    });
+    await audit.record(ctx, 'refresh.reuse_detected', null, { sessionId: g.chainId });
+    return new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+  }
+
   /** Issues the full ticket for an account that has proven who it is. */
   async function completeLogin(
     account: AccountRow,
@@ -109,12 +117,8 @@ export function createTicketService(deps: TicketDeps) {
   ): Promise<Ticket> {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
     // Recorded first, and only on an unlocked account: a lock made while the secret was being
-    // checked (parallel failures, an admin) stops the login before any token exists.
-    const fresh = await accounts.recordLogin(scopeOfRow(account), account.id, clock.now(), device.region ?? null);
-    if (!fresh) {
-      await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
-      throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
-    }
+    // checked stops the login before any token exists.
+    const fresh = await guard.admit(account, ctx, device.region ?? null);
     const ticket = await issuer.start({
       tenantId: ctx.tenant.id,
       siteId: ctx.site.id,
@@ -130,10 +134,24 @@ export function createTicketService(deps: TicketDeps) {
   }
 
   /**
-   * The refresh token could not be spent: say why. A token that was already used is theft, so its
-   * whole chain is revoked. A token of another scope, account or app is left unspent.
+   * Theft response: a refresh token that was already spent is being used again, so whoever holds
+   * the chain now may not be its owner. The whole chain is revoked (every instance refuses its
+   * tokens from now on) and the event audited.
    */
-  async function whyRefreshFailed(ctx: CallContext, hash: string, accountId?: number): Promise<KiboError> {
+  async function revokeReusedChain(ctx: CallContext, known: KnownRefresh): Promise<KiboError> {
+    await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
+    await audit.record(ctx, 'refresh.reuse_detected', known.accountId, {
+      sessionId: known.sessionId,
+      ...impersonation(known.impersonatedBy),
+    });
+    return new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
+  }
+
+  /**
+   * The refresh token could not be spent: the refusal, and for a token spent before, the theft
+   * response. A token of another scope, account or app is left unspent.
+   */
+  async function refusal(ctx: CallContext, hash: string, accountId?: number): Promise<KiboError> {
     const known = await sessions.findRefresh(hash);
     if (!known || known.tenantId !== ctx.tenant.id || known.customerSet !== ctx.site.customerSet) {
       return new KiboError('UNAUTHORIZED', 'Invalid refresh token');
@@ -143,17 +161,17 @@ export function createTicketService(deps: TicketDeps) {
     if (known.clientId !== ctx.clientId)
       return new KiboError('UNAUTHORIZED', 'The refresh token was issued to another application');
     if (known.revokedAt) return new KiboError('UNAUTHORIZED', 'The session has been revoked');
-    if (known.consumedAt) {
-      await sessions.revoke(known.sessionId, 'refresh-token-reuse', clock.now());
-      await audit.record(ctx, 'refresh.reuse_detected', known.accountId, {
-        sessionId: known.sessionId,
-        ...impersonation(known.impersonatedBy),
-      });
-      return new KiboError('UNAUTHORIZED', 'The refresh token was already used; the session has been revoked');
-    }
+    if (known.consumedAt) return revokeReusedChain(ctx, known);
     if (known.endsAt && known.endsAt <= clock.now())
       return new KiboError('UNAUTHORIZED', 'The impersonation has ended');
     return new KiboError('TOKEN_EXPIRED', 'The refresh token has expired');
+  }
+
+  /** The account a refreshed chain stands for, which must still exist. @throws UNAUTHORIZED */
+  async function mustStillExist(ctx: CallContext, accountId: number): Promise<AccountRow> {
+    const account = await accounts.findById(scopeOf(ctx), accountId);
+    if (!account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
+    return account;
   }
 
   return {
@@ -216,15 +234,13 @@ export function createTicketService(deps: TicketDeps) {
     async refresh(ctx: CallContext, refreshToken: string, accountId?: number): Promise<Ticket> {
       if (isGuestToken(refreshToken)) return refreshGuest(ctx, refreshToken, accountId);
       const hash = hashToken(refreshToken);
-      const scope = { ...scopeOf(ctx), clientId: ctx.clientId, accountId };
-      const ticket = await issuer.rotate(hash, scope, async (session) => {
-        if (session.account_id === null) return undefined;
-        const account = await accounts.findById(scopeOf(ctx), session.account_id);
-        if (!account) throw new KiboError('UNAUTHORIZED', 'The account no longer exists');
-        return account;
-      });
-      if (!ticket) throw await whyRefreshFailed(ctx, hash, accountId);
-      return ticket;
+      // Spent and its successor stored in one statement: of parallel refreshes one wins.
+      const spent = await issuer.spend(hash, { ...scopeOf(ctx), clientId: ctx.clientId, accountId });
+      if (!spent) throw await refusal(ctx, hash, accountId);
+      // Before the JWT is signed: a deleted account's chain gets no new ticket.
+      const account =
+        spent.session.account_id === null ? undefined : await mustStillExist(ctx, spent.session.account_id);
+      return issuer.ticket(spent, account);
     },
 
     /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */
@@ -352,3 +368,5 @@ function principalOf(row: SessionRow): ShopperPrincipal {
     impersonatedBy: row.impersonated_by ?? undefined,
   };
 }
+
+export type TicketService = ReturnType<typeof createTicketService>;

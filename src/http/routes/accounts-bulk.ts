@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Clock } from '../../domain/clock.ts';
 import type { BulkAccounts } from '../../domain/accounts/bulk.ts';
 import { MANAGE } from '../../config/schema.ts';
-import { toCustomerAccount } from '../../domain/accounts/shape.ts';
+import { toCustomerAccount } from '../shapes/account.ts';
 import { callContext } from '../context.ts';
 import { errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
 import {

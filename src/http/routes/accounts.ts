@@ -1,28 +1,31 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.ts';
-import { toCustomerAccount } from '../../domain/accounts/shape.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { AccountService } from '../../domain/accounts/service.ts';
+import { toCustomerAccount } from '../shapes/account.ts';
 import { callContext } from '../context.ts';
 import { requireBehavior, requireShopper } from '../plugins/credentials.ts';
-import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountIdParams, errorResponses, NoContent, ResponseFieldsQuery } from '../schemas/common.ts';
 import { MANAGE } from '../../config/schema.ts';
 import {
+  AccountListQuery,
   CustomerAccountAndAuthInfo,
   CustomerAccountCollection,
   CustomerAccountInput,
   CustomerLoginInfo,
 } from '../schemas/account.ts';
-import { shapeTicket } from './shape.ts';
+import { shapeTicket } from '../shapes/ticket.ts';
 
 const base = '/api/commerce/customer/accounts';
 const tags = ['accounts'];
 const Account = Type.Ref('CustomerAccount');
 const Ticket = Type.Ref('CustomerAuthTicket');
-const IdParams = Type.Object({ accountId: AccountId });
 
 /** Customer account routes (CONTRACT §6): create, read, update, delete, list, current, Create-Login. */
-export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { accounts, clock } = services;
+export const accountRoutes: FastifyPluginAsyncTypebox<{ accounts: AccountService; clock: Clock }> = async (
+  app,
+  { accounts, clock },
+) => {
   const wire = (row: Parameters<typeof toCustomerAccount>[0]) => toCustomerAccount(row, clock.now());
 
   app.post(
@@ -61,14 +64,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'List accounts',
-        querystring: Type.Object({
-          startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-          pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-          sortBy: Type.Optional(Type.String({ maxLength: 100 })),
-          filter: Type.Optional(Type.String({ maxLength: 1000 })),
-          q: Type.Optional(Type.String({ maxLength: 200 })),
-          responseFields: Type.Optional(Type.String()),
-        }),
+        querystring: AccountListQuery,
         response: { 200: CustomerAccountCollection, ...errorResponses },
       },
       config: { auth: 'app', behavior: MANAGE },
@@ -108,7 +104,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'An account (manage-accounts, or the shopper for their own)',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: ResponseFieldsQuery,
         response: { 200: Account, ...errorResponses },
       },
@@ -128,7 +124,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'Update an account',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: ResponseFieldsQuery,
         body: CustomerAccountInput,
         response: { 200: Account, ...errorResponses },
@@ -144,8 +140,8 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'Delete an account and revoke its tokens',
-        params: IdParams,
-        response: { 204: Type.Null(), ...errorResponses },
+        params: AccountIdParams,
+        response: { 204: NoContent, ...errorResponses },
       },
       config: { auth: 'app', behavior: MANAGE, refuseImpersonation: true },
     },
@@ -161,7 +157,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = 
       schema: {
         tags,
         summary: 'Give an account a login and log it in',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: ResponseFieldsQuery,
         body: CustomerLoginInfo,
         response: { 200: Ticket, ...errorResponses },

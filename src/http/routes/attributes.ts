@@ -1,4 +1,3 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AttributeDefinition } from '../../config/load.ts';
 import type { AttributeService } from '../../domain/attributes/service.ts';
@@ -6,23 +5,25 @@ import { findDefinition } from '../../domain/attributes/values.ts';
 import { KiboError } from '../../domain/errors.ts';
 import { pageOf } from '../../domain/paging.ts';
 import { callContext } from '../context.ts';
-import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountIdParams, errorResponses, NoContent, UserQuery } from '../schemas/common.ts';
 import { CollectionQuery } from '../schemas/contacts.ts';
 import {
   AttributeDefinition as AttributeDefinitionSchema,
   AttributeDefinitionCollection,
+  AttributeFqnParams,
   AttributeParams,
   CustomerAttribute,
   CustomerAttributeCollection,
   CustomerAttributeInput,
+  DefinitionQuery,
+  DefinitionOneQuery,
+  UserIdQuery,
 } from '../schemas/attributes.ts';
 import { ACCOUNT } from './contacts.ts';
 
 const base = `${ACCOUNT}/attributes`;
 const one = `${base}/:attributeFQN`;
 const tags = ['attributes'];
-const IdParams = Type.Object({ accountId: AccountId });
-const UserQuery = Type.Object({ ...ResponseFieldsQuery.properties, userId: Type.Optional(Type.String()) });
 
 /** The wire CommerceRuntimeAttribute of a configured definition. */
 function wireDefinition(d: AttributeDefinition) {
@@ -51,7 +52,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeS
       schema: {
         tags,
         summary: "An account's attributes, paged, sorted and filtered",
-        params: IdParams,
+        params: AccountIdParams,
         querystring: CollectionQuery,
         response: { 200: CustomerAttributeCollection, ...errorResponses },
       },
@@ -66,7 +67,7 @@ export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeS
       schema: {
         tags,
         summary: 'Set an attribute the account does not have yet (409 when it has)',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: UserQuery,
         body: CustomerAttributeInput,
         response: { 200: CustomerAttribute, ...errorResponses },
@@ -114,8 +115,8 @@ export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeS
         tags,
         summary: 'Remove an attribute from the account',
         params: AttributeParams,
-        querystring: Type.Object({ userId: Type.Optional(Type.String()) }),
-        response: { 204: Type.Null(), ...errorResponses },
+        querystring: UserIdQuery,
+        response: { 204: NoContent, ...errorResponses },
       },
       config: writes,
     },
@@ -132,14 +133,6 @@ export const attributeRoutes: FastifyPluginAsyncTypebox<{ attributes: AttributeS
  * the tenant's configuration; creating or changing one over HTTP is not offered (405).
  */
 export const attributeDefinitionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const DefinitionQuery = Type.Object({
-    startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
-    sortBy: Type.Optional(Type.String({ maxLength: 100 })),
-    filter: Type.Optional(Type.String({ maxLength: 1000 })),
-    responseGroups: Type.Optional(Type.String({ maxLength: 200 })),
-    responseFields: Type.Optional(Type.String({ maxLength: 2000 })),
-  });
   const fields = {
     attributeFQN: (d: AttributeDefinition) => d.attributeFQN,
     attributeCode: (d: AttributeDefinition) => d.attributeCode,
@@ -176,8 +169,8 @@ export const attributeDefinitionRoutes: FastifyPluginAsyncTypebox = async (app) 
         schema: {
           tags,
           summary: 'One customer attribute definition',
-          params: Type.Object({ attributeFQN: Type.String({ minLength: 1, maxLength: 300 }) }),
-          querystring: Type.Object({ ...ResponseFieldsQuery.properties, responseGroups: Type.Optional(Type.String()) }),
+          params: AttributeFqnParams,
+          querystring: DefinitionOneQuery,
           response: { 200: AttributeDefinitionSchema, ...errorResponses },
         },
         config: { auth: 'app' },

@@ -1,20 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { Services } from '../../services.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { TicketService } from '../../domain/tickets/service.ts';
 import { callContext } from '../context.ts';
-import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { errorResponses, NoContent, ResponseFieldsQuery } from '../schemas/common.ts';
 import { IMPERSONATE_CART } from '../../config/schema.ts';
-import { CartAuthTicketRequest, CustomerUserAuthInfo } from '../schemas/account.ts';
-import { shapeTicket } from './shape.ts';
+import { CartAuthTicketRequest, CustomerUserAuthInfo, LogoutQuery, RefreshQuery } from '../schemas/account.ts';
+import { shapeTicket } from '../shapes/ticket.ts';
 
 const Ticket = Type.Ref('CustomerAuthTicket');
 const base = '/api/commerce/customer/authtickets';
 const tags = ['authtickets'];
 
 /** Storefront Auth Ticket routes (CONTRACT §4). */
-export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { tickets, clock } = services;
-
+export const authTicketRoutes: FastifyPluginAsyncTypebox<{ tickets: TicketService; clock: Clock }> = async (
+  app,
+  { tickets, clock },
+) => {
   app.post(
     base,
     {
@@ -36,11 +38,7 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
       schema: {
         tags,
         summary: 'Rotate a refresh token for a new ticket',
-        querystring: Type.Object({
-          refreshToken: Type.String({ minLength: 1, maxLength: 512 }),
-          accountId: Type.Optional(AccountId),
-          responseFields: Type.Optional(Type.String()),
-        }),
+        querystring: RefreshQuery,
         response: { 200: Ticket, ...errorResponses },
       },
       config: { auth: 'app' },
@@ -87,8 +85,8 @@ export const authTicketRoutes: FastifyPluginAsyncTypebox<{ services: Services }>
       schema: {
         tags,
         summary: 'Log out: revoke the login chain of a refresh token',
-        querystring: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }),
-        response: { 204: Type.Null(), ...errorResponses },
+        querystring: LogoutQuery,
+        response: { 204: NoContent, ...errorResponses },
       },
       config: { auth: 'app' },
     },

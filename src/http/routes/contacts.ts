@@ -1,23 +1,21 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ContactService, StoredContact } from '../../domain/contacts/service.ts';
 import { callContext } from '../context.ts';
-import { AccountId, errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AccountIdParams, errorResponses, NoContent, ResponseFieldsQuery, UserQuery } from '../schemas/common.ts';
 import {
   CollectionQuery,
   ContactParams,
   CustomerContact,
   CustomerContactCollection,
   CustomerContactInput,
+  CustomerContactInputList,
 } from '../schemas/contacts.ts';
-import { MAX_CONTACTS } from '../../domain/contacts/service.ts';
 
 /** `{accountId}` takes digits only, so `/accounts/Bulk` and other words are never an account id. */
 export const ACCOUNT = '/api/commerce/customer/accounts/:accountId(^\\d+)';
 const base = `${ACCOUNT}/contacts`;
 const one = `${base}/:contactId(^\\d+)`;
 const tags = ['contacts'];
-const IdParams = Type.Object({ accountId: AccountId });
 
 const wire = (accountId: number) => (c: StoredContact) => ({ ...c, accountId });
 
@@ -37,7 +35,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
       schema: {
         tags,
         summary: "An account's contacts (address book), paged, sorted and filtered",
-        params: IdParams,
+        params: AccountIdParams,
         querystring: CollectionQuery,
         response: { 200: CustomerContactCollection, ...errorResponses },
       },
@@ -55,7 +53,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
       schema: {
         tags,
         summary: 'Add a contact (email and at least one type are required)',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: ResponseFieldsQuery,
         body: CustomerContactInput,
         response: { 200: CustomerContact, ...errorResponses },
@@ -72,9 +70,9 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
       schema: {
         tags,
         summary: 'Add a list of contacts at once, all or none',
-        params: IdParams,
+        params: AccountIdParams,
         querystring: ResponseFieldsQuery,
-        body: Type.Array(CustomerContactInput, { minItems: 1, maxItems: MAX_CONTACTS }),
+        body: CustomerContactInputList,
         response: { 200: CustomerContactCollection, ...errorResponses },
       },
       config: writes,
@@ -92,7 +90,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
         tags,
         summary: 'One contact',
         params: ContactParams,
-        querystring: Type.Object({ ...ResponseFieldsQuery.properties, userId: Type.Optional(Type.String()) }),
+        querystring: UserQuery,
         response: { 200: CustomerContact, ...errorResponses },
       },
       config,
@@ -110,7 +108,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
         tags,
         summary: 'Replace a contact; a type it is primary for stops being primary on every other contact',
         params: ContactParams,
-        querystring: Type.Object({ ...ResponseFieldsQuery.properties, userId: Type.Optional(Type.String()) }),
+        querystring: UserQuery,
         body: CustomerContactInput,
         response: { 200: CustomerContact, ...errorResponses },
       },
@@ -129,7 +127,7 @@ export const contactRoutes: FastifyPluginAsyncTypebox<{ contacts: ContactService
         tags,
         summary: 'Delete a contact',
         params: ContactParams,
-        response: { 204: Type.Null(), ...errorResponses },
+        response: { 204: NoContent, ...errorResponses },
       },
       config: writes,
     },

@@ -1,32 +1,10 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Registry } from 'prom-client';
 import type { Readiness } from '../../runtime/readiness.ts';
 import type { KeyRing } from '../../domain/tokens/keys.ts';
 import { KiboError } from '../../domain/errors.ts';
 import { errorResponses } from '../schemas/common.ts';
-
-const Status = Type.Object({ status: Type.String() });
-const CheckState = Type.Union([Type.Literal('ok'), Type.Literal('down')]);
-const Ready = Type.Object({
-  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], {
-    description: 'ok, or degraded when a configured Redis or SMTP server does not answer',
-  }),
-  checks: Type.Object({
-    database: CheckState,
-    redis: Type.Optional(CheckState),
-    smtp: Type.Optional(CheckState),
-  }),
-});
-const Jwk = Type.Object({
-  kty: Type.String(),
-  kid: Type.String(),
-  alg: Type.String(),
-  use: Type.String(),
-  crv: Type.Optional(Type.String()),
-  x: Type.Optional(Type.String()),
-  y: Type.Optional(Type.String()),
-});
+import { JwkSet, Ready, Status } from '../schemas/ops.ts';
 
 /** Health, readiness, metrics and the JWKS (CONTRACT §8). */
 export const opsRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness; registry: Registry; keys: KeyRing }> = async (
@@ -70,7 +48,7 @@ export const opsRoutes: FastifyPluginAsyncTypebox<{ readiness: Readiness; regist
       schema: {
         tags: ['ops'],
         summary: 'Public keys that verify jwtAccessToken',
-        response: { 200: Type.Object({ keys: Type.Array(Jwk) }) },
+        response: { 200: JwkSet },
       },
     },
     async (_req, reply) => {

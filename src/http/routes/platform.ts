@@ -1,51 +1,19 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Config } from '../../config/load.ts';
 import { APP_ACCESS_MINUTES, type AppTicket, type AppTicketService } from '../../domain/apps/tickets.ts';
 import { KiboError } from '../../domain/errors.ts';
-import { errorResponses, DateTime } from '../schemas/common.ts';
-
-const OAuthRequest = Type.Object({
-  client_id: Type.Optional(Type.String({ maxLength: 200 })),
-  client_secret: Type.Optional(Type.String({ maxLength: 1000 })),
-  grant_type: Type.Optional(Type.Union([Type.Literal('client_credentials'), Type.Literal('refresh_token')])),
-  refresh_token: Type.Optional(Type.String({ maxLength: 200 })),
-});
-const OAuthResponse = Type.Object({
-  access_token: Type.String(),
-  token_type: Type.Literal('bearer'),
-  expires_in: Type.Integer(),
-  refresh_token: Type.String(),
-});
-const AppAuthInfo = Type.Object({
-  applicationId: Type.String({ minLength: 1, maxLength: 200 }),
-  sharedSecret: Type.String({ minLength: 1, maxLength: 1000 }),
-});
-const AuthTicketSchema = Type.Object(
-  {
-    accessToken: Type.String(),
-    accessTokenExpiration: DateTime,
-    refreshToken: Type.String(),
-    refreshTokenExpiration: DateTime,
-  },
-  { $id: 'AppAuthTicket', title: 'AppAuthTicket' },
-);
-const TenantSchema = Type.Object({
-  id: Type.Integer(),
-  name: Type.String(),
-  domain: Type.String(),
-  sites: Type.Array(
-    Type.Object({ id: Type.Integer(), tenantId: Type.Integer(), name: Type.String(), customerSet: Type.String() }),
-  ),
-  customerSets: Type.Array(Type.Object({ code: Type.String(), name: Type.String() })),
-});
-
-const shape = (t: AppTicket) => ({
-  accessToken: t.accessToken,
-  accessTokenExpiration: t.accessTokenExpiration.toISOString(),
-  refreshToken: t.refreshToken,
-  refreshTokenExpiration: t.refreshTokenExpiration.toISOString(),
-});
+import { errorResponses, NoContent } from '../schemas/common.ts';
+import { shapeAppTicket } from '../shapes/app-ticket.ts';
+import {
+  AppAuthInfo,
+  AppRefreshTicketBody,
+  AppRefreshTokenParams,
+  AuthTicketSchema,
+  OAuthRequest,
+  OAuthResponse,
+  TenantIdParams,
+  TenantSchema,
+} from '../schemas/platform.ts';
 
 /** Application authentication and the tenant lookup (CONTRACT §2). */
 export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTickets: AppTicketService }> = async (
@@ -99,7 +67,7 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
       },
       config: { limit: 'appLogin' },
     },
-    async (req) => shape(await appTickets.authenticate(req.body.applicationId, req.body.sharedSecret)),
+    async (req) => shapeAppTicket(await appTickets.authenticate(req.body.applicationId, req.body.sharedSecret)),
   );
 
   app.put(
@@ -108,11 +76,11 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
       schema: {
         tags: ['platform'],
         summary: 'Refresh an application ticket',
-        body: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }),
+        body: AppRefreshTicketBody,
         response: { 200: AuthTicketSchema, ...errorResponses },
       },
     },
-    async (req) => shape(await appTickets.refresh(req.body.refreshToken)),
+    async (req) => shapeAppTicket(await appTickets.refresh(req.body.refreshToken)),
   );
 
   app.delete(
@@ -121,8 +89,8 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
       schema: {
         tags: ['platform'],
         summary: 'Revoke an application refresh token',
-        params: Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) }),
-        response: { 204: Type.Null(), ...errorResponses },
+        params: AppRefreshTokenParams,
+        response: { 204: NoContent, ...errorResponses },
       },
     },
     async (req, reply) => {
@@ -137,7 +105,7 @@ export const platformRoutes: FastifyPluginAsyncTypebox<{ config: Config; appTick
       schema: {
         tags: ['platform'],
         summary: 'A tenant with its sites',
-        params: Type.Object({ tenantId: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) }),
+        params: TenantIdParams,
         response: { 200: TenantSchema, ...errorResponses },
       },
       config: { auth: 'app' },

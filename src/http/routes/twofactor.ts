@@ -1,41 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { Clock } from '../../domain/clock.ts';
+import type { CodeLoginService } from '../../domain/twofactor/code-login.ts';
 import { callContext } from '../context.ts';
-import { errorResponses, Nullable, ResponseFieldsQuery } from '../schemas/common.ts';
-import { shapeTicket } from './shape.ts';
+import { errorResponses, ResponseFieldsQuery } from '../schemas/common.ts';
+import { AuthTicket2FAInfo, AuthTicketOtpInfo, NoBody, OtpRequest, TwoFactorRequest } from '../schemas/twofactor.ts';
+import { shapeTicket } from '../shapes/ticket.ts';
 
 const Ticket = Type.Ref('CustomerAuthTicket');
 const base = '/api/commerce/customer/authtickets';
 const tags = ['authtickets'];
-const Code = Type.String({ minLength: 1, maxLength: 32, description: 'The 6-digit code from the email' });
-const Email = Type.String({ minLength: 3, maxLength: 320 });
-const NoBody = Type.String({ maxLength: 0, description: 'Empty body' });
-
-/** Optional body of 2fa/request: the official SDK sends none (the challenge token names the login). */
-export const TwoFactorRequest = Type.Object(
-  { userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))) },
-  { title: 'TwoFactorRequest' },
-);
-export const AuthTicket2FAInfo = Type.Object(
-  {
-    userId: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 200 }))),
-    otpCode: Code,
-  },
-  { title: 'AuthTicket2FAInfo' },
-);
-export const OtpRequest = Type.Object({ email: Email }, { title: 'OtpRequest' });
-export const AuthTicketOtpInfo = Type.Object(
-  {
-    email: Email,
-    otpCode: Code,
-    fingerprint: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
-    region: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
-  },
-  { title: 'AuthTicketOtpInfo' },
-);
-
 /**
  * The challenge token a password login answered, as the SDK sends it: x-vol-user-claims (an
  * opaque value, not a JWT). Read raw here: the credentials plugin only knows session tokens, so it
@@ -48,9 +23,10 @@ function challengeToken(req: FastifyRequest): string | undefined {
 }
 
 /** Email two-factor and one-time-code login (CONTRACT §4, §5). */
-export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ services: Services }> = async (app, { services }) => {
-  const { codeLogin, clock } = services;
-
+export const twoFactorRoutes: FastifyPluginAsyncTypebox<{ codeLogin: CodeLoginService; clock: Clock }> = async (
+  app,
+  { codeLogin, clock },
+) => {
   app.post(
     `${base}/2fa/request`,
     {

@@ -197,3 +197,23 @@ export const CartAuthTicketRequest = Type.Object({
   accountId: Opt(AccountId),
   userId: NStr(200),
 });
+
+/** List accounts: paging, sort, filter and a free-text search. */
+export const AccountListQuery = Type.Object({
+  startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  sortBy: Type.Optional(Type.String({ maxLength: 100 })),
+  filter: Type.Optional(Type.String({ maxLength: 1000 })),
+  q: Type.Optional(Type.String({ maxLength: 200 })),
+  responseFields: Type.Optional(Type.String()),
+});
+
+/** Refresh: the refresh token, and the account it must belong to. */
+export const RefreshQuery = Type.Object({
+  refreshToken: Type.String({ minLength: 1, maxLength: 512 }),
+  accountId: Type.Optional(AccountId),
+  responseFields: Type.Optional(Type.String()),
+});
+
+/** Log out: the refresh token whose chain ends. */
+export const LogoutQuery = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });

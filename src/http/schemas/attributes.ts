@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { AccountId, Nullable } from './common.ts';
+import { AccountId, Nullable, ResponseFieldsQuery } from './common.ts';
 import { AuditInfo } from './account.ts';
 
 const Opt = Type.Optional;
@@ -92,3 +92,25 @@ export const AttributeDefinitionCollection = Type.Object(
   },
   { title: 'CommerceRuntimeAttributeCollection' },
 );
+
+/** `?userId=` (the SDK may name the user; the account id decides). */
+export const UserIdQuery = Type.Object({ userId: Type.Optional(Type.String()) });
+
+/** One attribute definition, by its fully qualified name. */
+export const AttributeFqnParams = Type.Object({ attributeFQN: Type.String({ minLength: 1, maxLength: 300 }) });
+
+/** One attribute definition: which fields and groups to answer. */
+export const DefinitionOneQuery = Type.Object({
+  ...ResponseFieldsQuery.properties,
+  responseGroups: Type.Optional(Type.String()),
+});
+
+/** A page of attribute definitions: paging, sort, filter, groups and fields. */
+export const DefinitionQuery = Type.Object({
+  startIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })),
+  sortBy: Type.Optional(Type.String({ maxLength: 100 })),
+  filter: Type.Optional(Type.String({ maxLength: 1000 })),
+  responseGroups: Type.Optional(Type.String({ maxLength: 200 })),
+  responseFields: Type.Optional(Type.String({ maxLength: 2000 })),
+});

@@ -29,3 +29,12 @@ export const AccountId = Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 });
 export const DateTime = Type.String({ format: 'date-time' });
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** A 204 answer: no body. */
+export const NoContent = Type.Null();
+
+/** `/accounts/{accountId}/…` routes' path. */
+export const AccountIdParams = Type.Object({ accountId: AccountId });
+
+/** `?responseFields=&userId=` (the SDK may name the user; the account id decides). */
+export const UserQuery = Type.Object({ ...ResponseFieldsQuery.properties, userId: Type.Optional(Type.String()) });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { AccountId, Nullable } from './common.ts';
 import { AuditInfo } from './account.ts';
+import { MAX_CONTACTS } from '../../domain/contacts/service.ts';
 
 const Opt = Type.Optional;
 const In = (max: number) => Opt(Nullable(Type.String({ maxLength: max })));
@@ -100,3 +101,6 @@ export const CollectionQuery = Type.Object({
   userId: Opt(Type.String({ maxLength: 200 })),
   responseFields: Opt(Type.String({ maxLength: 2000 })),
 });
+
+/** Several contacts at once (at most MAX_CONTACTS). */
+export const CustomerContactInputList = Type.Array(CustomerContactInput, { minItems: 1, maxItems: MAX_CONTACTS });

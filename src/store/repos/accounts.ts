@@ -6,11 +6,6 @@ import { batched } from '../batch.ts';
 
 export type AccountRow = Selectable<AccountsTable>;
 
-/** Not locked at `at`: no admin lock, and no lockout running (the SQL side of lockout's isLockedAt). */
-function unlockedAt(eb: ExpressionBuilder<Database, 'accounts'>, at: Date): Expression<SqlBool> {
-  return eb.and([eb('is_locked', '=', false), eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)])]);
-}
-
 export interface NewAccount {
   tenantId: number;
   customerSet: string;
@@ -63,7 +58,7 @@ export const scopeOfRow = (row: Pick<AccountRow, 'tenant_id' | 'customer_set'>):
 });
 
 /** The account `id` in `scope`, as SQL: every statement on one account's row names all three. */
-function theAccount(scope: AccountScope, id: number) {
+export function theAccount(scope: AccountScope, id: number) {
   return (eb: ExpressionBuilder<Database, 'accounts'>): Expression<SqlBool> =>
     eb.and([eb('tenant_id', '=', scope.tenantId), eb('customer_set', '=', scope.customerSet), eb('id', '=', id)]);
 }
@@ -301,51 +296,6 @@ export function createAccountsRepo(root: Db) {
         .execute();
     },
 
-    /**
-     * Counts one failed password attempt in a single statement, so instances sharing the database
-     * agree: an expired lock starts a fresh count, and reaching `maxAttempts` locks until
-     * `now + lockMinutes`. Answers the row as it is afterwards, and whether this attempt locked it.
-     */
-    async recordFailedAttempt(
-      scope: AccountScope,
-      id: number,
-      now: Date,
-      maxAttempts: number,
-      lockMinutes: number,
-    ): Promise<{ row: AccountRow; lockedNow: boolean } | undefined> {
-      const until = new Date(now.getTime() + lockMinutes * 60_000);
-      const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
-      const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
-      const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
-      const row = await db()
-        .updateTable('accounts')
-        .set({
-          failed_attempts: next,
-          first_failed_at: sql`case when ${expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
-          locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
-          last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
-        })
-        .where(theAccount(scope, id))
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) return undefined;
-      return { row, lockedNow: row.last_locked_at !== null && row.last_locked_at.getTime() === now.getTime() };
-    },
-
-    /**
-     * A correct password: clears the failure count, but only while the account is not locked
-     * (a lock made meanwhile by parallel failures wins). Undefined when it is locked.
-     */
-    async clearFailedAttempts(scope: AccountScope, id: number, now: Date): Promise<AccountRow | undefined> {
-      return db()
-        .updateTable('accounts')
-        .set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
-        .where(theAccount(scope, id))
-        .where((eb) => unlockedAt(eb, now))
-        .returningAll()
-        .executeTakeFirst();
-    },
-
     /** Set-Login-Locked: an admin lock holds until unlocked; unlocking also clears a timed lock. */
     async setLocked(
       scope: AccountScope,
@@ -373,15 +323,6 @@ export function createAccountsRepo(root: Db) {
         .executeTakeFirst();
     },
 
-    /** Clears a timed lockout and the failure count (a password reset), leaving an admin lock. */
-    async clearLockout(scope: AccountScope, id: number): Promise<void> {
-      await db()
-        .updateTable('accounts')
-        .set({ locked_until: null, failed_attempts: 0, first_failed_at: null })
-        .where(theAccount(scope, id))
-        .execute();
-    },
-
     async setPasswordChangeRequired(
       scope: AccountScope,
       id: number,
@@ -393,29 +334,6 @@ export function createAccountsRepo(root: Db) {
         .updateTable('accounts')
         .set({ password_change_required: required, updated_at: at, updated_by: by })
         .where(theAccount(scope, id))
-        .returningAll()
-        .executeTakeFirst();
-    },
-
-    /**
-     * Stamps a completed login, but only on an account that is not locked at `at` (a lock made
-     * meanwhile by parallel failures or an admin wins); answers the account as it is now, or
-     * undefined when it is locked or was deleted.
-     */
-    async recordLogin(
-      scope: AccountScope,
-      id: number,
-      at: Date,
-      region: string | null,
-    ): Promise<AccountRow | undefined> {
-      return db()
-        .updateTable('accounts')
-        .set({
-          last_login_at: at,
-          ...(region ? { last_region: region } : {}),
-        })
-        .where(theAccount(scope, id))
-        .where((eb) => unlockedAt(eb, at))
         .returningAll()
         .executeTakeFirst();
     },

@@ -6,6 +6,7 @@ import { freshStore } from '../../helpers/db.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
 import { createAccountsRepo, type AccountScope } from '../../../src/store/repos/accounts.ts';
 import { createSessionsRepo } from '../../../src/store/repos/sessions.ts';
+import { createLockoutStore } from '../../../src/store/repos/lockout.ts';
 import { createDevicesRepo } from '../../../src/store/repos/devices.ts';
 import { createResetsRepo } from '../../../src/store/repos/resets.ts';
 import { createAuditRepo } from '../../../src/store/repos/audit.ts';
@@ -48,6 +49,7 @@ describe('account statements are scoped by tenant and customer set (PGlite or Po
   it('no write or read reaches the account from another scope', async () => {
     const accounts = createAccountsRepo(store.db);
     const sessions = createSessionsRepo(store.db);
+    const lockout = createLockoutStore(store.db);
     const devices = createDevicesRepo(store.db);
     const resets = createResetsRepo(store.db);
     const audit = createAuditRepo(store.db);
@@ -115,12 +117,12 @@ describe('account statements are scoped by tenant and customer set (PGlite or Po
       );
       assert.equal(await accounts.setInitialLogin(scope, id, login), undefined, why);
       await accounts.setPasswordHash(scope, id, 'h3', later, { passwordChanged: true });
-      assert.equal(await accounts.recordFailedAttempt(scope, id, later, 1, 10), undefined, why);
-      assert.equal(await accounts.clearFailedAttempts(scope, id, later), undefined, why);
+      assert.equal(await lockout.recordFailedAttempt(scope, id, later, 1, 10), undefined, why);
+      assert.equal(await lockout.clearFailedAttempts(scope, id, later), undefined, why);
       assert.equal(await accounts.setLocked(scope, id, true, later, null), undefined, why);
-      await accounts.clearLockout(scope, id);
+      await lockout.clearLockout(scope, id);
       assert.equal(await accounts.setPasswordChangeRequired(scope, id, true, later, null), undefined, why);
-      assert.equal(await accounts.recordLogin(scope, id, later, 'eu'), undefined, why);
+      assert.equal(await lockout.recordLogin(scope, id, later, 'eu'), undefined, why);
       assert.equal(await accounts.delete(scope, id), false, why);
       assert.equal(await sessions.revokeAccount(scope, id, 'test', later), 0, why);
       assert.equal(await devices.isKnown(scope, id, 'fp'), false, why);

@@ -11,7 +11,7 @@ import type { Ticket } from '../tickets/issue.ts';
 import type { Lifetimes } from '../lifetimes.ts';
 import { hashToken } from '../tokens/opaque.ts';
 import type { CodeMailer } from './deliver.ts';
-import { twoFactorThrottleKey } from './second-factor.ts';
+import { twoFactorThrottleKey } from './decide.ts';
 
 export interface CodeLoginDeps {
   accounts: AccountsRepo;
@@ -218,3 +218,5 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
     },
   };
 }
+
+export type CodeLoginService = ReturnType<typeof createCodeLoginService>;

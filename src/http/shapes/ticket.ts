@@ -1,6 +1,6 @@
 import type { Ticket } from '../../domain/tickets/issue.ts';
 import type { Challenge } from '../../domain/login-steps.ts';
-import { toCustomerAccount } from '../../domain/accounts/shape.ts';
+import { toCustomerAccount } from './account.ts';
 
 /** The wire CustomerAuthTicket of a ticket or a 2FA challenge. */
 export function shapeTicket(t: Ticket | Challenge, now: Date) {

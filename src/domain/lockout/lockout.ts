@@ -1,4 +1,13 @@
-import { scopeOfRow, type AccountsRepo, type AccountRow } from '../../store/repos/accounts.ts';
+/**
+ * Lockout, the whole rule: an account is checked before its password (or one-time code) is
+ * verified, the outcome is reported after, and a finished login is admitted only while the account
+ * is unlocked — a lock set meanwhile (parallel failures, an admin) wins the race. An app with
+ * customer:manage-accounts changing a password is exempt. Its SQL, one statement per step, is in
+ * store/repos/lockout.ts: `attemptsAt` here twins the counting CASE there, `isLockedAt` twins
+ * `unlockedAt`; change both together.
+ */
+import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
+import type { LockoutStore } from '../../store/repos/lockout.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { scopeOf, type CallContext } from '../context.ts';
@@ -24,18 +33,27 @@ export function attemptsAt(row: Pick<AccountRow, 'failed_attempts' | 'locked_unt
 const NO_ACCOUNT = 0;
 
 export interface LockoutDeps {
-  accounts: AccountsRepo;
+  store: LockoutStore;
   audit: Audit;
   clock: Clock;
 }
 
 /**
- * Lockout, Sentinel-style: `check` before a password is verified, `report` after. Counters live in
- * the account row and change by single atomic statements, so every instance on the database sees
- * the same count and lock. Times come from the injected clock (tests move it), not the database's.
+ * `exempt`: the caller is an app with customer:manage-accounts (an admin password change). It is
+ * not stopped by a lock, and its outcome is still counted.
+ */
+export interface LockoutOptions {
+  exempt?: boolean;
+}
+
+/**
+ * Lockout, Sentinel-style: `check` before a password is verified, `report` after, `admit` when the
+ * login completes. Counters live in the account row and change by single atomic statements, so
+ * every instance on the database sees the same count and lock. Times come from the injected clock
+ * (tests move it), not the database's.
  */
 export function createLockout(deps: LockoutDeps) {
-  const { accounts, audit, clock } = deps;
+  const { store, audit, clock } = deps;
 
   async function locked(account: AccountRow, ctx: CallContext, reason: string): Promise<never> {
     await audit.record(ctx, 'login.locked', account.id, { reason });
@@ -48,8 +66,9 @@ export function createLockout(deps: LockoutDeps) {
   }
 
   const lockout = {
-    /** @throws ACCOUNT_LOCKED while the account is locked */
-    async check(account: AccountRow, ctx: CallContext): Promise<void> {
+    /** @throws ACCOUNT_LOCKED while the account is locked (unless `exempt`) */
+    async check(account: AccountRow, ctx: CallContext, opts: LockoutOptions = {}): Promise<void> {
+      if (opts.exempt) return;
       if (isLockedAt(account, clock.now()))
         await locked(account, ctx, account.is_locked ? 'admin-lock' : 'too-many-attempts');
     },
@@ -57,21 +76,23 @@ export function createLockout(deps: LockoutDeps) {
     /**
      * Reports a verify outcome. A failure counts (and may lock); a success clears the count unless
      * a lock was set meanwhile. Answers the account as it is now.
-     * @throws ACCOUNT_LOCKED when a correct password meets a lock made by parallel failures
+     * @throws ACCOUNT_LOCKED when a correct password meets a lock made by parallel failures (unless `exempt`)
      */
-    async report(account: AccountRow, ok: boolean, ctx: CallContext): Promise<AccountRow> {
+    async report(account: AccountRow, ok: boolean, ctx: CallContext, opts: LockoutOptions = {}): Promise<AccountRow> {
       const now = clock.now();
       if (ok) {
         // Nothing to clear: no statement. A lock made meanwhile still stops the login, when the
-        // login is recorded (accounts.recordLogin only stamps an unlocked account).
+        // login is admitted (store.recordLogin only stamps an unlocked account).
         if (account.failed_attempts === 0 && account.first_failed_at === null && account.locked_until === null)
           return account;
-        const fresh = await accounts.clearFailedAttempts(scopeOfRow(account), account.id, now);
-        if (!fresh) return locked(account, ctx, 'locked-meanwhile');
-        return fresh;
+        const fresh = await store.clearFailedAttempts(scopeOfRow(account), account.id, now);
+        if (fresh) return fresh;
+        if (!opts.exempt) return locked(account, ctx, 'locked-meanwhile');
+        await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
+        return account;
       }
       const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
-      const r = await accounts.recordFailedAttempt(scopeOfRow(account), account.id, now, maxAttempts, lockMinutes);
+      const r = await store.recordFailedAttempt(scopeOfRow(account), account.id, now, maxAttempts, lockMinutes);
       if (r?.lockedNow)
         await audit.record(ctx, 'account.locked', account.id, {
           reason: 'too-many-attempts',
@@ -87,7 +108,27 @@ export function createLockout(deps: LockoutDeps) {
      */
     async reportUnknown(ctx: CallContext): Promise<void> {
       const { maxAttempts, lockMinutes } = ctx.site.login.lockout;
-      await accounts.recordFailedAttempt(scopeOf(ctx), NO_ACCOUNT, clock.now(), maxAttempts, lockMinutes);
+      await store.recordFailedAttempt(scopeOf(ctx), NO_ACCOUNT, clock.now(), maxAttempts, lockMinutes);
+    },
+
+    /**
+     * Records a completed login, only on an unlocked account: a lock made while the secret was
+     * being checked (parallel failures, an admin) stops the login before any token exists.
+     * Answers the account as it is now.
+     * @throws ACCOUNT_LOCKED when a lock won the race
+     */
+    async admit(account: AccountRow, ctx: CallContext, region: string | null): Promise<AccountRow> {
+      const fresh = await store.recordLogin(scopeOfRow(account), account.id, clock.now(), region);
+      if (!fresh) {
+        await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
+        throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
+      }
+      return fresh;
+    },
+
+    /** A password reset ends a lockout and the failure count; an admin lock stays. */
+    async release(account: AccountRow): Promise<void> {
+      await store.clearLockout(scopeOfRow(account), account.id);
     },
   };
   return lockout;
@@ -118,5 +159,6 @@ export function createLoginGuard(
         );
       }
     },
+    admit: (account, ctx, region) => lockout.admit(account, ctx, region),
   };
 }
