@@ -49,6 +49,8 @@ export async function startBareServer(samples: Record<string, CeilingSample>): P
 export interface Argon2Ceiling {
   readonly verifiesPerSec: number;
   readonly verifies: number;
+  /** CPU ms (all threads) per verify. */
+  readonly cpuMsPerVerify: number;
   readonly failures: number;
   readonly concurrency: number;
   /** `threads`: the service's own hashing threads; `libuv`: async verify on libuv's pool. */

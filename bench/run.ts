@@ -28,8 +28,9 @@ import { BENCH_APP, startServer, type BenchServer } from './server.ts';
 import { measureArgon2, startBareServer, type Argon2Ceiling, type BareServer } from './ceiling.ts';
 import { load, type LoadOptions, type LoadResult } from './load.ts';
 import { runEnumeration } from './enumeration.ts';
-import { sampleRss } from './rss.ts';
-import { makeDatabase, startPeer, type PeerServer } from './peers/start.ts';
+import { cpuMeter, sampleRss } from './proc.ts';
+import pg from 'pg';
+import { makeDatabase, PEERS_PG, startPeer, type PeerServer } from './peers/start.ts';
 
 /** Named scenarios, `npm run bench -- <name>`: each a module exporting `run(args)`. */
 const SCENARIOS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
@@ -63,9 +64,33 @@ const BA = '/api/auth';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-/** One measured run, with the peak RSS of the process that served it. */
+/** One measured run, with the peak RSS of the process that served it and the CPU it and its database spent. */
 interface Run extends LoadResult {
   readonly rssMB: number;
+  /** CPU ms per request of the serving process (all threads, and its workers). */
+  readonly cpuMs: number;
+  /** CPU ms per request of the PostgreSQL backends serving its database (0 for PGlite: in-process). */
+  readonly dbCpuMs: number;
+}
+
+/** What serves a run: a process, and the database whose backends it uses (PostgreSQL). */
+interface Served {
+  pid: number;
+  db?: string;
+}
+
+/** PostgreSQL backends per database, for CPU per request; set up in main() when PostgreSQL is used. */
+let backendsOf: (db: string) => Promise<number[]> = async () => [];
+
+/** Starts the meters of a measured run; `done(result)` adds peak RSS and CPU per request. */
+async function meters(target: Served) {
+  const rss = sampleRss(target.pid);
+  const cpu = await cpuMeter(target.pid, () => (target.db ? backendsOf(target.db) : Promise.resolve([])));
+  return async (r: LoadResult): Promise<Run> => {
+    const { processMs, moreMs } = await cpu.stop();
+    const n = Math.max(1, r.total);
+    return { ...r, rssMB: rss.stop(), cpuMs: processMs / n, dbCpuMs: moreMs / n };
+  };
 }
 
 /** What a scenario is compared with; each `run` measures one round. */
@@ -116,11 +141,10 @@ async function call(
 }
 
 /** `opts` against the process `pid`: a warm-up (discarded), then the measured run with its peak RSS. */
-async function measure(label: string, pid: number, opts: LoadOptions): Promise<Run> {
+async function measure(label: string, target: Served, opts: LoadOptions): Promise<Run> {
   if (WARMUP > 0) await settle(await load({ ...opts, duration: WARMUP }));
-  const rss = sampleRss(pid);
-  const r = await load({ ...opts, duration: DURATION });
-  return report(label, { ...r, rssMB: rss.stop() });
+  const done = await meters(target);
+  return report(label, await done(await load({ ...opts, duration: DURATION })));
 }
 
 /**
@@ -135,7 +159,7 @@ async function settle(r: LoadResult): Promise<void> {
 
 function report(label: string, r: Run): Run {
   log(
-    `${label}: ${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMB} MB, non-2xx ${r.non2xx}, errors ${r.errors}`,
+    `${label}: ${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMB} MB, CPU/req ${r.cpuMs.toFixed(3)}+${r.dbCpuMs.toFixed(3)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
   );
   return r;
 }
@@ -146,7 +170,7 @@ function report(label: string, r: Run): Run {
  */
 async function spend(
   label: string,
-  pid: number,
+  target: Served,
   mint: (n: number) => Promise<string[]>,
   opts: (next: () => string) => LoadOptions,
 ): Promise<Run> {
@@ -154,10 +178,10 @@ async function spend(
     const pool = await mint(n + SPARE);
     if (pool.length < n + SPARE) throw new Error(`${label}: minted ${pool.length} tokens, wanted ${n + SPARE}`);
     let i = 0;
-    const rss = sample ? sampleRss(pid) : undefined;
+    const done = sample ? await meters(target) : undefined;
     const r = await load({ ...opts(() => pool[i++] ?? 'pool-exhausted'), amount: n });
-    if (!sample) await settle(r);
-    return { ...r, rssMB: rss?.stop() ?? 0 };
+    if (!done) await settle(r);
+    return done ? done(r) : { ...r, rssMB: 0, cpuMs: 0, dbCpuMs: 0 };
   };
   const warm = await runOn(CONNECTIONS * 20, false);
   const amount = Math.min(
@@ -202,6 +226,8 @@ function summarize(runs: Run[]) {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     rssMB: Math.max(...runs.map((r) => r.rssMB)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    dbCpuMs: median(runs.map((r) => r.dbCpuMs)),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     errors: runs.reduce((n, r) => n + r.errors, 0),
     statusCodes: Object.assign({}, ...runs.map((r) => r.statusCodes)) as Record<string, number>,
@@ -257,6 +283,17 @@ async function main(): Promise<void> {
     log(`starting the service (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, WORKERS=${WORKERS ?? '1'})…`);
     server = await startServer({ databaseUrl, env: WORKERS ? { WORKERS } : {} });
     const ours = server;
+    const oursT: Served = { pid: ours.pid, db: databaseUrl && new URL(databaseUrl).pathname.slice(1) };
+    if (databaseUrl) {
+      // The bench's own connection, to find the backends serving each database (CPU per request).
+      const admin = new pg.Client({ connectionString: PEERS ? PEERS_PG : databaseUrl });
+      await admin.connect();
+      stops.push(() => admin.end());
+      backendsOf = async (db) =>
+        (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [db])).rows.map(
+          (r) => r.pid,
+        );
+    }
     outputs.service = ours.output;
     const { baseUrl } = ours;
     const appBody = JSON.stringify({
@@ -296,12 +333,16 @@ async function main(): Promise<void> {
     const bareSide = (route: string, headers: Record<string, string>): Side => ({
       name: 'bare Fastify + crypto',
       run: () =>
-        measure(`ceiling /${route}`, bare.pid, {
-          url: bare.baseUrl,
-          path: `/${route}`,
-          connections: CONNECTIONS,
-          headers,
-        }),
+        measure(
+          `ceiling /${route}`,
+          { pid: bare.pid },
+          {
+            url: bare.baseUrl,
+            path: `/${route}`,
+            connections: CONNECTIONS,
+            headers,
+          },
+        ),
     });
 
     let ba: PeerServer | undefined;
@@ -328,12 +369,16 @@ async function main(): Promise<void> {
       ba && {
         name,
         run: () =>
-          measure(`better-auth ${label}`, ba.pid, {
-            url: ba.baseUrl,
-            connections: CONNECTIONS,
-            ...opts,
-            headers: { ...opts.headers, origin: ba.baseUrl },
-          }),
+          measure(
+            `better-auth ${label}`,
+            { pid: ba.pid, db: `${tag}_ba` },
+            {
+              url: ba.baseUrl,
+              connections: CONNECTIONS,
+              ...opts,
+              headers: { ...opts.headers, origin: ba.baseUrl },
+            },
+          ),
       };
     const signupBody = () =>
       JSON.stringify({
@@ -347,8 +392,7 @@ async function main(): Promise<void> {
         name: 'guest ticket',
         ours: {
           name: 'GET anonymousshopper',
-          run: () =>
-            measure('guest ticket', ours.pid, { url: baseUrl, path: ANON, connections: CONNECTIONS, headers: h }),
+          run: () => measure('guest ticket', oursT, { url: baseUrl, path: ANON, connections: CONNECTIONS, headers: h }),
         },
         ceiling: bareSide('guest', h),
         peer: baSide('better-auth anonymous sign-in', 'anonymous sign-in', {
@@ -365,7 +409,7 @@ async function main(): Promise<void> {
         ours: {
           name: 'POST authtickets',
           run: () =>
-            measure('password login', ours.pid, {
+            measure('password login', oursT, {
               url: baseUrl,
               path: TICKETS,
               method: 'POST',
@@ -391,7 +435,7 @@ async function main(): Promise<void> {
           run: () =>
             spend(
               'refresh',
-              ours.pid,
+              oursT,
               (n) => mintOurs(baseUrl, appToken, n),
               (next) => ({
                 url: baseUrl,
@@ -412,7 +456,7 @@ async function main(): Promise<void> {
           run: () =>
             spend(
               'oidc-provider refresh_token',
-              op.pid,
+              { pid: op.pid, db: `${tag}_op` },
               async (n) => (await call(op.baseUrl, 'POST', `/bench/mint?n=${n}`, {})).json as string[],
               (next) => ({
                 url: op.baseUrl,
@@ -435,7 +479,7 @@ async function main(): Promise<void> {
         ours: {
           name: 'GET accounts/current',
           run: () =>
-            measure('session check', ours.pid, {
+            measure('session check', oursT, {
               url: baseUrl,
               path: CURRENT,
               connections: CONNECTIONS,
@@ -455,7 +499,7 @@ async function main(): Promise<void> {
         ours: {
           name: 'POST applications/authtickets/oauth',
           run: () =>
-            measure('app token', ours.pid, {
+            measure('app token', oursT, {
               url: baseUrl,
               path: APP_OAUTH,
               method: 'POST',
@@ -468,14 +512,18 @@ async function main(): Promise<void> {
         peer: op && {
           name: 'oidc-provider client_credentials',
           run: () =>
-            measure('oidc-provider client_credentials', op.pid, {
-              url: op.baseUrl,
-              path: '/token',
-              method: 'POST',
-              connections: CONNECTIONS,
-              headers: form,
-              body: `grant_type=client_credentials&client_id=${OIDC.id}&client_secret=${OIDC.secret}&scope=api`,
-            }),
+            measure(
+              'oidc-provider client_credentials',
+              { pid: op.pid, db: `${tag}_op` },
+              {
+                url: op.baseUrl,
+                path: '/token',
+                method: 'POST',
+                connections: CONNECTIONS,
+                headers: form,
+                body: `grant_type=client_credentials&client_id=${OIDC.id}&client_secret=${OIDC.secret}&scope=api`,
+              },
+            ),
         },
         target: { peer: 2.5 },
       },
@@ -485,7 +533,7 @@ async function main(): Promise<void> {
         ours: {
           name: 'POST Add-Account-And-Login',
           run: () =>
-            measure('sign-up', ours.pid, {
+            measure('sign-up', oursT, {
               url: baseUrl,
               path: SIGNUP,
               method: 'POST',
@@ -519,7 +567,8 @@ async function main(): Promise<void> {
       const threads = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, ms, 1000, hashThreads);
       const libuv = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, ms, 1000);
       argonRounds.push({ threads, libuv });
-      const best = Math.max(threads.verifiesPerSec, libuv.verifiesPerSec);
+      const faster = threads.verifiesPerSec >= libuv.verifiesPerSec ? threads : libuv;
+      const best = faster.verifiesPerSec;
       log(
         `ceiling argon2id: ${threads.verifiesPerSec.toFixed(1)}/s on threads, ${libuv.verifiesPerSec.toFixed(1)}/s on libuv`,
       );
@@ -533,6 +582,8 @@ async function main(): Promise<void> {
         durationSec: DURATION,
         statusCodes: {},
         rssMB: NaN,
+        cpuMs: faster.cpuMsPerVerify,
+        dbCpuMs: 0,
       };
     };
     const needsArgon = scenarios.some((s) => s.ceiling === 'argon2');
@@ -611,6 +662,26 @@ async function main(): Promise<void> {
         xp === undefined ? '—' : `${fmt(xp, 2)}${verdict(xp, s.target.peer)}`,
       ]);
     }
+    // CPU per request does not depend on how much of the machine the run got: on a shared machine it
+    // is the steadier comparison (the ceiling and the peer divided by ours: above 1 = ours is cheaper).
+    const cpuRows = [
+      ['CPU ms per request', 'ours (svc+db)', 'ceiling', 'peer (svc+db)', 'ceiling ÷ ours', 'peer ÷ ours'],
+    ];
+    const cpu = (x: Summary | undefined) => (x ? x.cpuMs + x.dbCpuMs : NaN);
+    for (const s of scenarios) {
+      const r = results.get(s.key)!;
+      const o = summarize(r.ours);
+      const c = s.ceiling === 'argon2' ? argon : r.ceiling.length ? summarize(r.ceiling) : undefined;
+      const p = r.peer.length ? summarize(r.peer) : undefined;
+      cpuRows.push([
+        s.name,
+        `${fmt(o.cpuMs, 3)}+${fmt(o.dbCpuMs, 3)}`,
+        c ? fmt(c.cpuMs, 3) : '—',
+        p ? `${fmt(p.cpuMs, 3)}+${fmt(p.dbCpuMs, 3)}` : '—',
+        c ? fmt(cpu(c) / cpu(o), 2) : '—',
+        p ? fmt(cpu(p) / cpu(o), 2) : '—',
+      ]);
+    }
     const perRound = [['per round (req/s)', 'ours', 'ceiling', 'peer']];
     for (const s of scenarios) {
       const r = results.get(s.key)!;
@@ -638,6 +709,8 @@ async function main(): Promise<void> {
         : '',
       '',
       table(rows),
+      '',
+      table(cpuRows),
       '',
       table(perRound),
       '',
