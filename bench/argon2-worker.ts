@@ -27,8 +27,9 @@ const stored = await hash(password, params);
 const pool = way === 'threads' ? createHashPool(threads) : undefined;
 const check = pool ? (s: string, p: string) => pool.verify(s, p) : (s: string, p: string) => verify(s, p);
 
-async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; failures: number }> {
+async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; failures: number; cpuMs: number }> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const end = start + ms;
   let done = 0;
   let failures = 0;
@@ -39,7 +40,8 @@ async function runFor(ms: number): Promise<{ done: number; elapsedMs: number; fa
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return { done, failures, elapsedMs: performance.now() - start };
+  const used = process.cpuUsage(cpu);
+  return { done, failures, elapsedMs: performance.now() - start, cpuMs: (used.user + used.system) / 1000 };
 }
 
 await runFor(warmupMs);
@@ -49,6 +51,8 @@ process.stdout.write(
   `${JSON.stringify({
     verifiesPerSec: r.done / (r.elapsedMs / 1000),
     verifies: r.done,
+    // CPU of every thread of this process (the verifying threads, or libuv's pool) per verify.
+    cpuMsPerVerify: r.cpuMs / Math.max(1, r.done),
     failures: r.failures,
     elapsedMs: r.elapsedMs,
     concurrency,

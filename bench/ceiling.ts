@@ -5,21 +5,31 @@ import { freePort, spawnNode, stopChild, waitForOk } from './server.ts';
 
 export interface BareServer {
   readonly baseUrl: string;
+  readonly pid: number;
   stop(): Promise<void>;
 }
 
-/**
- * Starts bench/bare-server.ts in its own process, serving each of `bodies` (already-parsed JSON
- * objects, e.g. the real service's answers) at GET /<name>.
- */
-export async function startBareServer(bodies: Record<string, unknown>): Promise<BareServer> {
+/** What the necessary-work ceiling does for one route (bench/bare-server.ts). */
+export interface CeilingSample {
+  /** The real service's answer, served with fresh tokens in place. */
+  body: Record<string, unknown>;
+  /** The field holding the JWT to sign per request (a ticket route). */
+  jwtField?: string;
+  /** The fields holding opaque tokens to mint and hash per request. */
+  tokenFields?: string[];
+  /** A JWT whose claims are signed once and verified per request (a verify route). */
+  verify?: string;
+}
+
+/** Starts bench/bare-server.ts in its own process, doing each sample's necessary work at GET /<name>. */
+export async function startBareServer(samples: Record<string, CeilingSample>): Promise<BareServer> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'storefront-auth-bare-'));
-  const bodiesFile = path.join(dir, 'bodies.json');
-  await fs.writeFile(bodiesFile, JSON.stringify(bodies));
+  const bodiesFile = path.join(dir, 'samples.json');
+  await fs.writeFile(bodiesFile, JSON.stringify(samples));
   const port = await freePort();
   const { child, output } = spawnNode(
     'bench/bare-server.ts',
-    { PORT: String(port), BODIES_FILE: bodiesFile },
+    { PORT: String(port), SAMPLES_FILE: bodiesFile },
     'bare-server',
   );
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -33,12 +43,14 @@ export async function startBareServer(bodies: Record<string, unknown>): Promise<
     await stop();
     throw err;
   }
-  return { baseUrl, stop };
+  return { baseUrl, pid: child.pid ?? 0, stop };
 }
 
 export interface Argon2Ceiling {
   readonly verifiesPerSec: number;
   readonly verifies: number;
+  /** CPU ms (all threads) per verify. */
+  readonly cpuMsPerVerify: number;
   readonly failures: number;
   readonly concurrency: number;
   /** `threads`: the service's own hashing threads; `libuv`: async verify on libuv's pool. */

@@ -1,16 +1,24 @@
 /**
- * `npm run bench`: load-tests the real service (a child process on loopback, embedded PGlite,
- * production argon2 parameters) with autocannon and compares each route with the machine's own
- * ceiling measured in the same run. Not part of the tests; never run in CI.
+ * `npm run bench`: load-tests the real service (a child process on loopback, production argon2
+ * parameters) with autocannon and compares each route with (a) the necessary-work ceiling, a bare
+ * Fastify child doing only the cryptography the answer needs, measured in the same run, and (b)
+ * with `--peers`, the libraries a user would pick instead (better-auth, oidc-provider), each in its
+ * own child process on the same PostgreSQL, interleaved round by round with ours (issue #16).
+ * Not part of the tests; never run in CI.
  *
- *   npm run bench                 table on stdout
+ *   npm run bench                 table on stdout (embedded PGlite, or BENCH_DATABASE_URL)
+ *   npm run bench -- --peers      ours and the peers on PostgreSQL (BENCH_PG_URL, default
+ *                                 postgres://postgres@127.0.0.1:5432/test: the bench makes and
+ *                                 drops its own databases on that server)
+ *   npm run bench -- --json       also one JSON document at the end
  *   npm run bench -- storage      rows and bytes kept (issue #14; bench/storage.ts)
  *   npm run bench -- startup      memory and start time (bench/startup.ts); other names: SCENARIOS
- *   npm run bench -- --json       also one JSON document at the end
  *   npm run bench -- enumeration  known vs unknown accounts: answer times (bench/enumeration.ts)
- *   BENCH_DURATION=6 BENCH_WARMUP=2 npm run bench    seconds per measured run / warm-up
- *   BENCH_DATABASE_URL=postgres://… npm run bench    compare with PostgreSQL (an EMPTY, throwaway
- *                                                    database: the bench creates an account in it)
+ *   BENCH_DURATION=5 BENCH_WARMUP=2   seconds per measured run / warm-up (defaults 5 / 2)
+ *   BENCH_ROUNDS=3                rounds, medians reported (default 3 with --peers, else 1)
+ *   BENCH_ONLY=guest,refresh      only these scenarios (guest, login, refresh, session, app, signup)
+ *   BENCH_WORKERS=2               the service's WORKERS (PostgreSQL only)
+ *   BENCH_DATABASE_URL=postgres://…   ours on PostgreSQL without peers (an EMPTY, throwaway database)
  *
  * See docs/performance.md for how to read the table.
  */
@@ -20,6 +28,9 @@ import { BENCH_APP, startServer, type BenchServer } from './server.ts';
 import { measureArgon2, startBareServer, type Argon2Ceiling, type BareServer } from './ceiling.ts';
 import { load, type LoadOptions, type LoadResult } from './load.ts';
 import { runEnumeration } from './enumeration.ts';
+import { cpuMeter, sampleRss } from './proc.ts';
+import pg from 'pg';
+import { makeDatabase, PEERS_PG, startPeer, type PeerServer } from './peers/start.ts';
 
 /** Named scenarios, `npm run bench -- <name>`: each a module exporting `run(args)`. */
 const SCENARIOS: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
@@ -30,32 +41,76 @@ const SCENARIOS: Record<string, () => Promise<{ run(args: string[]): Promise<voi
 
 const args = new Set(process.argv.slice(2));
 const JSON_OUT = args.has('--json');
-const DURATION = Number(process.env.BENCH_DURATION ?? 6);
+const PEERS = args.has('--peers');
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const DATABASE_URL = process.env.BENCH_DATABASE_URL || undefined;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? (PEERS ? 3 : 1));
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : undefined;
+const WORKERS = process.env.BENCH_WORKERS;
 const CONNECTIONS = 50;
-/** Guests fetching tickets while CONNECTIONS log in (the login-flood run). */
-const FLOOD_GUESTS = 10;
 /** autocannon builds each connection's next request ahead of time, so a few tokens are never sent. */
-const SPARE = 2 * 50;
+const SPARE = 2 * CONNECTIONS;
 const ARGON2_CONCURRENCY = CONNECTIONS; // what the server sees: 50 logins in flight
 
 const TICKETS = '/api/commerce/customer/authtickets';
 const ANON = `${TICKETS}/anonymousshopper`;
 const REFRESH = `${TICKETS}/refresh`;
 const CURRENT = '/api/commerce/customer/accounts/current';
+const APP_OAUTH = '/api/platform/applications/authtickets/oauth';
+const SIGNUP = '/api/commerce/customer/accounts/Add-Account-And-Login';
 const SHOPPER = { email: 'bench.shopper@example.com', password: 'Bench-passw0rd-1' };
+const OIDC = { id: 'bench-client', secret: 'bench-client-secret' };
+const BA = '/api/auth';
 
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
-interface Scenario {
+/** One measured run, with the peak RSS of the process that served it and the CPU it and its database spent. */
+interface Run extends LoadResult {
+  readonly rssMB: number;
+  /** CPU ms per request of the serving process (all threads, and its workers). */
+  readonly cpuMs: number;
+  /** CPU ms per request of the PostgreSQL backends serving its database (0 for PGlite: in-process). */
+  readonly dbCpuMs: number;
+}
+
+/** What serves a run: a process, and the database whose backends it uses (PostgreSQL). */
+interface Served {
+  pid: number;
+  db?: string;
+}
+
+/** PostgreSQL backends per database, for CPU per request; set up in main() when PostgreSQL is used. */
+let backendsOf: (db: string) => Promise<number[]> = async () => [];
+
+/** Starts the meters of a measured run; `done(result)` adds peak RSS and CPU per request. */
+async function meters(target: Served) {
+  const rss = sampleRss(target.pid);
+  const cpu = await cpuMeter(target.pid, () => (target.db ? backendsOf(target.db) : Promise.resolve([])));
+  return async (r: LoadResult): Promise<Run> => {
+    const { processMs, moreMs } = await cpu.stop();
+    const n = Math.max(1, r.total);
+    return { ...r, rssMB: rss.stop(), cpuMs: processMs / n, dbCpuMs: moreMs / n };
+  };
+}
+
+/** What a scenario is compared with; each `run` measures one round. */
+interface Side {
   name: string;
-  result: LoadResult;
-  ceilingName: string;
-  ceilingPerSec: number;
-  /** 'ratio' compares req/s with the ceiling; 'p99' compares p99 latency with a bound in ms. */
-  target?: { kind: 'ratio'; min: number } | { kind: 'p99'; maxMs: number };
-  responseBytes: number;
+  run(): Promise<Run>;
+}
+
+interface Target {
+  ceiling?: number;
+  peer?: number;
+}
+
+interface Scenario {
+  key: string;
+  name: string;
+  ours: Side;
+  ceiling?: Side | 'argon2';
+  peer?: Side;
+  target: Target;
 }
 
 function baseHeaders(token: string): Record<string, string> {
@@ -68,7 +123,7 @@ async function call(
   path: string,
   headers: Record<string, string>,
   body?: unknown,
-): Promise<{ status: number; text: string; json: any }> {
+): Promise<{ status: number; text: string; json: any; headers: Headers }> {
   const res = await fetch(baseUrl + path, {
     method,
     headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
@@ -82,82 +137,106 @@ async function call(
     json = undefined;
   }
   if (!res.ok) throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
-  return { status: res.status, text, json };
+  return { status: res.status, text, json, headers: res.headers };
 }
 
-/** A warm-up run (discarded), then the measured run. */
-async function measure(label: string, opts: LoadOptions, warmup = WARMUP, duration = DURATION): Promise<LoadResult> {
-  if (warmup > 0) {
-    log(`${label}: warm-up ${warmup}s`);
-    await load({ ...opts, duration: warmup });
-  }
-  log(`${label}: measuring ${duration}s at ${opts.connections} connections`);
-  const r = await load({ ...opts, duration });
+/** `opts` against the process `pid`: a warm-up (discarded), then the measured run with its peak RSS. */
+async function measure(label: string, target: Served, opts: LoadOptions): Promise<Run> {
+  if (WARMUP > 0) await settle(await load({ ...opts, duration: WARMUP }));
+  const done = await meters(target);
+  return report(label, await done(await load({ ...opts, duration: DURATION })));
+}
+
+/**
+ * After a run the server still works through the requests that were in flight (50 argon2 hashes take
+ * over a second on two cores): wait about as long as the slowest answer took, so that the next run
+ * starts on an idle server.
+ */
+async function settle(r: LoadResult): Promise<void> {
+  const ms = Math.min(3000, Number.isFinite(r.p99) ? r.p99 : 0);
+  if (ms > 20) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function report(label: string, r: Run): Run {
   log(
-    `${label}: ${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+    `${label}: ${r.requestsPerSec.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, RSS ${r.rssMB} MB, CPU/req ${r.cpuMs.toFixed(3)}+${r.dbCpuMs.toFixed(3)} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
   );
   return r;
 }
 
-/** Mints `n` single-use refresh tokens by asking for anonymous tickets (the cheapest kind). */
-async function mintRefreshTokens(baseUrl: string, appToken: string, n: number): Promise<string[]> {
+/**
+ * A run of single-use tokens: `mint(n)` makes n, `opts(next)` builds the load taking the next one per
+ * request. A warm-up on a small pool, then exactly as many requests as the warm-up rate fills DURATION.
+ */
+async function spend(
+  label: string,
+  target: Served,
+  mint: (n: number) => Promise<string[]>,
+  opts: (next: () => string) => LoadOptions,
+): Promise<Run> {
+  const runOn = async (n: number, sample: boolean): Promise<Run> => {
+    const pool = await mint(n + SPARE);
+    if (pool.length < n + SPARE) throw new Error(`${label}: minted ${pool.length} tokens, wanted ${n + SPARE}`);
+    let i = 0;
+    const done = sample ? await meters(target) : undefined;
+    const r = await load({ ...opts(() => pool[i++] ?? 'pool-exhausted'), amount: n });
+    if (!done) await settle(r);
+    return done ? done(r) : { ...r, rssMB: 0, cpuMs: 0, dbCpuMs: 0 };
+  };
+  const warm = await runOn(CONNECTIONS * 20, false);
+  const amount = Math.min(
+    100_000,
+    Math.max(CONNECTIONS * 20, Math.ceil((warm.requestsPerSec * DURATION) / CONNECTIONS) * CONNECTIONS),
+  );
+  return report(label, await runOn(amount, true));
+}
+
+/** Mints single-use refresh tokens by asking our service for anonymous tickets (the cheapest kind). */
+async function mintOurs(baseUrl: string, appToken: string, n: number): Promise<string[]> {
   const pool: string[] = [];
-  const amount = Math.ceil(n / CONNECTIONS) * CONNECTIONS;
-  const r = await load({
+  await load({
     url: baseUrl,
     path: ANON,
     connections: CONNECTIONS,
-    amount,
+    amount: Math.ceil(n / CONNECTIONS) * CONNECTIONS,
     headers: baseHeaders(appToken),
     onResponse: (status, body) => {
-      if (status !== 200) return;
-      const m = /"refreshToken":"([^"]+)"/.exec(body);
+      const m = status === 200 ? /"refreshToken":"([^"]+)"/.exec(body) : null;
       if (m) pool.push(m[1]);
     },
   });
-  log(`minted ${pool.length} refresh tokens in ${r.durationSec.toFixed(1)}s`);
-  if (pool.length < n)
-    throw new Error(
-      `minting refresh tokens: wanted ${n}, got ${pool.length} (non-2xx ${r.non2xx}, errors ${r.errors})`,
-    );
   return pool;
 }
 
-/** A refresh run that spends exactly `amount` tokens from `pool`, one per request. */
-function refreshRun(baseUrl: string, appToken: string, pool: string[], amount: number): Promise<LoadResult> {
-  let next = 0;
-  return load({
-    url: baseUrl,
-    path: REFRESH,
-    method: 'PUT',
-    connections: CONNECTIONS,
-    amount,
-    headers: baseHeaders(appToken),
-    setupRequest: (req: autocannon.Request) => {
-      const token = pool[next++] ?? 'pool-exhausted';
-      return { ...req, path: `${REFRESH}?refreshToken=${encodeURIComponent(token)}` };
-    },
-  });
+/** Every sign-up needs an address of its own. */
+let signups = 0;
+const nextEmail = () => `bench.signup.${process.pid}.${++signups}@example.com`;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-function fmt(n: number, digits = 0): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '—';
+/** The rounds of one side, summed up: medians of rate and latencies, the largest peak RSS, all errors. */
+function summarize(runs: Run[]) {
+  return {
+    requestsPerSec: median(runs.map((r) => r.requestsPerSec)),
+    perRound: runs.map((r) => Math.round(r.requestsPerSec)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    rssMB: Math.max(...runs.map((r) => r.rssMB)),
+    cpuMs: median(runs.map((r) => r.cpuMs)),
+    dbCpuMs: median(runs.map((r) => r.dbCpuMs)),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    statusCodes: Object.assign({}, ...runs.map((r) => r.statusCodes)) as Record<string, number>,
+  };
 }
+type Summary = ReturnType<typeof summarize>;
 
-function verdict(s: Scenario): { ratio: number; target: string; status: string } {
-  const ratio = s.result.requestsPerSec / s.ceilingPerSec;
-  const failed = s.result.non2xx > 0 || s.result.errors > 0;
-  let target = '—';
-  let ok: boolean | undefined;
-  if (s.target?.kind === 'ratio') {
-    target = `ratio ≥ ${s.target.min}`;
-    ok = ratio >= s.target.min;
-  } else if (s.target?.kind === 'p99') {
-    target = `p99 < ${s.target.maxMs} ms`;
-    ok = s.result.p99 < s.target.maxMs;
-  }
-  const status = failed ? 'ERRORS' : ok === undefined ? 'info' : ok ? 'PASS' : 'FAIL';
-  return { ratio, target, status };
+function fmt(n: number | undefined, digits = 0): string {
+  return n !== undefined && Number.isFinite(n) ? n.toFixed(digits) : '—';
 }
 
 function table(rows: string[][]): string {
@@ -166,51 +245,73 @@ function table(rows: string[][]): string {
   return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
 }
 
+const verdict = (ratio: number | undefined, min: number | undefined) =>
+  min === undefined || ratio === undefined ? '' : ratio >= min ? ` ≥ ${min} ok` : ` < ${min} MISSED`;
+
 async function main(): Promise<void> {
   const started = Date.now();
   const machine = {
     cpus: os.cpus().length,
+    availableParallelism: os.availableParallelism(),
     cpuModel: os.cpus()[0]?.model ?? 'unknown',
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-    uvThreadpool: process.env.UV_THREADPOOL_SIZE ?? '4 (default)',
     loadAvgAtStart: os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(' '),
   };
-  log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}`);
+  log(`machine: ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, load ${machine.loadAvgAtStart}`);
 
+  const stops: (() => Promise<void>)[] = [];
   let server: BenchServer | undefined;
-  let bare: BareServer | undefined;
+  const outputs: Record<string, () => string> = {};
   try {
-    log(
-      `starting the service (${DATABASE_URL ? 'PostgreSQL from BENCH_DATABASE_URL' : 'embedded PGlite'}, production argon2 parameters)…`,
-    );
-    server = await startServer({ databaseUrl: DATABASE_URL });
-    const { baseUrl } = server;
-    const app = await call(
-      baseUrl,
-      'POST',
-      '/api/platform/applications/authtickets/oauth',
-      { 'content-type': 'application/json' },
-      {
-        client_id: BENCH_APP.clientId,
-        client_secret: BENCH_APP.clientSecret,
-        grant_type: 'client_credentials',
-      },
-    );
+    const tag = `sa_bench_${process.pid}`;
+    let databaseUrl = process.env.BENCH_DATABASE_URL || undefined;
+    const peerDbs: Record<string, string> = {};
+    if (PEERS) {
+      for (const who of ['ours', 'ba', 'op']) {
+        const db = await makeDatabase(`${tag}_${who}`);
+        stops.push(db.drop);
+        if (who === 'ours') databaseUrl = db.url;
+        else peerDbs[who] = db.url;
+      }
+    }
+    if (WORKERS && !databaseUrl) throw new Error('BENCH_WORKERS needs PostgreSQL (--peers or BENCH_DATABASE_URL)');
+    log(`starting the service (${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, WORKERS=${WORKERS ?? '1'})…`);
+    server = await startServer({ databaseUrl, env: WORKERS ? { WORKERS } : {} });
+    const ours = server;
+    const oursT: Served = { pid: ours.pid, db: databaseUrl && new URL(databaseUrl).pathname.slice(1) };
+    if (databaseUrl) {
+      // The bench's own connection, to find the backends serving each database (CPU per request).
+      const admin = new pg.Client({ connectionString: PEERS ? PEERS_PG : databaseUrl });
+      await admin.connect();
+      stops.push(() => admin.end());
+      backendsOf = async (db) =>
+        (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [db])).rows.map(
+          (r) => r.pid,
+        );
+    }
+    outputs.service = ours.output;
+    const { baseUrl } = ours;
+    const appBody = JSON.stringify({
+      client_id: BENCH_APP.clientId,
+      client_secret: BENCH_APP.clientSecret,
+      grant_type: 'client_credentials',
+    });
+    const app = await call(baseUrl, 'POST', APP_OAUTH, {}, JSON.parse(appBody));
     const appToken: string = app.json.access_token;
     const h = baseHeaders(appToken);
-    await call(baseUrl, 'POST', '/api/commerce/customer/accounts/Add-Account-And-Login', h, {
+    await call(baseUrl, 'POST', SIGNUP, h, {
       account: { emailAddress: SHOPPER.email, userName: 'bench-shopper', firstName: 'Bench', lastName: 'Shopper' },
       password: SHOPPER.password,
     });
     const loginBody = JSON.stringify({ username: SHOPPER.email, password: SHOPPER.password });
     const login = await call(baseUrl, 'POST', TICKETS, h, JSON.parse(loginBody));
     const shopperJwt: string = login.json.jwtAccessToken;
-    // Sample answers: their bodies are what the bare ceiling route serves, byte for byte.
+    // Sample answers: the ceiling serves the same bodies with fresh tokens in place.
     const anonSample = await call(baseUrl, 'GET', ANON, h);
     const refreshSample = await call(
       baseUrl,
@@ -220,246 +321,425 @@ async function main(): Promise<void> {
     );
     const currentSample = await call(baseUrl, 'GET', CURRENT, baseHeaders(shopperJwt));
 
-    const anon = await measure('anonymousshopper', { url: baseUrl, path: ANON, connections: CONNECTIONS, headers: h });
-
-    const loginLoad: LoadOptions = {
-      url: baseUrl,
-      path: TICKETS,
-      method: 'POST',
-      connections: CONNECTIONS,
-      headers: { ...h, 'content-type': 'application/json' },
-      body: loginBody,
-    };
-    const loginRes = await measure('password login', loginLoad);
-
-    // Refresh: every request spends a fresh token. Warm up on a small pool, size the measured
-    // pool from the warm-up rate, then run exactly that many requests.
-    const warmAmount = Math.max(
-      CONNECTIONS * 10,
-      Math.round((anon.requestsPerSec * WARMUP) / CONNECTIONS) * CONNECTIONS,
-    );
-    log(`refresh: minting ${warmAmount} tokens for the warm-up`);
-    const warmPool = await mintRefreshTokens(baseUrl, appToken, warmAmount + SPARE);
-    log('refresh: warm-up');
-    const warm = await refreshRun(baseUrl, appToken, warmPool, warmAmount);
-    const amount = Math.min(
-      200_000,
-      Math.max(CONNECTIONS * 20, Math.ceil((warm.requestsPerSec * DURATION) / CONNECTIONS) * CONNECTIONS),
-    );
-    log(`refresh: warm-up ran ${warm.requestsPerSec.toFixed(0)} req/s; minting ${amount} tokens for ~${DURATION}s`);
-    const pool = await mintRefreshTokens(baseUrl, appToken, amount + SPARE);
-    log(`refresh: measuring ${amount} requests at ${CONNECTIONS} connections`);
-    const refresh = await refreshRun(baseUrl, appToken, pool, amount);
-    log(
-      `refresh: ${refresh.requestsPerSec.toFixed(0)} req/s over ${refresh.durationSec}s, p50 ${refresh.p50} ms, p99 ${refresh.p99} ms, non-2xx ${refresh.non2xx}, errors ${refresh.errors}`,
-    );
-
-    const current = await measure('accounts/current', {
-      url: baseUrl,
-      path: CURRENT,
-      connections: CONNECTIONS,
-      headers: baseHeaders(shopperJwt),
+    log('starting the necessary-work ceiling (bare Fastify, its own process)…');
+    const ticket = { jwtField: 'jwtAccessToken', tokenFields: ['accessToken', 'refreshToken'] };
+    const bare: BareServer = await startBareServer({
+      guest: { body: anonSample.json, ...ticket },
+      refresh: { body: refreshSample.json, ...ticket },
+      session: { body: currentSample.json, verify: shopperJwt },
+      app: { body: app.json, jwtField: 'access_token', tokenFields: ['refresh_token'] },
+    });
+    stops.push(bare.stop);
+    const bareSide = (route: string, headers: Record<string, string>): Side => ({
+      name: 'bare Fastify + crypto',
+      run: () =>
+        measure(
+          `ceiling /${route}`,
+          { pid: bare.pid },
+          {
+            url: bare.baseUrl,
+            path: `/${route}`,
+            connections: CONNECTIONS,
+            headers,
+          },
+        ),
     });
 
-    // A login flood: 50 connections log in while 10 fetch guest tickets. How much do logins slow
-    // the routes every page view needs? (No ceiling: informational.)
-    const floodGuests: LoadOptions = { url: baseUrl, path: ANON, connections: FLOOD_GUESTS, headers: h };
-    log(`login flood: warm-up ${WARMUP}s`);
-    await Promise.all([load({ ...loginLoad, duration: WARMUP }), load({ ...floodGuests, duration: WARMUP })]);
-    log(
-      `login flood: measuring ${DURATION}s, ${CONNECTIONS} connections logging in and ${FLOOD_GUESTS} fetching guest tickets`,
-    );
-    const [flood, floodGuest] = await Promise.all([
-      load({ ...loginLoad, duration: DURATION }),
-      load({ ...floodGuests, duration: DURATION }),
-    ]);
-    log(
-      `login flood: logins ${flood.requestsPerSec.toFixed(0)} req/s, guest tickets ${floodGuest.requestsPerSec.toFixed(0)} req/s (p50 ${floodGuest.p50} ms, p99 ${floodGuest.p99} ms)`,
-    );
+    let ba: PeerServer | undefined;
+    let op: PeerServer | undefined;
+    let baCookie = '';
+    if (PEERS) {
+      log('starting the peers (better-auth, oidc-provider), each in its own process…');
+      ba = await startPeer('better-auth.ts', peerDbs.ba);
+      stops.push(ba.stop);
+      outputs['better-auth'] = ba.output;
+      op = await startPeer('oidc-provider.ts', peerDbs.op);
+      stops.push(op.stop);
+      outputs['oidc-provider'] = op.output;
+      // A browser sends its Origin; better-auth refuses a browser-like request without one.
+      const origin = { origin: ba.baseUrl };
+      await call(ba.baseUrl, 'POST', `${BA}/sign-up/email`, origin, { ...SHOPPER, name: 'Bench Shopper' });
+      const signin = await call(ba.baseUrl, 'POST', `${BA}/sign-in/email`, origin, SHOPPER);
+      baCookie = (signin.headers.get('set-cookie') ?? '').split(';')[0];
+      if (!baCookie) throw new Error('better-auth sign-in set no session cookie');
+    }
+    const json = { 'content-type': 'application/json' };
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const baSide = (name: string, label: string, opts: Omit<LoadOptions, 'url' | 'connections'>): Side | undefined =>
+      ba && {
+        name,
+        run: () =>
+          measure(
+            `better-auth ${label}`,
+            { pid: ba.pid, db: `${tag}_ba` },
+            {
+              url: ba.baseUrl,
+              connections: CONNECTIONS,
+              ...opts,
+              headers: { ...opts.headers, origin: ba.baseUrl },
+            },
+          ),
+      };
+    const signupBody = () =>
+      JSON.stringify({
+        account: { emailAddress: nextEmail(), firstName: 'Bench', lastName: 'Signup' },
+        password: SHOPPER.password,
+      });
 
-    const serverOutput = server.output().trim();
-    await server.stop();
-    server = undefined;
-
-    // Ceilings, measured while the service is down so nothing competes for the CPU.
-    log('ceiling: bare Fastify in its own process, same-size JSON bodies');
-    bare = await startBareServer({ anon: anonSample.json, refresh: refreshSample.json, current: currentSample.json });
-    const bareRun = (path: string, headers: Record<string, string>) =>
-      measure(`bare ${path}`, { url: bare!.baseUrl, path, connections: CONNECTIONS, headers }, 1, DURATION);
-    const bareAnon = await bareRun('/anon', h);
-    const bareRefresh = await bareRun('/refresh', h);
-    const bareCurrent = await bareRun('/current', baseHeaders(shopperJwt));
-    await bare.stop();
-    bare = undefined;
+    const all: Scenario[] = [
+      {
+        key: 'guest',
+        name: 'guest ticket',
+        ours: {
+          name: 'GET anonymousshopper',
+          run: () => measure('guest ticket', oursT, { url: baseUrl, path: ANON, connections: CONNECTIONS, headers: h }),
+        },
+        ceiling: bareSide('guest', h),
+        peer: baSide('better-auth anonymous sign-in', 'anonymous sign-in', {
+          path: `${BA}/sign-in/anonymous`,
+          method: 'POST',
+          headers: json,
+          body: '{}',
+        }),
+        target: { ceiling: 0.5, peer: 20 },
+      },
+      {
+        key: 'login',
+        name: 'password login',
+        ours: {
+          name: 'POST authtickets',
+          run: () =>
+            measure('password login', oursT, {
+              url: baseUrl,
+              path: TICKETS,
+              method: 'POST',
+              connections: CONNECTIONS,
+              headers: { ...h, ...json },
+              body: loginBody,
+            }),
+        },
+        ceiling: 'argon2',
+        peer: baSide('better-auth email sign-in', 'email sign-in', {
+          path: `${BA}/sign-in/email`,
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify(SHOPPER),
+        }),
+        target: { ceiling: 0.75, peer: 1.3 },
+      },
+      {
+        key: 'refresh',
+        name: 'refresh with rotation',
+        ours: {
+          name: 'PUT authtickets/refresh',
+          run: () =>
+            spend(
+              'refresh',
+              oursT,
+              (n) => mintOurs(baseUrl, appToken, n),
+              (next) => ({
+                url: baseUrl,
+                path: REFRESH,
+                method: 'PUT',
+                connections: CONNECTIONS,
+                headers: h,
+                setupRequest: (req: autocannon.Request) => ({
+                  ...req,
+                  path: `${REFRESH}?refreshToken=${encodeURIComponent(next())}`,
+                }),
+              }),
+            ),
+        },
+        ceiling: bareSide('refresh', h),
+        peer: op && {
+          name: 'oidc-provider refresh_token',
+          run: () =>
+            spend(
+              'oidc-provider refresh_token',
+              { pid: op.pid, db: `${tag}_op` },
+              async (n) => (await call(op.baseUrl, 'POST', `/bench/mint?n=${n}`, {})).json as string[],
+              (next) => ({
+                url: op.baseUrl,
+                path: '/token',
+                method: 'POST',
+                connections: CONNECTIONS,
+                headers: form,
+                setupRequest: (req: autocannon.Request) => ({
+                  ...req,
+                  body: `grant_type=refresh_token&client_id=${OIDC.id}&client_secret=${OIDC.secret}&refresh_token=${next()}`,
+                }),
+              }),
+            ),
+        },
+        target: { ceiling: 0.35, peer: 8 },
+      },
+      {
+        key: 'session',
+        name: 'session check',
+        ours: {
+          name: 'GET accounts/current',
+          run: () =>
+            measure('session check', oursT, {
+              url: baseUrl,
+              path: CURRENT,
+              connections: CONNECTIONS,
+              headers: baseHeaders(shopperJwt),
+            }),
+        },
+        ceiling: bareSide('session', baseHeaders(shopperJwt)),
+        peer: baSide('better-auth get-session', 'get-session', {
+          path: `${BA}/get-session`,
+          headers: { cookie: baCookie },
+        }),
+        target: { ceiling: 0.6 },
+      },
+      {
+        key: 'app',
+        name: 'app token',
+        ours: {
+          name: 'POST applications/authtickets/oauth',
+          run: () =>
+            measure('app token', oursT, {
+              url: baseUrl,
+              path: APP_OAUTH,
+              method: 'POST',
+              connections: CONNECTIONS,
+              headers: json,
+              body: appBody,
+            }),
+        },
+        ceiling: bareSide('app', {}),
+        peer: op && {
+          name: 'oidc-provider client_credentials',
+          run: () =>
+            measure(
+              'oidc-provider client_credentials',
+              { pid: op.pid, db: `${tag}_op` },
+              {
+                url: op.baseUrl,
+                path: '/token',
+                method: 'POST',
+                connections: CONNECTIONS,
+                headers: form,
+                body: `grant_type=client_credentials&client_id=${OIDC.id}&client_secret=${OIDC.secret}&scope=api`,
+              },
+            ),
+        },
+        target: { peer: 2.5 },
+      },
+      {
+        key: 'signup',
+        name: 'sign-up',
+        ours: {
+          name: 'POST Add-Account-And-Login',
+          run: () =>
+            measure('sign-up', oursT, {
+              url: baseUrl,
+              path: SIGNUP,
+              method: 'POST',
+              connections: CONNECTIONS,
+              headers: { ...h, ...json },
+              setupRequest: (req: autocannon.Request) => ({ ...req, body: signupBody() }),
+            }),
+        },
+        ceiling: 'argon2',
+        peer: baSide('better-auth sign-up', 'sign-up', {
+          path: `${BA}/sign-up/email`,
+          method: 'POST',
+          headers: json,
+          setupRequest: (req: autocannon.Request) => ({
+            ...req,
+            body: JSON.stringify({ email: nextEmail(), password: SHOPPER.password, name: 'Bench Signup' }),
+          }),
+        }),
+        target: {},
+      },
+    ];
+    const scenarios = all.filter((s) => !ONLY || ONLY.has(s.key));
 
     const { defaultArgon2, defaultHashThreads } = await import('../src/config/defaults.ts');
-    // The service's default number of hashing threads (the bench leaves passwords.hashThreads unset).
     const hashThreads = defaultHashThreads();
-    // Two ways to verify, and the ceiling is whichever the machine did faster: the service's own way
-    // (its hashing threads) and @node-rs/argon2's async verify on libuv's pool.
-    log(
-      `ceiling: raw argon2id verify ${JSON.stringify(defaultArgon2)}, ${ARGON2_CONCURRENCY} in flight on ${hashThreads} hashing threads, ${DURATION}s`,
-    );
-    const argonThreads: Argon2Ceiling = await measureArgon2(
-      defaultArgon2,
-      ARGON2_CONCURRENCY,
-      DURATION * 1000,
-      1000,
-      hashThreads,
-    );
-    log(`ceiling: argon2id on hashing threads ${argonThreads.verifiesPerSec.toFixed(1)} verifies/s`);
-    log(`ceiling: raw argon2id verify, ${ARGON2_CONCURRENCY} in flight on libuv's pool, ${DURATION}s`);
-    const argonLibuv: Argon2Ceiling = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, DURATION * 1000, 1000);
-    log(`ceiling: argon2id on libuv's pool ${argonLibuv.verifiesPerSec.toFixed(1)} verifies/s`);
-    const argon = argonThreads.verifiesPerSec >= argonLibuv.verifiesPerSec ? argonThreads : argonLibuv;
+    const argonRounds: { threads: Argon2Ceiling; libuv: Argon2Ceiling }[] = [];
+    const argonRun = async (): Promise<Run> => {
+      // The faster of the service's own way (its hashing threads) and libuv's pool, measured while
+      // every server idles.
+      const ms = DURATION * 1000;
+      const threads = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, ms, 1000, hashThreads);
+      const libuv = await measureArgon2(defaultArgon2, ARGON2_CONCURRENCY, ms, 1000);
+      argonRounds.push({ threads, libuv });
+      const faster = threads.verifiesPerSec >= libuv.verifiesPerSec ? threads : libuv;
+      const best = faster.verifiesPerSec;
+      log(
+        `ceiling argon2id: ${threads.verifiesPerSec.toFixed(1)}/s on threads, ${libuv.verifiesPerSec.toFixed(1)}/s on libuv`,
+      );
+      return {
+        requestsPerSec: best,
+        p50: NaN,
+        p99: NaN,
+        total: 0,
+        non2xx: 0,
+        errors: 0,
+        durationSec: DURATION,
+        statusCodes: {},
+        rssMB: NaN,
+        cpuMs: faster.cpuMsPerVerify,
+        dbCpuMs: 0,
+      };
+    };
+    const needsArgon = scenarios.some((s) => s.ceiling === 'argon2');
 
-    const scenarios: Scenario[] = [
-      {
-        name: 'GET anonymousshopper',
-        result: anon,
-        ceilingName: 'bare Fastify, same-size JSON',
-        ceilingPerSec: bareAnon.requestsPerSec,
-        target: { kind: 'ratio', min: 0.35 },
-        responseBytes: Buffer.byteLength(anonSample.text),
-      },
-      {
-        name: 'POST authtickets (password login)',
-        result: loginRes,
-        ceilingName: 'raw argon2id verifies/s',
-        ceilingPerSec: argon.verifiesPerSec,
-        target: { kind: 'ratio', min: 0.8 },
-        responseBytes: Buffer.byteLength(login.text),
-      },
-      {
-        name: 'PUT authtickets/refresh',
-        result: refresh,
-        ceilingName: 'bare Fastify, same-size JSON',
-        ceilingPerSec: bareRefresh.requestsPerSec,
-        target: { kind: 'p99', maxMs: 20 },
-        responseBytes: Buffer.byteLength(refreshSample.text),
-      },
-      {
-        name: 'GET accounts/current',
-        result: current,
-        ceilingName: 'bare Fastify, same-size JSON',
-        ceilingPerSec: bareCurrent.requestsPerSec,
-        responseBytes: Buffer.byteLength(currentSample.text),
-      },
-    ];
+    const results = new Map<string, { ours: Run[]; peer: Run[]; ceiling: Run[] }>();
+    const argonPerRound: Run[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`— round ${round} of ${ROUNDS} —`);
+      for (const s of scenarios) {
+        const r = results.get(s.key) ?? { ours: [], peer: [], ceiling: [] };
+        results.set(s.key, r);
+        r.ours.push(await s.ours.run());
+        if (s.peer) r.peer.push(await s.peer.run());
+        if (s.ceiling && s.ceiling !== 'argon2') r.ceiling.push(await s.ceiling.run());
+      }
+      if (needsArgon) argonPerRound.push(await argonRun());
+    }
+    const argon = argonPerRound.length ? summarize(argonPerRound) : undefined;
 
     const rows = [
-      ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err', 'ceiling', 'ceiling /s', 'ratio', 'target', 'result'],
+      [
+        'scenario',
+        'req/s',
+        'p50',
+        'p99',
+        'RSS MB',
+        'non-2xx',
+        'ceiling /s',
+        '× ceiling',
+        'peer',
+        'peer req/s',
+        'peer p50/p99',
+        'peer RSS',
+        '× peer',
+      ],
     ];
+    const summary: Record<string, unknown> = {};
+    const failed: string[] = [];
+    const check = (label: string, s: Summary) => {
+      if (s.non2xx > 0 || s.errors > 0)
+        failed.push(
+          `${label}: non-2xx ${s.non2xx} ${JSON.stringify(s.statusCodes)}, socket errors/timeouts ${s.errors}`,
+        );
+    };
     for (const s of scenarios) {
-      const v = verdict(s);
+      const r = results.get(s.key)!;
+      const o = summarize(r.ours);
+      const c = s.ceiling === 'argon2' ? argon : r.ceiling.length ? summarize(r.ceiling) : undefined;
+      const p = r.peer.length ? summarize(r.peer) : undefined;
+      check(s.name, o);
+      if (p) check(`${s.peer?.name}`, p);
+      if (c) check(`ceiling of ${s.name}`, c);
+      const xc = c && o.requestsPerSec / c.requestsPerSec;
+      const xp = p && o.requestsPerSec / p.requestsPerSec;
+      summary[s.key] = {
+        ours: o,
+        ceiling: c,
+        peer: p && { name: s.peer?.name, ...p },
+        xCeiling: xc,
+        xPeer: xp,
+        target: s.target,
+      };
       rows.push([
         s.name,
-        fmt(s.result.requestsPerSec),
-        fmt(s.result.p50, 0),
-        fmt(s.result.p99, 0),
-        `${s.result.non2xx}/${s.result.errors}`,
-        s.ceilingName,
-        fmt(s.ceilingPerSec, s.ceilingPerSec < 100 ? 1 : 0),
-        fmt(v.ratio, 2),
-        v.target,
-        v.status,
+        fmt(o.requestsPerSec),
+        fmt(o.p50),
+        fmt(o.p99),
+        fmt(o.rssMB),
+        `${o.non2xx}/${o.errors}`,
+        c ? `${fmt(c.requestsPerSec)}${s.ceiling === 'argon2' ? ' (argon2id)' : ''}` : '—',
+        xc === undefined ? '—' : `${fmt(xc, 2)}${verdict(xc, s.target.ceiling)}`,
+        p ? (s.peer?.name ?? '') : '—',
+        p ? fmt(p.requestsPerSec) : '—',
+        p ? `${fmt(p.p50)}/${fmt(p.p99)}` : '—',
+        p ? fmt(p.rssMB) : '—',
+        xp === undefined ? '—' : `${fmt(xp, 2)}${verdict(xp, s.target.peer)}`,
       ]);
     }
-    const bareRows = [['ceiling run', 'req/s', 'p50 ms', 'p99 ms', 'body bytes']];
-    bareRows.push([
-      'bare /anon',
-      fmt(bareAnon.requestsPerSec),
-      fmt(bareAnon.p50),
-      fmt(bareAnon.p99),
-      String(scenarios[0].responseBytes),
-    ]);
-    bareRows.push([
-      'bare /refresh',
-      fmt(bareRefresh.requestsPerSec),
-      fmt(bareRefresh.p50),
-      fmt(bareRefresh.p99),
-      String(scenarios[2].responseBytes),
-    ]);
-    bareRows.push([
-      'bare /current',
-      fmt(bareCurrent.requestsPerSec),
-      fmt(bareCurrent.p50),
-      fmt(bareCurrent.p99),
-      String(scenarios[3].responseBytes),
-    ]);
-
-    const floodRuns = [
-      { name: `GET anonymousshopper (${FLOOD_GUESTS} connections)`, result: floodGuest },
-      { name: `POST authtickets (${CONNECTIONS} connections)`, result: flood },
+    // CPU per request does not depend on how much of the machine the run got: on a shared machine it
+    // is the steadier comparison (the ceiling and the peer divided by ours: above 1 = ours is cheaper).
+    const cpuRows = [
+      ['CPU ms per request', 'ours (svc+db)', 'ceiling', 'peer (svc+db)', 'ceiling ÷ ours', 'peer ÷ ours'],
     ];
-    const floodRows = [['during a login flood', 'req/s', 'p50 ms', 'p99 ms', 'non-2xx/err']];
-    for (const f of floodRuns)
-      floodRows.push([
-        f.name,
-        fmt(f.result.requestsPerSec),
-        fmt(f.result.p50),
-        fmt(f.result.p99),
-        `${f.result.non2xx}/${f.result.errors}`,
+    const cpu = (x: Summary | undefined) => (x ? x.cpuMs + x.dbCpuMs : NaN);
+    for (const s of scenarios) {
+      const r = results.get(s.key)!;
+      const o = summarize(r.ours);
+      const c = s.ceiling === 'argon2' ? argon : r.ceiling.length ? summarize(r.ceiling) : undefined;
+      const p = r.peer.length ? summarize(r.peer) : undefined;
+      cpuRows.push([
+        s.name,
+        `${fmt(o.cpuMs, 3)}+${fmt(o.dbCpuMs, 3)}`,
+        c ? fmt(c.cpuMs, 3) : '—',
+        p ? `${fmt(p.cpuMs, 3)}+${fmt(p.dbCpuMs, 3)}` : '—',
+        c ? fmt(cpu(c) / cpu(o), 2) : '—',
+        p ? fmt(cpu(p) / cpu(o), 2) : '—',
       ]);
+    }
+    const perRound = [['per round (req/s)', 'ours', 'ceiling', 'peer']];
+    for (const s of scenarios) {
+      const r = results.get(s.key)!;
+      const c = s.ceiling === 'argon2' ? argonPerRound : r.ceiling;
+      perRound.push([
+        s.name,
+        r.ours.map((x) => fmt(x.requestsPerSec)).join(' / '),
+        c.map((x) => fmt(x.requestsPerSec, 1)).join(' / ') || '—',
+        r.peer.map((x) => fmt(x.requestsPerSec)).join(' / ') || '—',
+      ]);
+    }
+    const loadAvgAtEnd = os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     const out = [
       '',
       `storefront-auth benchmark — ${new Date().toISOString()}`,
-      `machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}, UV_THREADPOOL_SIZE ${machine.uvThreadpool}`,
-      `service: child process on 127.0.0.1, ${DATABASE_URL ? 'PostgreSQL (BENCH_DATABASE_URL, pool 10)' : 'embedded PGlite'}, LOG_LEVEL=warn, argon2id m=${defaultArgon2.memoryCost},t=${defaultArgon2.timeCost},p=${defaultArgon2.parallelism}`,
-      `load average (1/5/15 min) at start: ${machine.loadAvgAtStart}, at end: ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')} — other work on the machine skews absolute numbers`,
-      `load: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP}s warm-up + ${DURATION}s measured (refresh: a fixed number of single-use tokens, ${refresh.total} requests in ${refresh.durationSec}s)`,
-      `argon2 ceiling: the faster of ${argonThreads.verifiesPerSec.toFixed(1)} verifies/s on ${argonThreads.threads} hashing threads (the service's way) and ${argonLibuv.verifiesPerSec.toFixed(1)} on libuv's pool (${argonLibuv.threads} threads), ${argon.concurrency} in flight`,
+      `machine: ${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ${machine.platform}, node ${machine.node}`,
+      `service: ${databaseUrl ? 'PostgreSQL' : 'embedded PGlite'}, WORKERS=${WORKERS ?? 1}, argon2id m=${defaultArgon2.memoryCost},t=${defaultArgon2.timeCost},p=${defaultArgon2.parallelism}${PEERS ? '; peers: better-auth and oidc-provider, each its own process and database on the same PostgreSQL' : ''}`,
+      `load average (1/5/15 min) at start: ${machine.loadAvgAtStart}, at end: ${loadAvgAtEnd} — other work on the machine skews absolute numbers`,
+      `load: autocannon, ${CONNECTIONS} connections, pipelining 1, ${WARMUP}s warm-up + ${DURATION}s measured per run, ${ROUNDS} round(s) interleaved, medians`,
+      argonRounds.length
+        ? `argon2 ceiling per round: the faster of the hashing threads (${argonRounds.map((a) => a.threads.verifiesPerSec.toFixed(1)).join(' / ')}, ${hashThreads} threads) and libuv's pool (${argonRounds.map((a) => a.libuv.verifiesPerSec.toFixed(1)).join(' / ')}), ${ARGON2_CONCURRENCY} in flight`
+        : '',
       '',
       table(rows),
       '',
-      table(bareRows),
+      table(cpuRows),
       '',
-      table(floodRows),
+      table(perRound),
       '',
     ];
-    const checked = [
-      ...scenarios,
-      ...floodRuns.map((f) => ({ name: `${f.name} during a login flood`, result: f.result })),
-    ];
-    const anyErrors = checked.some((s) => s.result.non2xx > 0 || s.result.errors > 0);
-    for (const s of checked) {
-      if (s.result.non2xx > 0 || s.result.errors > 0)
-        out.push(
-          `ERRORS in ${s.name}: non-2xx ${s.result.non2xx} ${JSON.stringify(s.result.statusCodes)}, socket errors/timeouts ${s.result.errors}`,
-        );
-    }
-    if (anyErrors && serverOutput)
-      out.push('', 'server output (last lines):', serverOutput.split('\n').slice(-20).join('\n'));
+    for (const f of failed) out.push(`ERRORS in ${f}`);
+    if (failed.length)
+      for (const [who, output] of Object.entries(outputs))
+        out.push('', `${who} output (last lines):`, output().trim().split('\n').slice(-20).join('\n'));
     out.push(`total bench time ${((Date.now() - started) / 1000).toFixed(0)}s`, '');
     process.stdout.write(out.join('\n') + '\n');
-
     if (JSON_OUT) {
-      process.stdout.write(
-        JSON.stringify(
-          {
-            date: new Date().toISOString(),
-            machine,
-            database: DATABASE_URL ? 'postgresql' : 'pglite',
-            connections: CONNECTIONS,
-            warmupSec: WARMUP,
-            durationSec: DURATION,
-            argon2: { params: defaultArgon2, ceiling: argon, threads: argonThreads, libuv: argonLibuv },
-            ceilings: { anon: bareAnon, refresh: bareRefresh, current: bareCurrent },
-            loginFlood: { guests: floodGuest, logins: flood },
-            scenarios: scenarios.map((s) => ({ ...s, ...verdict(s) })),
-          },
-          null,
-          2,
-        ) + '\n',
-      );
+      const doc = {
+        date: new Date().toISOString(),
+        machine: { ...machine, loadAvgAtEnd },
+        database: databaseUrl ? 'postgresql' : 'pglite',
+        workers: WORKERS ?? '1',
+        connections: CONNECTIONS,
+        warmupSec: WARMUP,
+        durationSec: DURATION,
+        rounds: ROUNDS,
+        argon2: { params: defaultArgon2, rounds: argonRounds },
+        scenarios: summary,
+      };
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     }
-    if (anyErrors) process.exitCode = 1;
+    if (failed.length) process.exitCode = 1;
   } finally {
-    await bare?.stop().catch(() => {});
     await server?.stop().catch(() => {});
+    for (const stop of stops.reverse()) await stop().catch(() => {});
   }
 }
 

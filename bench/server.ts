@@ -108,6 +108,8 @@ export async function waitForOk(
 
 export interface BenchServer {
   readonly baseUrl: string;
+  /** The service's process id (with WORKERS > 1, the primary: its workers are its children). */
+  readonly pid: number;
   readonly argon2: { memoryCost: number; timeCost: number; parallelism: number };
   /** The service's DATA_DIR (its embedded database, when no databaseUrl). */
   readonly dataDir: string;
@@ -199,6 +201,8 @@ export async function startServer(
     logLevel?: string;
     /** Edits the bench's CONFIG_FILE in place, after `config` is merged. */
     configure?: (config: ConfigFile) => void;
+    /** More environment for the service (e.g. WORKERS). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<BenchServer> {
   if (!opts.root) await ensureBuilt();
@@ -213,6 +217,7 @@ export async function startServer(
     LOG_LEVEL: opts.logLevel ?? 'warn',
     NODE_ENV: 'production',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   };
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`]
@@ -233,5 +238,12 @@ export async function startServer(
   }
   // Same values as src/config/defaults.ts (defaultArgon2); the config file leaves them unset.
   const { defaultArgon2 } = await import('../src/config/defaults.ts');
-  return { baseUrl, dataDir: path.join(dir, 'data'), argon2: { ...defaultArgon2 }, output, stop: cleanup };
+  return {
+    baseUrl,
+    pid: child.pid ?? 0,
+    dataDir: path.join(dir, 'data'),
+    argon2: { ...defaultArgon2 },
+    output,
+    stop: cleanup,
+  };
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { FastifyBaseLogger } from 'fastify';
-import { loadConfig, ConfigError } from './config/load.ts';
+import cluster from 'node:cluster';
+import { loadConfig, ConfigError, type Config } from './config/load.ts';
 import { openStore } from './store/db.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createServices } from './services.ts';
@@ -8,9 +9,22 @@ import { buildApp } from './app.ts';
 import { systemClock } from './domain/clock.ts';
 import { SecretsKeyError } from './store/sealer.ts';
 import { adminServerFor } from './admin/service.ts';
+import { runWorkers } from './cluster.ts';
+
+/** The configuration, or exit 2 with one line naming what is wrong (before any worker starts). */
+function readConfig(): Config {
+  try {
+    const file = process.env.CONFIG_FILE;
+    return loadConfig(process.env, file ? fs.readFileSync(file, 'utf8') : undefined);
+  } catch (err) {
+    const msg = err instanceof ConfigError ? err.message : `Cannot read CONFIG_FILE: ${(err as Error).message}`;
+    process.stderr.write(`storefront-auth: ${msg}\n`);
+    process.exit(2);
+  }
+}
 
 /** Composition root: config → store → migrations → services → app → listen; closes on signals. */
-async function main(): Promise<void> {
+async function main(config: Config): Promise<void> {
   // When each step of the start ended (ms since the process began, wall and CPU), logged once listening.
   const startup: Record<string, number> = {};
   const startupCpu: Record<string, number> = {};
@@ -20,16 +34,7 @@ async function main(): Promise<void> {
     startupCpu[step] = Math.round((cpu.user + cpu.system) / 1000);
   };
   mark('loaded');
-  let config;
   let tls;
-  try {
-    const file = process.env.CONFIG_FILE;
-    config = loadConfig(process.env, file ? fs.readFileSync(file, 'utf8') : undefined);
-  } catch (err) {
-    const msg = err instanceof ConfigError ? err.message : `Cannot read CONFIG_FILE: ${(err as Error).message}`;
-    process.stderr.write(`storefront-auth: ${msg}\n`);
-    process.exit(2);
-  }
   try {
     if (config.tls) tls = { cert: fs.readFileSync(config.tls.certFile), key: fs.readFileSync(config.tls.keyFile) };
   } catch (err) {
@@ -88,11 +93,14 @@ async function main(): Promise<void> {
   app.log.info({ startupMs: startup, startupCpuMs: startupCpu }, 'started');
 }
 
-main().catch((err) => {
-  if (err instanceof SecretsKeyError) {
-    process.stderr.write(`storefront-auth: ${err.message}\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`storefront-auth: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+const config = readConfig();
+if (config.workers > 1 && cluster.isPrimary) runWorkers(config.workers);
+else
+  main(config).catch((err) => {
+    if (err instanceof SecretsKeyError) {
+      process.stderr.write(`storefront-auth: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`storefront-auth: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import type { ConfigFile, LoginSettings, RateLimitGroup, RateLimitRule, Retention, TokenSettings } from './schema.ts';
 
@@ -60,6 +61,30 @@ export const defaultArgon2 = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
  * count, availableParallelism() still counts the host's cores.
  */
 export const defaultHashThreads = (): number => Math.min(os.availableParallelism(), 8);
+
+/**
+ * The cores this process may use, for WORKERS=auto: os.availableParallelism() (the CPU affinity),
+ * lowered to a cgroup v2 CPU quota when one is set (`cpu.max` "200000 100000" = 2 cores; a
+ * container's quota is not seen by availableParallelism). `cpuMax` is the text of cpu.max.
+ */
+export function coresAvailable(parallelism: number, cpuMax: string | undefined): number {
+  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
+  const q = Number(quota);
+  const p = Number(period);
+  if (quota === 'max' || !Number.isFinite(q) || !Number.isFinite(p) || q <= 0 || p <= 0) return parallelism;
+  return Math.max(1, Math.min(parallelism, Math.ceil(q / p)));
+}
+
+/** coresAvailable for this process: its affinity and its cgroup's quota (Linux; elsewhere the affinity). */
+export function processCores(): number {
+  let cpuMax: string | undefined;
+  try {
+    cpuMax = fs.readFileSync('/sys/fs/cgroup/cpu.max', 'utf8');
+  } catch {
+    cpuMax = undefined; // not Linux, or cgroup v1: no quota to read
+  }
+  return coresAvailable(os.availableParallelism(), cpuMax);
+}
 
 /**
  * Hashing threads yield to the event loop (nice 10: about a tenth of its weight when both want a

@@ -6,6 +6,7 @@ import {
   defaultArgon2,
   defaultHashNice,
   defaultHashThreads,
+  processCores,
   defaultKeys,
   defaultLogin,
   defaultRateLimits,
@@ -95,6 +96,11 @@ export interface Config {
    * and how much they yield to the event loop (a Linux nice value, 0 = not at all; default 10).
    */
   readonly hashing: { readonly threads: number; readonly nice: number };
+  /**
+   * Service processes sharing the port (WORKERS: a number, or `auto` = the cores the process may use;
+   * default 1). More than one needs PostgreSQL: they share nothing but the database and Redis.
+   */
+  readonly workers: number;
   /** Rate limits per route group; `enabled: false` turns them off. Shared through Redis when redisUrl is set. */
   readonly rateLimits: { readonly enabled: boolean } & { readonly [G in RateLimitGroup]: Readonly<RateLimitRule> };
   /** Data lifecycle: retention of devices and audit events, pruning pace, guest-key rotation. */
@@ -187,10 +193,12 @@ export function loadConfig(env: Env, fileText?: string): Config {
         : { mode: 'generate', clientId: 'storefront' };
   }
 
+  const databaseUrl = urlEnv(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const workers = workersEnv(env, databaseUrl !== undefined);
   const config: Config = {
     port: intEnv(env, 'PORT', 8080, 0, 65535),
     host: env.HOST || '0.0.0.0',
-    databaseUrl: urlEnv(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dataDir,
     smtpUrl: urlEnv(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     mailFrom: env.MAIL_FROM || 'storefront-auth <no-reply@localhost>',
@@ -206,8 +214,10 @@ export function loadConfig(env: Env, fileText?: string): Config {
     apps,
     bootstrap,
     argon2: { ...defaultArgon2, ...file?.passwords?.argon2 },
+    workers,
     hashing: {
-      threads: file?.passwords?.hashThreads ?? defaultHashThreads(),
+      // The cores are shared by the workers: each gets its part of the default hashing threads.
+      threads: file?.passwords?.hashThreads ?? Math.max(1, Math.floor(defaultHashThreads() / workers)),
       nice: file?.passwords?.hashNice ?? defaultHashNice,
     },
     retention: { ...defaultRetention, ...file?.retention },
@@ -272,6 +282,21 @@ function intEnv(env: Env, name: string, def: number, min: number, max: number): 
   if (v === undefined || v === '') return def;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) fail(name, `must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * WORKERS: 1 by default; `auto` = the cores the process may use (CPU quota included), on the
+ * embedded database 1; more than one worker on the embedded database is refused (one process owns
+ * its files).
+ */
+function workersEnv(env: Env, onPostgres: boolean): number {
+  const v = env.WORKERS;
+  if (v === 'auto') return onPostgres ? processCores() : 1;
+  const n = v === undefined || v === '' ? 1 : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) fail('WORKERS', 'must be an integer from 1 to 256, or auto');
+  if (n > 1 && !onPostgres)
+    fail('WORKERS', `${n} workers need PostgreSQL (DATABASE_URL): the embedded database serves one process`);
   return n;
 }
 

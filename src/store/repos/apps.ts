@@ -1,5 +1,6 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import { batched } from '../batch.ts';
 import { executor, transaction } from '../transaction.ts';
 import type { AppsTable } from '../schema.ts';
 
@@ -22,9 +23,38 @@ const fromRow = (r: Selectable<AppsTable>): StoredApp => ({
   createdAt: r.created_at,
 });
 
+interface NewAppRefreshToken {
+  tokenHash: string;
+  clientId: string;
+  tenantId: number;
+  expiresAt: Date;
+  createdAt: Date;
+}
+
 export function createAppsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
   const db = () => executor(root);
+  // Every app token writes its refresh token: concurrent ones share one insert (store/batch.ts), one
+  // JSON parameter for all the rows, as the shopper tickets do (repos/sessions.ts). On PostgreSQL
+  // each statement is a round trip and a commit; one per app token capped them at the commit rate.
+  const insertRefresh = batched(async (items: readonly NewAppRefreshToken[]) => {
+    const rows = JSON.stringify(
+      items.map((t) => ({
+        token_hash: t.tokenHash,
+        client_id: t.clientId,
+        tenant_id: t.tenantId,
+        expires_at: t.expiresAt.toISOString(),
+        created_at: t.createdAt.toISOString(),
+      })),
+    );
+    await sql`
+      insert into app_refresh_tokens (token_hash, client_id, tenant_id, expires_at, created_at)
+      select token_hash, client_id, tenant_id, expires_at, created_at from json_to_recordset(${rows}::json) as x(
+        token_hash text, client_id text, tenant_id integer, expires_at timestamptz, created_at timestamptz)`.execute(
+      db(),
+    );
+    return items.map(() => undefined);
+  });
   return {
     async find(clientId: string): Promise<StoredApp | undefined> {
       const r = await db().selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
@@ -85,23 +115,8 @@ export function createAppsRepo(root: Db) {
         .executeTakeFirst();
       return res !== undefined;
     },
-    async insertRefreshToken(t: {
-      tokenHash: string;
-      clientId: string;
-      tenantId: number;
-      expiresAt: Date;
-      createdAt: Date;
-    }): Promise<void> {
-      await db()
-        .insertInto('app_refresh_tokens')
-        .values({
-          token_hash: t.tokenHash,
-          client_id: t.clientId,
-          tenant_id: t.tenantId,
-          expires_at: t.expiresAt,
-          created_at: t.createdAt,
-        })
-        .execute();
+    insertRefreshToken(t: NewAppRefreshToken): Promise<void> {
+      return insertRefresh(t);
     },
     /** Retires a live refresh token in one conditional update; undefined when it was not live. */
     async consumeRefreshToken(tokenHash: string, now: Date): Promise<{ clientId: string } | undefined> {
