@@ -83,6 +83,10 @@ export async function createServices(opts: ServiceOptions) {
   const telemetry = metrics.telemetry;
   // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
   // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
+  // The decoy argon2 hash is made on the hashing thread while the statements below run (start time).
+  const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
+  const hasherReady = createPasswordHasher(config.argon2, hashPool);
+  hasherReady.catch(() => {}); // awaited below; a start that fails before then must not warn twice
   // Every repository, built once here and handed to what uses it.
   const repos = createRepos(db, sealerFrom(config));
   const { secrets } = repos;
@@ -94,8 +98,7 @@ export async function createServices(opts: ServiceOptions) {
   const registry = await openAppRegistry({ config, repo: repos.apps, clock, onGenerated: opts.onBootstrapSecret });
   const appTickets = createAppTicketService({ registry, repo: repos.apps, jwt, clock });
 
-  const hashPool = createHashPool(config.hashing.threads, { nice: config.hashing.nice });
-  const hasher = observeHasher(await createPasswordHasher(config.argon2, hashPool), telemetry);
+  const hasher = observeHasher(await hasherReady, telemetry);
   const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
   // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
   const guestTokens = guestTokensFor(config, secrets, clock);

@@ -39,12 +39,7 @@ export class HashThreadStopped extends Error {}
 /** argon2id at `params` on `pool`; the hasher owns the pool and closes it. */
 export async function createPasswordHasher(params: Argon2Params, pool: HashPool): Promise<PasswordHasher> {
   const opts = { algorithm: Algorithm.Argon2id, ...params };
-  // Made in the background: the start does not wait for one argon2 hash (issue #15). A login
-  // for an unknown user before it is ready waits for it, so the answer still takes as long.
-  const decoyHash = pool.hash('decoy-password-never-matches', opts);
-  let decoyStored: string | undefined;
-  // Once made, decoy() hands its verify to the pool at once, as a precomputed hash would.
-  decoyHash.then((h) => (decoyStored = h)).catch(() => {}); // a stopped pool is reported by decoy()
+  const decoyHash = await pool.hash('decoy-password-never-matches', opts);
   const paramTag = `m=${params.memoryCost},t=${params.timeCost},p=${params.parallelism}`;
   return {
     hash: (password) => pool.hash(password, opts),
@@ -57,7 +52,7 @@ export async function createPasswordHasher(params: Argon2Params, pool: HashPool)
       }
     },
     async decoy(password) {
-      await pool.verify(decoyStored ?? (await decoyHash), password);
+      await pool.verify(decoyHash, password);
       return false;
     },
     needsRehash: (stored) => !stored.startsWith('$argon2id$') || !stored.includes(paramTag),

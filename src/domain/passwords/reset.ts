@@ -80,7 +80,8 @@ export function createPasswordReset(deps: PasswordResetDeps) {
             userName: account.user_name ?? to,
             code,
             minutes: RESET_CODE_MINUTES,
-            siteName: ctx.site.name,
+            site: ctx.site,
+            firstName: account.profile?.firstName,
           }),
         );
       };
