@@ -12,7 +12,7 @@ import { sdkApis, sdkError } from '../helpers/sdk.ts';
  * end every session of the account at once — its JWT, its opaque access token and its refresh
  * token stop working, on every instance — while a temporary lockout from failed attempts leaves
  * the sessions alone.
- * @see src/domain/accounts/security.ts (setLocked), src/domain/accounts/service.ts (update)
+ * @see src/domain/accounts/login-state.ts (setLocked), src/domain/accounts/service.ts (update)
  */
 const PG = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const base = '/api/commerce/customer/accounts';
