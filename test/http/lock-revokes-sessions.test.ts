@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
+import { startTestServer, useTestServer, type TestServer, ADMIN } from '../helpers/server.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
 import { createDatabase } from '../helpers/db.ts';
 import { TestClock } from '../helpers/clock.ts';
@@ -12,7 +12,7 @@ import { sdkApis, sdkError } from '../helpers/sdk.ts';
  * end every session of the account at once — its JWT, its opaque access token and its refresh
  * token stop working, on every instance — while a temporary lockout from failed attempts leaves
  * the sessions alone.
- * @see src/domain/accounts/security.ts (setLocked), src/domain/accounts/service.ts (update)
+ * @see src/domain/accounts/login-state.ts (setLocked), src/domain/accounts/service.ts (update)
  */
 const PG = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const base = '/api/commerce/customer/accounts';
@@ -34,13 +34,7 @@ async function credentials(s: TestServer, appToken: string, t: Ticket) {
 }
 
 describe('an admin lock or a deactivation ends the sessions (PGlite or PostgreSQL)', () => {
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer({ configFile: configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } }) });
-  });
-  after(async () => {
-    await s?.close();
-  });
+  const s = useTestServer({ configFile: configWithLogin({ 1: { lockout: { maxAttempts: 3, lockMinutes: 10 } } }) });
 
   it('Set-Login-Locked true revokes every session; unlocking does not bring them back', async () => {
     const appToken = await s.appToken();
