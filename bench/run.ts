@@ -635,6 +635,14 @@ async function main(): Promise<void> {
       const p = r.peer.length ? summarize(r.peer) : undefined;
       check(s.name, o);
       if (p) check(`${s.peer?.name}`, p);
+      // A run in which nothing completed measured nothing (the machine was too busy for its length).
+      for (const [who, runs] of [
+        [s.name, r.ours],
+        [`${s.peer?.name}`, r.peer],
+        [`ceiling of ${s.name}`, r.ceiling],
+      ] as const)
+        if (runs.some((x) => x.total === 0))
+          failed.push(`${who}: a measured run completed no request; raise BENCH_DURATION or re-run when quieter`);
       if (c) check(`ceiling of ${s.name}`, c);
       const xc = c && o.requestsPerSec / c.requestsPerSec;
       const xp = p && o.requestsPerSec / p.requestsPerSec;
