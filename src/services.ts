@@ -41,6 +41,12 @@ import { createGuestsRepo } from './store/repos/guests.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
 import { sealerFrom } from './store/sealer.ts';
+import { createOperatorsRepo } from './store/repos/operators.ts';
+import { createConsoleSessionsRepo } from './store/repos/console-sessions.ts';
+import { createAccountSearchRepo } from './store/repos/account-search.ts';
+import { createConsoleLogin } from './domain/operators/console-login.ts';
+import { createSupportDesk } from './domain/operators/support.ts';
+import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -202,6 +208,22 @@ export async function createServices(opts: ServiceOptions) {
   const contacts = createContactService({ sections, audit, clock });
   const attributes = createAttributeService({ sections, audit, clock });
   const bulk = createBulkAccounts({ accounts, security });
+  // The support console (issue #18): operators sign in; support acts through the same security rules.
+  const consoleLogin = createConsoleLogin({
+    operators: createOperatorsRepo(db),
+    sessions: createConsoleSessionsRepo(db),
+    hasher,
+    sealer,
+    clock,
+    policy: config.console,
+  });
+  const support = createSupportDesk({
+    accounts: repos.accounts,
+    search: createAccountSearchRepo(db),
+    security,
+    revokeSessions: createSessionRevoker({ sessions: repos.sessions, audit, clock, transact }),
+    clock,
+  });
   return {
     config,
     store,
@@ -226,6 +248,8 @@ export async function createServices(opts: ServiceOptions) {
     attributes,
     bulk,
     lifecycle,
+    consoleLogin,
+    support,
   };
 }
 

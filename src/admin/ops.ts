@@ -8,6 +8,10 @@ import type { Store } from '../store/db.ts';
 import { migrateToLatest, migrationStatus } from '../store/migrate.ts';
 import { createAppsRepo } from '../store/repos/apps.ts';
 import { createAccountImportRepo } from '../store/repos/account-import.ts';
+import { createOperatorsRepo } from '../store/repos/operators.ts';
+import { createConsoleSessionsRepo } from '../store/repos/console-sessions.ts';
+import { sealerFrom } from '../store/sealer.ts';
+import { createOperatorAdmin } from '../domain/operators/manage.ts';
 
 /**
  * Everything the admin CLI can ask for, by name, with JSON arguments and JSON answers: the CLI
@@ -19,7 +23,7 @@ export function createAdminOps(deps: {
   store: Store;
   clock: Clock;
   keys: KeyAdmin;
-  hasher?: Pick<PasswordHasher, 'hash'>;
+  hasher: Pick<PasswordHasher, 'hash'>;
   /** This process's app registry, told to read the apps again after a change. */
   onAppsChanged?: () => Promise<void>;
   /** One pruning pass of the data lifecycle (runtime/lifecycle-service.ts). */
@@ -33,6 +37,14 @@ export function createAdminOps(deps: {
     hasher: deps.hasher,
     clock,
   });
+  const operators = createOperatorAdmin({
+    repo: createOperatorsRepo(store.db),
+    sessions: createConsoleSessionsRepo(store.db),
+    hasher: deps.hasher,
+    sealer: sealerFrom(config),
+    clock,
+    tenantIds: config.tenants.map((t) => t.id),
+  });
   const ops = {
     'apps.list': () => apps.list(),
     'apps.create': (a: { clientId: string; tenantId: number; behaviors: string[] }) => apps.create(a),
@@ -44,6 +56,12 @@ export function createAdminOps(deps: {
     'keys.retire': (a: { kid: string; dropNow?: boolean }) => deps.keys.retire(a.kid, { dropNow: a.dropNow }),
     'accounts.import': (a: { lines: ImportLine[]; options: ImportOptions }) => importer.importBatch(a.lines, a.options),
     'accounts.export': (a: { afterId: number; limit: number; tenantId?: number }) => importer.exportPage(a),
+    'operators.create': (a: { email: string; role: string; tenantId: number; password?: string; totp?: boolean }) =>
+      operators.create(a),
+    'operators.list': () => operators.list(),
+    'operators.disable': (a: { email: string; disabled: boolean }) => operators.setDisabled(a.email, a.disabled),
+    'operators.reset-password': (a: { email: string; password?: string }) =>
+      operators.resetPassword(a.email, a.password),
     'migrate.check': () => migrationStatus(store.db),
     'migrate.run': async () => ({ ran: await migrateToLatest(store.db), ...(await migrationStatus(store.db)) }),
     'prune.run': async () => {
@@ -71,6 +89,10 @@ export const ADMIN_OPS: readonly AdminOpName[] = [
   'keys.retire',
   'accounts.import',
   'accounts.export',
+  'operators.create',
+  'operators.list',
+  'operators.disable',
+  'operators.reset-password',
   'migrate.check',
   'migrate.run',
   'prune.run',
