@@ -45,6 +45,7 @@ import { createOperatorsRepo } from './store/repos/operators.ts';
 import { createConsoleSessionsRepo } from './store/repos/console-sessions.ts';
 import { createAccountSearchRepo } from './store/repos/account-search.ts';
 import { createConsoleLogin } from './domain/operators/console-login.ts';
+import { resealTotpSecrets } from './domain/operators/manage.ts';
 import { createSupportDesk } from './domain/operators/support.ts';
 import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
 
@@ -100,6 +101,8 @@ export async function createServices(opts: ServiceOptions) {
   const secrets = createSecretsRepo(db, sealer);
   await keysRepo.reseal();
   await secrets.reseal();
+  const operators = createOperatorsRepo(db);
+  await resealTotpSecrets(operators, sealer);
   const keys = await openKeyRing(keysRepo, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
@@ -210,7 +213,7 @@ export async function createServices(opts: ServiceOptions) {
   const bulk = createBulkAccounts({ accounts, security });
   // The support console (issue #18): operators sign in; support acts through the same security rules.
   const consoleLogin = createConsoleLogin({
-    operators: createOperatorsRepo(db),
+    operators,
     sessions: createConsoleSessionsRepo(db),
     hasher,
     sealer,

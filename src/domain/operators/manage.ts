@@ -41,6 +41,21 @@ const viewOf = (r: OperatorRow): OperatorView => ({
   createdAt: r.created_at.toISOString(),
 });
 
+/**
+ * Seals every TOTP secret again when SECRETS_KEY changed (or was set), as the signing keys and
+ * server secrets are at start. @throws SecretsKeyError when a secret does not open
+ */
+export async function resealTotpSecrets(repo: OperatorsRepo, sealer: Sealer): Promise<number> {
+  let n = 0;
+  for (const r of await repo.totpSecrets()) {
+    if (!sealer.needsReseal(r.totp_secret)) continue;
+    const plain = sealer.open(r.totp_secret, totpSealName(r.id));
+    await repo.replaceTotpSecret(r.id, r.totp_secret, sealer.seal(plain, totpSealName(r.id)));
+    n++;
+  }
+  return n;
+}
+
 export const normEmail = (email: string): string => email.trim().toLowerCase();
 
 /** 144 random bits, base64url: shown once, typed or pasted by the operator. */

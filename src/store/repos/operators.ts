@@ -42,6 +42,24 @@ export function createOperatorsRepo(db: Db) {
         .execute();
     },
 
+    /** Every stored TOTP secret, to seal again under a new SECRETS_KEY. */
+    totpSecrets: () =>
+      db
+        .selectFrom('operators')
+        .select(['id', 'totp_secret'])
+        .where('totp_secret', 'is not', null)
+        .execute() as Promise<{ id: number; totp_secret: string }[]>,
+
+    /** Replaces a sealed secret, unless it changed meanwhile. */
+    async replaceTotpSecret(id: number, was: string, sealed: string): Promise<void> {
+      await db
+        .updateTable('operators')
+        .set({ totp_secret: sealed })
+        .where('id', '=', id)
+        .where('totp_secret', '=', was)
+        .execute();
+    },
+
     findByEmail: (email: string) =>
       db.selectFrom('operators').selectAll().where('email', '=', email).executeTakeFirst(),
     findById: (id: number) => db.selectFrom('operators').selectAll().where('id', '=', id).executeTakeFirst(),
