@@ -5,6 +5,7 @@ import type { AccountRow } from '../../store/repos/accounts.ts';
 import type { ConsoleOperator } from '../../domain/operators/console-login.ts';
 import { SUPPORT_ACTIONS, type SupportAction, type SupportDesk } from '../../domain/operators/support.ts';
 import { KiboError } from '../../domain/errors.ts';
+import { HIDDEN } from './hidden.ts';
 import { isHttps } from './session-cookie.ts';
 import { consoleContext } from './context.ts';
 
@@ -81,7 +82,7 @@ export function accountRoutes(app: FastifyInstance, deps: { config: Config; supp
     operator: request.consoleOperator,
   });
 
-  app.get('/', async (_request, reply) => reply.redirect('/console/accounts', 303));
+  app.get('/', HIDDEN, async (_request, reply) => reply.redirect('/console/accounts', 303));
 
   app.get<{ Querystring: Static<typeof SearchQuery> }>(
     '/accounts',

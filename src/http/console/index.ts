@@ -10,8 +10,9 @@ import type { Config } from '../../config/load.ts';
 import type { ConsoleLogin } from '../../domain/operators/console-login.ts';
 import type { SupportDesk } from '../../domain/operators/support.ts';
 import { KiboError } from '../../domain/errors.ts';
+import { HIDDEN } from './hidden.ts';
 import { setConsoleHeaders } from './security-headers.ts';
-import { sessionToken } from './session-cookie.ts';
+import { isHttps, sessionToken } from './session-cookie.ts';
 import { loginRoutes } from './login.ts';
 import { accountRoutes } from './accounts.ts';
 
@@ -55,7 +56,13 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .view('error', { status, message, operator: request.consoleOperator });
+      // The layout's sign-out form needs its token on error pages too.
+      .view('error', {
+        status,
+        message,
+        operator: request.consoleOperator,
+        csrf: reply.generateCsrf({ secure: isHttps(request) }),
+      });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof KiboError && err.status < 500) return errorPage(request, reply, err.status, err.message);
@@ -69,7 +76,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   });
   app.setNotFoundHandler((request, reply) => errorPage(request, reply, 404, 'No such page.'));
 
-  app.get('/console.css', async (_request, reply) =>
+  app.get('/console.css', HIDDEN, async (_request, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css),
   );
   loginRoutes(app, deps.consoleLogin);

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ConsoleLogin } from '../../domain/operators/console-login.ts';
 import { KiboError } from '../../domain/errors.ts';
+import { HIDDEN } from './hidden.ts';
 import { clearSessionCookie, isHttps, sessionToken, setSessionCookie } from './session-cookie.ts';
 
 const LoginForm = Type.Object({
@@ -24,7 +25,7 @@ export function loginRoutes(app: FastifyInstance, login: ConsoleLogin): void {
   const page = (request: FastifyRequest, reply: FastifyReply, view: string, data: object = {}) =>
     reply.view(view, { csrf: csrf(reply, request), ...data });
 
-  app.get('/login', async (request, reply) => page(request, reply, 'login'));
+  app.get('/login', HIDDEN, async (request, reply) => page(request, reply, 'login'));
 
   app.post<{ Body: Static<typeof LoginForm> }>(
     '/login',
@@ -43,7 +44,7 @@ export function loginRoutes(app: FastifyInstance, login: ConsoleLogin): void {
     },
   );
 
-  app.get('/login/totp', async (request, reply) => page(request, reply, 'totp'));
+  app.get('/login/totp', HIDDEN, async (request, reply) => page(request, reply, 'totp'));
 
   app.post<{ Body: Static<typeof TotpForm> }>(
     '/login/totp',
@@ -61,7 +62,7 @@ export function loginRoutes(app: FastifyInstance, login: ConsoleLogin): void {
     },
   );
 
-  app.post('/logout', { preValidation: app.csrfProtection }, async (request, reply) => {
+  app.post('/logout', { ...HIDDEN, preValidation: app.csrfProtection }, async (request, reply) => {
     await login.logout(sessionToken(request));
     clearSessionCookie(request, reply);
     return reply.redirect('/console/login', 303);

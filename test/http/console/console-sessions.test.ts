@@ -171,6 +171,9 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
       by: null,
     });
     assert.match((await v.fetch('/console/accounts?q=paging-foreign')).html, /0 accounts matching/);
+    const echoed = await v.fetch(`/console/accounts?q=${encodeURIComponent('<b id="x">paging')}`);
+    assert.ok(echoed.html.includes('&lt;b id=&#34;x&#34;&gt;paging'), 'what is echoed is escaped');
+    assert.ok(!echoed.html.includes('<b id="x">'));
     assert.equal((await v.fetch(`/console/accounts/${foreign.id}`)).status, 404);
     assert.equal(
       (await v.submit(`/console/accounts/${s.shopper.accountId}/lock`, `/console/accounts/${foreign.id}/lock`, {}))

@@ -41,11 +41,22 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
       .where('account_id', '=', s.shopper.accountId)
       .where('type', '=', type)
       .execute();
-  /** Opens an action from the account page, checks its confirmation page, confirms it. */
-  async function act(link: string, confirm: string) {
-    await page.getByRole('link', { name: link, exact: true }).click();
+  /**
+   * Opens an action from the account page, then confirms it on its own page; by keyboard only
+   * (focus the link, Enter; the confirm button has the focus, Enter) when `keyboard`.
+   */
+  async function act(link: string, confirm: string, keyboard = false) {
+    const opener = page.getByRole('link', { name: link, exact: true });
+    if (keyboard) {
+      await opener.focus();
+      await page.keyboard.press('Enter');
+    } else await opener.click();
     await page.waitForURL(/\/console\/accounts\/\d+\/[\w-]+$/);
-    await page.getByRole('button', { name: confirm }).click();
+    const button = page.getByRole('button', { name: confirm });
+    if (keyboard) {
+      assert.ok(await button.evaluate((b) => b === document.activeElement), 'the confirm button has the focus');
+      await page.keyboard.press('Enter');
+    } else await button.click();
     await page.waitForURL(/\?done=/);
   }
 
@@ -112,7 +123,7 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
       assert.equal(revoked.actor, operator.email);
       assert.ok((revoked.detail.revokedSessions as number) >= 1);
 
-      await act('Force a password change', 'Confirm: Force a password change');
+      await act('Force a password change', 'Confirm: Force a password change', true);
       assert.equal(await page.locator('#state-pcr').innerText(), 'yes');
       assert.deepEqual(
         (await auditBy('password.change_required')).map((e) => e.actor),
@@ -155,6 +166,7 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
       assert.equal(missing!.status(), 404);
       assert.equal(missing!.headers()['content-security-policy'], CONSOLE_CSP);
       assert.equal(await page.getByRole('alert').innerText(), 'Account 999999 not found');
+      assert.ok(await page.locator('form.logout input[name=_csrf]').inputValue(), 'sign-out works from an error page');
       const bad = await page.goto(`${s.url}/console/accounts/abc`);
       assert.equal(bad!.status(), 400);
       const api = await s.request('GET', '/api/commerce/customer/accounts/999999', {
