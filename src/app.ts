@@ -28,6 +28,7 @@ import { contactRoutes } from './http/routes/contacts.ts';
 import { attributeDefinitionRoutes, attributeRoutes } from './http/routes/attributes.ts';
 import { bulkAccountRoutes } from './http/routes/accounts-bulk.ts';
 import { createReadiness } from './runtime/readiness.ts';
+import { consolePlugin } from './http/console/index.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -122,6 +123,13 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   await app.register(attributeRoutes, { attributes: services.attributes });
   await app.register(attributeDefinitionRoutes);
   await app.register(bulkAccountRoutes, { bulk: services.bulk, clock: services.clock });
+  // The support console: HTML pages with their own cookies, CSRF and error pages (issue #18).
+  await app.register(consolePlugin, {
+    prefix: '/console',
+    config,
+    consoleLogin: services.consoleLogin,
+    support: services.support,
+  });
   const readiness = createReadiness({
     ping: () => services.store.ping(),
     redisUrl: config.redisUrl,

@@ -35,6 +35,13 @@ import { createBulkAccounts } from './domain/accounts/bulk.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
 import { sealerFrom } from './store/sealer.ts';
+import { createOperatorsRepo } from './store/repos/operators.ts';
+import { createConsoleSessionsRepo } from './store/repos/console-sessions.ts';
+import { createAccountSearchRepo } from './store/repos/account-search.ts';
+import { createConsoleLogin } from './domain/operators/console-login.ts';
+import { resealTotpSecrets } from './domain/operators/manage.ts';
+import { createSupportDesk } from './domain/operators/support.ts';
+import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -88,10 +95,13 @@ export async function createServices(opts: ServiceOptions) {
   const hasherReady = createPasswordHasher(config.argon2, hashPool);
   hasherReady.catch(() => {}); // awaited below; a start that fails before then must not warn twice
   // Every repository, built once here and handed to what uses it.
-  const repos = createRepos(db, sealerFrom(config));
+  const sealer = sealerFrom(config);
+  const repos = createRepos(db, sealer);
   const { secrets } = repos;
   await repos.keys.reseal();
   await secrets.reseal();
+  const operators = createOperatorsRepo(db);
+  await resealTotpSecrets(operators, sealer);
   const keys = await openKeyRing(repos.keys, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
@@ -206,6 +216,22 @@ export async function createServices(opts: ServiceOptions) {
   const contacts = createContactService({ sections: repos.sections, audit, clock });
   const attributes = createAttributeService({ sections: repos.sections, audit, clock });
   const bulk = createBulkAccounts({ accounts, passwords: passwordChange });
+  // The support console (issue #18): operators sign in; support acts through the same security rules.
+  const consoleLogin = createConsoleLogin({
+    operators,
+    sessions: createConsoleSessionsRepo(db),
+    hasher,
+    sealer,
+    clock,
+    policy: config.console,
+  });
+  const support = createSupportDesk({
+    accounts: repos.accounts,
+    search: createAccountSearchRepo(db),
+    security: loginStates,
+    revokeSessions: createSessionRevoker({ sessions: repos.sessions, audit, clock, transact }),
+    clock,
+  });
   return {
     config,
     store,
@@ -227,6 +253,8 @@ export async function createServices(opts: ServiceOptions) {
     attributes,
     bulk,
     lifecycle,
+    consoleLogin,
+    support,
     /**
      * Waits for the background work (code and reset mails) and stops the hashing and signing
      * threads; main.ts and the test server call it after the HTTP server has closed.

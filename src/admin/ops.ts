@@ -9,6 +9,10 @@ import { migrateToLatest, migrationStatus } from '../store/migrate.ts';
 import { createAppsRepo } from '../store/repos/apps.ts';
 import { createAccountImportRepo } from '../store/repos/account-import.ts';
 import { toCustomerAccount } from '../http/shapes/account.ts';
+import { createOperatorsRepo } from '../store/repos/operators.ts';
+import { createConsoleSessionsRepo } from '../store/repos/console-sessions.ts';
+import { sealerFrom } from '../store/sealer.ts';
+import { createOperatorAdmin } from '../domain/operators/manage.ts';
 
 /**
  * Everything the admin CLI can ask for, by name, with JSON arguments and JSON answers: the CLI
@@ -20,7 +24,7 @@ export function createAdminOps(deps: {
   store: Store;
   clock: Clock;
   keys: KeyAdmin;
-  hasher?: Pick<PasswordHasher, 'hash'>;
+  hasher: Pick<PasswordHasher, 'hash'>;
   /** This process's app registry, told to read the apps again after a change. */
   onAppsChanged?: () => Promise<void>;
   /** One pruning pass of the data lifecycle (runtime/lifecycle-service.ts). */
@@ -33,6 +37,14 @@ export function createAdminOps(deps: {
     repo: createAccountImportRepo(store.db),
     hasher: deps.hasher,
     clock,
+  });
+  const operators = createOperatorAdmin({
+    repo: createOperatorsRepo(store.db),
+    sessions: createConsoleSessionsRepo(store.db),
+    hasher: deps.hasher,
+    sealer: sealerFrom(config),
+    clock,
+    tenantIds: config.tenants.map((t) => t.id),
   });
   const ops = {
     'apps.list': () => apps.list(),
@@ -50,6 +62,12 @@ export function createAdminOps(deps: {
       const now = clock.now();
       return { accounts: rows.map((r) => ({ tenantId: r.tenant_id, ...toCustomerAccount(r, now) })), nextAfterId };
     },
+    'operators.create': (a: { email: string; role: string; tenantId: number; password?: string; totp?: boolean }) =>
+      operators.create(a),
+    'operators.list': () => operators.list(),
+    'operators.disable': (a: { email: string; disabled: boolean }) => operators.setDisabled(a.email, a.disabled),
+    'operators.reset-password': (a: { email: string; password?: string }) =>
+      operators.resetPassword(a.email, a.password),
     'migrate.check': () => migrationStatus(store.db),
     'migrate.run': async () => ({ ran: await migrateToLatest(store.db), ...(await migrationStatus(store.db)) }),
     'prune.run': async () => {
@@ -77,6 +95,10 @@ export const ADMIN_OPS: readonly AdminOpName[] = [
   'keys.retire',
   'accounts.import',
   'accounts.export',
+  'operators.create',
+  'operators.list',
+  'operators.disable',
+  'operators.reset-password',
   'migrate.check',
   'migrate.run',
   'prune.run',

@@ -3,6 +3,7 @@ import { appCommands } from './apps.ts';
 import { keyCommands } from './keys.ts';
 import { accountCommands } from './accounts.ts';
 import { migrateCommands } from './migrate.ts';
+import { operatorCommands } from './operators.ts';
 import { CliError } from './context.ts';
 import { AdminOpError } from '../admin/socket.ts';
 import { KiboError } from '../domain/errors.ts';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   appCommands(program);
   keyCommands(program);
   accountCommands(program);
+  operatorCommands(program);
   migrateCommands(program);
   // Subcommands inherit the usage-error handling (exit 2 rather than commander's 1).
   const walk = (c: Command) => {

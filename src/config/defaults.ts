@@ -1,6 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import type { ConfigFile, LoginSettings, RateLimitGroup, RateLimitRule, Retention, TokenSettings } from './schema.ts';
+import type {
+  ConfigFile,
+  ConsoleSettings,
+  LoginSettings,
+  RateLimitGroup,
+  RateLimitRule,
+  Retention,
+  TokenSettings,
+} from './schema.ts';
 
 /** Login settings a site gets for every field its config leaves out. */
 export const defaultLogin: LoginSettings = {
@@ -46,6 +54,17 @@ export const defaultRetention: Retention = {
   intervalSeconds: 60,
   batchSize: 1000,
   guestKeyDays: 7,
+};
+
+/**
+ * Support console: a session ends after 30 minutes unused or 12 hours after sign-in; five failed
+ * sign-ins in a row lock an operator out for 15 minutes.
+ */
+export const defaultConsole: ConsoleSettings = {
+  idleMinutes: 30,
+  absoluteMinutes: 720,
+  maxAttempts: 5,
+  lockMinutes: 15,
 };
 
 /** Signing keys: a new one every 90 days, published an hour before it signs. */

@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import {
   builtInConfig,
   defaultArgon2,
+  defaultConsole,
   defaultHashNice,
   defaultHashThreads,
   processCores,
@@ -18,6 +19,7 @@ import {
   RateLimitGroups,
   type Behavior,
   type ConfigFile,
+  type ConsoleSettings,
   type LoginSettings,
   type SiteLogin,
   type RateLimitGroup,
@@ -107,6 +109,8 @@ export interface Config {
   readonly retention: Readonly<Retention>;
   /** Signing-key rotation (CONFIG_FILE `keys`). */
   readonly keys: { readonly rotateDays: number; readonly publishAheadMinutes: number };
+  /** The support console's session timeouts and operator lockout (CONFIG_FILE `console`). */
+  readonly console: Readonly<ConsoleSettings>;
   /**
    * SECRETS_KEY (and SECRETS_KEY_PREVIOUS while changing it), 32 bytes as hex: private keys and
    * server secrets are encrypted at rest with it (store/sealer.ts).
@@ -222,6 +226,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
     },
     retention: { ...defaultRetention, ...file?.retention },
     keys: { ...defaultKeys, ...file?.keys },
+    console: { ...defaultConsole, ...file?.console },
     secretsKey: secretKeyEnv(env, 'SECRETS_KEY'),
     secretsKeyPrevious: secretKeyEnv(env, 'SECRETS_KEY_PREVIOUS'),
     rateLimits: {

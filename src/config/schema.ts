@@ -227,6 +227,20 @@ export const KeysSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The support console's sign-in and sessions (docs/configuration.md, "Support console"). */
+export const ConsoleSchema = Type.Partial(
+  Type.Object(
+    {
+      idleMinutes: Int(1, 1440),
+      absoluteMinutes: Int(5, 43200),
+      maxAttempts: Int(1, 100),
+      lockMinutes: Int(1, 1440),
+    },
+    { additionalProperties: false },
+  ),
+);
+export type ConsoleSettings = Required<Static<typeof ConsoleSchema>>;
+
 export const ConfigFileSchema = Type.Object(
   {
     tenants: Type.Array(TenantSchema, { minItems: 1 }),
@@ -253,6 +267,7 @@ export const ConfigFileSchema = Type.Object(
     rateLimits: Type.Optional(RateLimitsSchema),
     retention: Type.Optional(RetentionSchema),
     keys: Type.Optional(KeysSchema),
+    console: Type.Optional(ConsoleSchema),
   },
   { additionalProperties: false },
 );

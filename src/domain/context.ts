@@ -24,6 +24,8 @@ export interface CallContext {
   userAgent: string | null;
   /** The shopper whose token came with the request, if any (links a guest to a login). */
   shopper?: ShopperPrincipal;
+  /** The support-console operator acting (their email), named in the audit log as the actor. */
+  operator?: string;
 }
 
 /** The accounts a request may address: its tenant and its site's customer set. */

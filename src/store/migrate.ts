@@ -7,6 +7,7 @@ import * as m0005 from './migrations/0005_impersonation_end.ts';
 import * as m0006 from './migrations/0006_contacts_challenges.ts';
 import * as m0007 from './migrations/0007_lifecycle.ts';
 import * as m0009 from './migrations/0009_key_rotation.ts';
+import * as m0010 from './migrations/0010_operators_console.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_contacts_challenges': m0006,
   '0007_lifecycle': m0007,
   '0009_key_rotation': m0009,
+  '0010_operators_console': m0010,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

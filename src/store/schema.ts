@@ -139,6 +139,8 @@ export interface AuthEventsTable {
   user_agent: string | null;
   detail: Json<Record<string, unknown>>;
   created_at: Timestamp;
+  /** the console operator who caused the event (migration 0010); null for the API's own */
+  actor: string | null;
 }
 
 /** Password reset confirmation codes (migration 0003), by SHA-256 of the code. */
@@ -210,6 +212,34 @@ export interface GuestSpentTokensTable {
   spent_at: Timestamp;
 }
 
+/** Support-console staff (migration 0010). */
+export interface OperatorsTable {
+  id: Generated<number>;
+  tenant_id: number;
+  email: string;
+  role: 'support' | 'admin';
+  password_hash: string;
+  /** sealed (store/sealer.ts) under the name `operator-totp:<id>`; null: no second factor */
+  totp_secret: string | null;
+  totp_last_step: ColumnType<string | null, number | null, number | null>;
+  disabled: Generated<boolean>;
+  failed_attempts: Generated<number>;
+  locked_until: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+/** Console sessions by SHA-256 of the cookie (migration 0010). */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  operator_id: number;
+  stage: 'totp' | 'full';
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
   accounts: AccountsTable;
   sessions: SessionsTable;
@@ -227,4 +257,6 @@ export interface Database {
   challenge_aliases: ChallengeAliasesTable;
   guest_chains: GuestChainsTable;
   guest_spent_tokens: GuestSpentTokensTable;
+  operators: OperatorsTable;
+  console_sessions: ConsoleSessionsTable;
 }

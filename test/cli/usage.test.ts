@@ -38,6 +38,11 @@ describe('admin CLI usage: help, exit codes', () => {
       'accounts export',
       'migrate',
       'prune',
+      'operators create',
+      'operators list',
+      'operators disable',
+      'operators enable',
+      'operators reset-password',
     ])
       assert.ok(names.includes(n), n);
   });
@@ -50,6 +55,9 @@ describe('admin CLI usage: help, exit codes', () => {
     const unknown = await runCli(['frobnicate'], {});
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /unknown command 'frobnicate'/);
+    const role = await runCli(['operators', 'create', '--email', 'x@example.com', '--role', 'root'], {});
+    assert.equal(role.code, 2);
+    assert.match(role.stderr, /--role <role>' argument 'root' is invalid/);
     const flag = await runCli(['apps', 'create', '--tenant', '1', '--frob'], {});
     assert.equal(flag.code, 2);
     const badConfig = path.join(tmp, 'bad.json');

@@ -28,7 +28,8 @@ export type AuthEventType =
   | 'contact.updated'
   | 'contact.deleted'
   | 'attribute.set'
-  | 'attribute.deleted';
+  | 'attribute.deleted'
+  | 'sessions.revoked';
 
 export interface Audit {
   record(
@@ -53,6 +54,7 @@ export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
         // Whatever is done under an impersonation ticket is on the record as the impersonating app's.
         detail: ctx.shopper?.impersonatedBy ? { ...detail, impersonatedBy: ctx.shopper.impersonatedBy } : detail,
         at: deps.clock.now(),
+        actor: ctx.operator ?? null,
       });
     },
   };

@@ -30,6 +30,8 @@ export interface NewAuthEvent {
   userAgent: string | null;
   detail: Record<string, unknown>;
   at: Date;
+  /** the console operator who caused it, if one did */
+  actor?: string | null;
 }
 
 export function createAuditRepo(root: Db) {
@@ -49,6 +51,7 @@ export function createAuditRepo(root: Db) {
           user_agent: e.userAgent?.slice(0, 500) ?? null,
           detail: JSON.stringify(e.detail),
           created_at: e.at,
+          actor: e.actor ?? null,
         })),
       )
       .execute();

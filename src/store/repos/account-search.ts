@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+import type { AccountRow, AccountScope } from './accounts.ts';
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern. */
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Finding accounts for the support console, and what its account page counts. SQL only. */
+export function createAccountSearchRepo(db: Db) {
+  return {
+    /**
+     * Accounts of `tenantId` in `customerSets` whose id is `q`, or whose email, user name, first
+     * or last name (or both) contain it, case-insensitively; all of them for an empty `q`.
+     */
+    async search(q: {
+      tenantId: number;
+      customerSets: readonly string[];
+      text: string;
+      offset: number;
+      limit: number;
+    }): Promise<{ total: number; rows: AccountRow[] }> {
+      const text = q.text.trim().toLowerCase();
+      const pattern = `%${likeEscape(text)}%`;
+      const id = /^\d{1,9}$/.test(text) ? Number(text) : undefined;
+      let base = db
+        .selectFrom('accounts')
+        .where('tenant_id', '=', q.tenantId)
+        .where('customer_set', 'in', q.customerSets.length ? [...q.customerSets] : ['']);
+      if (text)
+        base = base.where((eb) =>
+          eb.or([
+            ...(id !== undefined ? [eb('id', '=', id)] : []),
+            eb('email_norm', 'like', pattern),
+            eb('user_name_norm', 'like', pattern),
+            eb(sql<string>`lower(concat_ws(' ', profile->>'firstName', profile->>'lastName'))`, 'like', pattern),
+          ]),
+        );
+      const count = await base.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
+      const rows = await base.selectAll().orderBy('id').offset(q.offset).limit(q.limit).execute();
+      return { total: Number(count.n), rows };
+    },
+
+    /** Sessions of the account that are neither revoked nor past their end. */
+    async liveSessions(scope: AccountScope, accountId: number, now: Date): Promise<number> {
+      const r = await db
+        .selectFrom('sessions')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('tenant_id', '=', scope.tenantId)
+        .where('customer_set', '=', scope.customerSet)
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('live_until', 'is', null), eb('live_until', '>', now)]))
+        .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+  };
+}
+export type AccountSearchRepo = ReturnType<typeof createAccountSearchRepo>;
