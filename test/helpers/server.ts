@@ -160,22 +160,46 @@ export interface UsedTestServer extends TestServer {
   shopper: Shopper;
 }
 
+/** What useTestServer takes besides the server's own options. */
+interface FixtureOptions extends TestServerOptions {
+  /**
+   * false: fetch no app tokens and sign up no shopper, for files that count accounts, events or
+   * rate-limit hits from zero; the fixture is then a plain TestServer. Default true.
+   */
+  seed?: boolean;
+  /** Runs in the fixture's `after`, before the server closes (to release held SMTP mail, say). */
+  beforeClose?: () => void | Promise<void>;
+}
+
+/** Options, or a function that makes them in `before` (an SMTP inbox's URL, say). */
+type FixtureOptionsIn<T extends FixtureOptions> = T | (() => T | Promise<T>);
+
 /**
  * The server a `describe` block shares: started in its `before`, closed in its `after`, both
  * registered here. Its fields are there from the first test on. `opts` may be a function when the
- * options are made in `before` too (an SMTP inbox's URL, say).
+ * options are made in `before` too. Hooks the file registers after this call run after these.
  */
-export function useTestServer(
-  opts: TestServerOptions | (() => TestServerOptions | Promise<TestServerOptions>) = {},
-): UsedTestServer {
+export function useTestServer(opts: FixtureOptionsIn<FixtureOptions & { seed: false }>): TestServer;
+export function useTestServer(opts?: FixtureOptionsIn<FixtureOptions & { seed?: true }>): UsedTestServer;
+export function useTestServer(opts: FixtureOptionsIn<FixtureOptions> = {}): UsedTestServer {
   const h = {} as UsedTestServer;
+  let beforeClose: FixtureOptions['beforeClose'];
   before(async () => {
-    Object.assign(h, await startTestServer(typeof opts === 'function' ? await opts() : opts));
+    const { seed = true, beforeClose: hook, ...serverOpts } = typeof opts === 'function' ? await opts() : opts;
+    beforeClose = hook;
+    Object.assign(h, await startTestServer(serverOpts));
+    if (!seed) return;
     h.storefrontToken = await h.appToken();
     h.adminToken = await h.appToken(ADMIN);
     h.shopper = await signup(h, h.storefrontToken, 'seeded');
   });
-  after(() => h.close?.());
+  after(async () => {
+    try {
+      await beforeClose?.();
+    } finally {
+      await h.close?.();
+    }
+  });
   return h;
 }
 

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RateLimitGroup } from '../../src/config/schema.ts';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { testConfigFile } from '../helpers/config.ts';
 import { assertKibo } from '../helpers/kibo.ts';
 
@@ -43,12 +43,8 @@ describe('the routes each rate-limit group covers', () => {
   // Each group allows as many requests per IP as it has routes: one request to each spends it.
   const rule = (n: number) => ({ perIp: n, perAccount: 1000, windowSeconds: 60 });
   const groups = Object.fromEntries(Object.entries(LIMITED).map(([g, urls]) => [g, rule(urls.length)]));
-  // Not useTestServer: its seeded tokens and shopper would spend the appLogin and signup limits.
-  let s: TestServer;
-  before(async () => {
-    s = await startTestServer({ configFile: testConfigFile({ rateLimits: { enabled: true, ...groups } }) });
-  });
-  after(() => s?.close());
+  // Unseeded: the fixture's tokens and shopper would spend the appLogin and signup limits.
+  const s = useTestServer({ configFile: testConfigFile({ rateLimits: { enabled: true, ...groups } }), seed: false });
 
   for (const [group, urls] of Object.entries(LIMITED)) {
     it(`counts every ${group} route against the group's per-IP limit`, async () => {
