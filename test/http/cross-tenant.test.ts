@@ -1,7 +1,7 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { startTestServer, type TestServer, ADMIN, STOREFRONT } from '../helpers/server.ts';
+import { useTestServer, ADMIN, STOREFRONT } from '../helpers/server.ts';
 import { testConfigFile } from '../helpers/config.ts';
 import { login, signup } from '../helpers/signup.ts';
 import { newShopper } from '../helpers/sdk.ts';
@@ -87,8 +87,8 @@ function pathOf(r: { route: string; id: number; sub?: string; query?: string }):
 }
 
 describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account ids', () => {
-  let s: TestServer;
-  before(async () => {
+  // Unseeded: the sweep compares tenant 1's accounts before and after, so no shopper of the fixture's.
+  const s = useTestServer(() => {
     const file = testConfigFile();
     // Both tenants define the attributes, so tenant 2's calls are valid but for the account's scope.
     for (const t of file.tenants) {
@@ -105,10 +105,7 @@ describe('cross-tenant sweep: tenant 2 manage-accounts app on tenant 1 account i
         behaviors: ['customer:manage-accounts', 'customer-auth:impersonate-cart'],
       },
     ];
-    s = await startTestServer({ configFile: file });
-  });
-  after(async () => {
-    await s?.close();
+    return { configFile: file, seed: false };
   });
 
   /** What of tenant 1 a cross-tenant call could change. */

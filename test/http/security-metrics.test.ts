@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { type TestServer, useTestServer } from '../helpers/server.ts';
 import { newShopper, sdkApis, sdkError } from '../helpers/sdk.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { configWithLogin } from '../helpers/login-config.ts';
@@ -47,25 +47,28 @@ const nothingBut = (d: Record<string, number>, expected: Record<string, number>)
   assert.deepEqual(d, { ...Object.fromEntries(Object.keys(d).map((k) => [k, 0])), ...expected });
 
 describe('security metrics on /metrics', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
-  let appToken: string;
-  /** Every user name, email, password and token the tests used: none may appear in a label. */
-  const secrets: string[] = [];
-  before(async () => {
+  // Unseeded: the fixture's signup and app logins would show in the counters these tests read.
+  const s = useTestServer(async () => {
     inbox = await startSmtpInbox();
-    s = await startTestServer({
+    return {
       env: { SMTP_URL: inbox.url },
       configFile: configWithLogin({
         1: { lockout: { maxAttempts: 3, lockMinutes: 30 } },
         2: { twoFactor: { ...off, always: true } },
       }),
-    });
+      seed: false,
+    };
+  });
+  let appToken: string;
+  /** Every user name, email, password and token the tests used: none may appear in a label. */
+  const secrets: string[] = [];
+  before(async () => {
     appToken = await s.appToken();
     secrets.push(appToken);
   });
+  // Registered after the fixture's, so this runs once the server has closed.
   after(async () => {
-    await s?.close();
     await inbox?.close();
   });
 
@@ -240,24 +243,20 @@ describe('security metrics on /metrics', () => {
 });
 
 describe('rate-limit rejections on /metrics', () => {
-  let s: TestServer;
-  before(async () => {
-    const roomy = { perIp: 1000, perAccount: 1000, windowSeconds: 60 };
-    s = await startTestServer({
-      configFile: testConfigFile({
-        rateLimits: {
-          enabled: true,
-          login: { perIp: 2, perAccount: 1000, windowSeconds: 60 },
-          signup: roomy,
-          codes: roomy,
-          reset: roomy,
-          appLogin: roomy,
-        },
-      }),
-    });
-  });
-  after(async () => {
-    await s?.close();
+  const roomy = { perIp: 1000, perAccount: 1000, windowSeconds: 60 };
+  // Unseeded: the fixture's app logins and signup would count against these limits.
+  const s = useTestServer({
+    configFile: testConfigFile({
+      rateLimits: {
+        enabled: true,
+        login: { perIp: 2, perAccount: 1000, windowSeconds: 60 },
+        signup: roomy,
+        codes: roomy,
+        reset: roomy,
+        appLogin: roomy,
+      },
+    }),
+    seed: false,
   });
 
   it('counts each refused request by route pattern', async () => {
