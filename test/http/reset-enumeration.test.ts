@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
 import { signup } from '../helpers/signup.ts';
 import { assertKibo } from '../helpers/kibo.ts';
@@ -33,17 +33,25 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
  * for a known email arrives while its mail still waits on the SMTP server.
  */
 describe('Reset-Password answers before its work', () => {
-  let s: TestServer;
   let inbox: SmtpInbox;
+  // Unseeded: the fixture's shopper and tokens are not needed. Held mail is released before the
+  // server closes, which would otherwise wait on it.
+  const s = useTestServer(async () => {
+    inbox = await startSmtpInbox();
+    return {
+      env: { SMTP_URL: inbox.url },
+      seed: false,
+      beforeClose: () => {
+        inbox.hold = undefined;
+      },
+    };
+  });
   let app: Record<string, string>;
   before(async () => {
-    inbox = await startSmtpInbox();
-    s = await startTestServer({ env: { SMTP_URL: inbox.url } });
     app = { authorization: `Bearer ${await s.appToken()}` };
   });
+  // Registered after the fixture's, so this runs once the server has closed.
   after(async () => {
-    inbox.hold = undefined;
-    await s?.close();
     await inbox?.close();
   });
 
