@@ -1,4 +1,4 @@
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
@@ -8,7 +8,7 @@ import { kiboClientErrorHandler, toKiboError } from '../../src/http/plugins/erro
 import { buildApp } from '../../src/app.ts';
 import { freshStore } from '../helpers/db.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
-import { startTestServer, useTestServer, type TestServer } from '../helpers/server.ts';
+import { useTestServer } from '../helpers/server.ts';
 import { assertKibo, assertKiboShape } from '../helpers/kibo.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -215,11 +215,11 @@ describe('errors on the wire', () => {
 });
 
 describe('errors thrown by handlers', () => {
-  let s: TestServer;
   let app: FastifyInstance;
   const logs: string[] = [];
+  // The second app below runs over the fixture's services, so it closes before they do.
+  const s = useTestServer({ seed: false, beforeClose: () => app?.close() });
   before(async () => {
-    s = await startTestServer();
     // A second app over the same services, with routes that fail in known ways (the test
     // server's own app is already listening and takes no new routes).
     app = await buildApp({
@@ -244,10 +244,6 @@ describe('errors thrown by handlers', () => {
       throw new KiboError('ACCOUNT_LOCKED', 'locked', { remainingMinutes: 12 });
     });
     await app.ready();
-  });
-  after(async () => {
-    await app?.close();
-    await s?.close();
   });
   const inject = async (url: string) => {
     const r = await app.inject({ method: 'GET', url });
