@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCliTarget, type CliTarget } from '../helpers/cli.ts';
-import { runCliWithStdin } from '../helpers/cli-stdin.ts';
+import { runCli, startCliTarget, type CliTarget } from '../helpers/cli.ts';
 import { createOperator } from '../helpers/operators.ts';
 
 describe(`admin CLI: operators disable, enable, reset-password (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'embedded, through the admin socket'})`, () => {
@@ -24,7 +23,7 @@ describe(`admin CLI: operators disable, enable, reset-password (${process.env.TE
     assert.equal(await t.s.services.consoleLogin.resume(token), undefined, 'the console session ended');
     await assert.rejects(signIn('sam@example.com', 'first-password-1'), { code: 'INVALID_CREDENTIALS' });
 
-    const pw = await runCliWithStdin(
+    const pw = await runCli(
       ['operators', 'reset-password', 'sam@example.com', '--password-stdin'],
       t.env,
       'second-password-2\n',

@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCliTarget, type CliTarget } from '../helpers/cli.ts';
-import { runCliWithStdin } from '../helpers/cli-stdin.ts';
+import { runCli, startCliTarget, type CliTarget } from '../helpers/cli.ts';
 
 describe(`admin CLI: operators create and list (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'embedded, through the admin socket'})`, () => {
   let t: CliTarget;
@@ -36,7 +35,7 @@ describe(`admin CLI: operators create and list (${process.env.TEST_DATABASE_URL 
 
   it('create --password-stdin --totp takes the piped password and prints the otpauth URI once', async () => {
     const args = ['operators', 'create', '--email', 'ada@example.com', '--role', 'admin', '--password-stdin', '--totp'];
-    const r = await runCliWithStdin(['--json', ...args], t.env, 'correct horse battery\n');
+    const r = await runCli(['--json', ...args], t.env, 'correct horse battery\n');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.json.password, undefined, 'a password the caller chose is not echoed');
     assert.match(r.json.totpUri, /^otpauth:\/\/totp\/storefront-auth:ada%40example\.com\?.*secret=[A-Z2-7]+/);

@@ -20,9 +20,14 @@ export interface CliResult {
  * bin launcher picks the same file without a build). Asynchronous: a service in this process must
  * keep answering its admin socket meanwhile.
  */
-export function runCli(args: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string | undefined>,
+  /** Piped to the CLI's stdin (--password-stdin); without it stdin is left as execFile leaves it. */
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(
+    const child = execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', ...args],
       { env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env } as NodeJS.ProcessEnv, maxBuffer: 64 * 1024 * 1024 },
@@ -37,6 +42,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
         resolve({ code, stdout, stderr, json });
       },
     );
+    if (input !== undefined) child.stdin!.end(input);
   });
 }
 

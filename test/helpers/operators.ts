@@ -5,12 +5,9 @@ import { createOperatorsRepo } from '../../src/store/repos/operators.ts';
 import { createConsoleSessionsRepo } from '../../src/store/repos/console-sessions.ts';
 import { sealerFrom } from '../../src/store/sealer.ts';
 
-/** An operator made as the CLI makes one, on the server's database; with `totp`, its secret. */
-export async function createOperator(
-  s: TestServer,
-  o: { email: string; role?: 'support' | 'admin'; password: string; totp?: boolean },
-): Promise<{ email: string; password: string; totpSecret?: string }> {
-  const admin = createOperatorAdmin({
+/** The operators' admin (what the CLI calls) over the server's database. */
+export function operatorAdminFor(s: TestServer) {
+  return createOperatorAdmin({
     repo: createOperatorsRepo(s.store.db),
     sessions: createConsoleSessionsRepo(s.store.db),
     hasher: s.services.hasher,
@@ -18,6 +15,14 @@ export async function createOperator(
     clock: s.clock,
     tenantIds: s.config.tenants.map((t) => t.id),
   });
+}
+
+/** An operator made as the CLI makes one, on the server's database; with `totp`, its secret. */
+export async function createOperator(
+  s: TestServer,
+  o: { email: string; role?: 'support' | 'admin'; password: string; totp?: boolean },
+): Promise<{ email: string; password: string; totpSecret?: string }> {
+  const admin = operatorAdminFor(s);
   const r = await admin.create({
     email: o.email,
     role: o.role ?? 'support',

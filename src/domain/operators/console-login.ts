@@ -61,6 +61,10 @@ export function createConsoleLogin(deps: {
     return token;
   }
 
+  const assertUnlocked = (lockedUntil: Date | null) => {
+    if (lockedUntil && lockedUntil > clock.now())
+      throw new KiboError('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later');
+  };
   const fail = (operatorId: number) =>
     operators.recordFailure(operatorId, policy.maxAttempts, addMinutes(clock.now(), policy.lockMinutes), clock.now());
 
@@ -94,8 +98,7 @@ export function createConsoleLogin(deps: {
         await hasher.decoy(password);
         throw new KiboError('INVALID_CREDENTIALS', 'Wrong email or password');
       }
-      if (row.locked_until && row.locked_until > clock.now())
-        throw new KiboError('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later');
+      assertUnlocked(row.locked_until);
       const ok = await hasher.verify(row.password_hash, password);
       if (!ok) await fail(row.id);
       // A disabled operator learns nothing more than a wrong password would tell.
@@ -113,8 +116,7 @@ export function createConsoleLogin(deps: {
       const pending = await resume(token, 'totp');
       const row = pending && (await operators.findById(pending.operatorId));
       if (!row?.totp_secret) throw new KiboError('UNAUTHORIZED', 'Sign in again');
-      if (row.locked_until && row.locked_until > clock.now())
-        throw new KiboError('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later');
+      assertUnlocked(row.locked_until);
       const step = totpStep(sealer.open(row.totp_secret, totpSealName(row.id)), code.trim(), clock.now());
       if (step === null || !(await operators.spendTotpStep(row.id, step))) {
         await fail(row.id);

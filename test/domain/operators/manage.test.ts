@@ -1,22 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { useTestServer } from '../../helpers/server.ts';
-import { createOperatorAdmin } from '../../../src/domain/operators/manage.ts';
-import { createOperatorsRepo } from '../../../src/store/repos/operators.ts';
-import { createConsoleSessionsRepo } from '../../../src/store/repos/console-sessions.ts';
-import { sealerFrom } from '../../../src/store/sealer.ts';
+import { operatorAdminFor } from '../../helpers/operators.ts';
 
 describe('operators: what create and reset-password refuse', () => {
   const s = useTestServer();
-  const admin = () =>
-    createOperatorAdmin({
-      repo: createOperatorsRepo(s.store.db),
-      sessions: createConsoleSessionsRepo(s.store.db),
-      hasher: s.services.hasher,
-      sealer: sealerFrom(s.config),
-      clock: s.clock,
-      tenantIds: s.config.tenants.map((t) => t.id),
-    });
+  const admin = () => operatorAdminFor(s);
 
   it('refuses a bad email, role, tenant or a short password, naming what is wrong', async () => {
     const bad = (message: string) => ({ code: 'MISSING_OR_INVALID_PARAMETER', message });
