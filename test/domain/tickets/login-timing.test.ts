@@ -12,6 +12,8 @@ describe('login timing: unknown user vs wrong password', () => {
   const s = useTestServer(() => {
     const file = testConfigFile();
     delete file.passwords; // OWASP defaults: m=19456 KiB, t=2, p=1
+    // Enough wrong passwords for the samples without locking the account.
+    file.tenants[0].sites[0].login = { lockout: { maxAttempts: 100 } };
     return { configFile: file };
   });
 
@@ -42,15 +44,17 @@ describe('login timing: unknown user vs wrong password', () => {
     await timeLogin(u.email, 'Wrong-passw0rd'); // warm up
     const wrong: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 11; i++) {
       wrong.push(await timeLogin(u.email, 'Wrong-passw0rd'));
       unknown.push(await timeLogin(`nobody-${i}@example.com`, 'Wrong-passw0rd'));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-    const ratio = median(unknown) / median(wrong);
+    // The fastest of interleaved samples is the work itself: a busy machine (CI) only adds to
+    // some samples (a 5-sample median once read 35 ms vs 21 ms there), never takes away. Without
+    // the decoy an unknown user answers in a few milliseconds, far below 0.6 of a verify.
+    const ratio = Math.min(...unknown) / Math.min(...wrong);
     assert.ok(
       ratio > 0.6 && ratio < 1.6,
-      `unknown/wrong median time ratio ${ratio.toFixed(2)} (${median(unknown).toFixed(1)} ms vs ${median(wrong).toFixed(1)} ms)`,
+      `unknown/wrong fastest time ratio ${ratio.toFixed(2)} (${Math.min(...unknown).toFixed(1)} ms vs ${Math.min(...wrong).toFixed(1)} ms)`,
     );
   });
 });
