@@ -117,7 +117,7 @@ export async function createServices(opts: ServiceOptions) {
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
   // One lockout for password and one-time-code logins (wrong OTP codes count as failed logins).
-  const lockout = createLockout({ store: repos.lockout, audit, clock });
+  const lockout = createLockout({ store: repos.lockout, logins: repos.logins, audit, clock });
   const loginGuard = createLoginGuard(lockout);
 
   // Email 2FA and OTP login (CONTRACT §5): codes, known devices, mail.
@@ -141,7 +141,7 @@ export async function createServices(opts: ServiceOptions) {
   // Loaded now, not first inside a transaction that may roll back the secret it created.
   await codes.ready();
   const codeMailer = observeCodeMailer(createCodeMailer({ mailer, codes, onError }), telemetry);
-  const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit, clock });
+  const secondFactor = createSecondFactor({ codes, devices, mail: codeMailer, audit });
   const tickets = createTicketService({
     accounts: repos.accounts,
     sessions: repos.sessions,

@@ -1,4 +1,5 @@
 import type { AccountRow } from '../store/repos/accounts.ts';
+import type { LoginRows } from '../store/repos/logins.ts';
 import type { CallContext } from './context.ts';
 import type { Lifetimes } from './lifetimes.ts';
 
@@ -6,6 +7,8 @@ import type { Lifetimes } from './lifetimes.ts';
 export interface Device {
   fingerprint?: string | null;
   region?: string | null;
+  /** a fingerprint already hashed (a pending 2FA login keeps only the hash) */
+  fingerprintHash?: string | null;
 }
 
 /** What a login answers when a second factor is needed: a challenge token, nothing more. */
@@ -32,10 +35,11 @@ export interface LoginGuard {
   /** Told of an attempt that named no account: does the work a failure does, on no account. */
   afterUnknown(ctx: CallContext): Promise<void>;
   /**
-   * Records a completed login unless a lock won the race; answers the account as it is now.
+   * Records a completed login with everything it writes (one statement) unless a lock won the
+   * race; answers the account as it is now.
    * @throws ACCOUNT_LOCKED
    */
-  admit(account: AccountRow, ctx: CallContext, region: string | null): Promise<AccountRow>;
+  admit(account: AccountRow, ctx: CallContext, rows: LoginRows): Promise<AccountRow>;
 }
 
 /** Checks a password against an account's stored hash (argon2id, or an imported legacy hash). */
@@ -51,6 +55,9 @@ export interface SecondFactor {
     device: Device,
     lifetimes: Lifetimes,
   ): Promise<Challenge | undefined>;
-  /** Called when a full ticket is issued for an account (records the device as known). */
-  onLogin(account: AccountRow, device: Device): Promise<void>;
+  /**
+   * What a full login stores to make its device known: the keyed hash of its fingerprint (or the
+   * one a pending 2FA login kept), null when none was sent. The login's one write stores it.
+   */
+  deviceKey(device: Device): Promise<string | null>;
 }

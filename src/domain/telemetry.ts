@@ -62,6 +62,11 @@ export function observeAudit(audit: Audit, t: Telemetry): Audit {
     }
   };
   return {
+    event: audit.event,
+    stored(e) {
+      count(e.type as AuthEventType, e.detail.reason);
+      audit.stored(e);
+    },
     record(ctx, type, accountId, detail) {
       count(type, detail?.reason);
       return audit.record(ctx, type, accountId, detail);

@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 
@@ -30,6 +30,8 @@ export interface StoreOptions {
   /** PGlite files go to `<dataDir>/pglite`; `memory` keeps them in memory (tests). */
   dataDir?: string | 'memory';
   poolSize?: number;
+  /** Told the text of every statement run (tests count a route's statements with it). */
+  onQuery?: (sql: string) => void;
 }
 
 /** Opens Kysely over PostgreSQL (pg Pool) or embedded PGlite. */
@@ -42,8 +44,8 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   let opened: Opened;
   try {
     opened = opts.databaseUrl
-      ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10)
-      : await openPglite(opts.dataDir ?? './data');
+      ? await openPostgres(opts.databaseUrl, opts.poolSize ?? 10, logOf(opts))
+      : await openPglite(opts.dataDir ?? './data', logOf(opts));
   } catch (err) {
     release();
     throw err;
@@ -67,14 +69,19 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
 
 type Opened = { db: Db; pool: () => PoolStats; engineMemory: () => number | undefined };
 
-async function openPostgres(url: string, max: number): Promise<Opened> {
+function logOf(opts: StoreOptions): KyselyConfig['log'] {
+  const { onQuery } = opts;
+  return onQuery ? (event) => onQuery(event.query.sql) : undefined;
+}
+
+async function openPostgres(url: string, max: number, log: KyselyConfig['log']): Promise<Opened> {
   // Imported here: the embedded default never loads the PostgreSQL driver (start time, issue #15).
   const { default: pg } = await import('pg');
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => {});
   return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }),
     pool: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
     engineMemory: () => undefined,
   };
@@ -83,7 +90,7 @@ async function openPostgres(url: string, max: number): Promise<Opened> {
 /** PostgreSQL's shared buffer pool inside PGlite (its default is 160 MB). */
 const PGLITE_SHARED_BUFFERS = '16MB';
 
-async function openPglite(dataDir: string): Promise<Opened> {
+async function openPglite(dataDir: string, log: KyselyConfig['log']): Promise<Opened> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PreparedPGliteDialect } = await import('./pglite-prepared.ts');
   // PGlite's PostgreSQL would keep 160 MB of shared buffers, and touches most of them as it
@@ -105,7 +112,7 @@ async function openPglite(dataDir: string): Promise<Opened> {
   }
   const dialect = new PreparedPGliteDialect(client);
   return {
-    db: new Kysely<Database>({ dialect }),
+    db: new Kysely<Database>({ dialect, log }),
     pool: () => dialect.pool(),
     engineMemory: () => client.Module.HEAP8.buffer.byteLength,
   };

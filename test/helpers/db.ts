@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { openStore, type Store } from '../../src/store/db.ts';
+import { openStore, type Store, type StoreOptions } from '../../src/store/db.ts';
 
 /**
  * A fresh, empty database for one test server: PGlite in memory by default, or a new database
  * on the PostgreSQL server named by TEST_DATABASE_URL (dropped again by `drop`).
  */
-export async function freshStore(): Promise<{ store: Store; url?: string; drop(): Promise<void> }> {
+export async function freshStore(
+  opts: Pick<StoreOptions, 'onQuery'> = {},
+): Promise<{ store: Store; url?: string; drop(): Promise<void> }> {
   const base = process.env.TEST_DATABASE_URL;
   if (!base) {
-    const store = await openStore({ dataDir: 'memory' });
+    const store = await openStore({ dataDir: 'memory', ...opts });
     return { store, drop: async () => {} };
   }
   const { url, drop } = await createDatabase(base);
-  const store = await openStore({ databaseUrl: url, poolSize: 5 });
+  const store = await openStore({ databaseUrl: url, poolSize: 5, ...opts });
   return { store, url, drop };
 }
 

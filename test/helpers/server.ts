@@ -57,6 +57,8 @@ export interface TestServerOptions {
   port?: number;
   /** Keep the embedded database's files in this folder (as the service does), not in memory. */
   dataDir?: string;
+  /** Told the text of every statement the server's store runs (a fresh database only). */
+  onQuery?: (sql: string) => void;
 }
 
 /** A real server on a random loopback port over a fresh database (PGlite, or TEST_DATABASE_URL). */
@@ -70,7 +72,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   } else if (opts.dataDir) {
     store = await openStore({ dataDir: opts.dataDir });
   } else {
-    const fresh = await freshStore();
+    const fresh = await freshStore({ onQuery: opts.onQuery });
     store = fresh.store;
     drop = fresh.drop;
   }

@@ -1,4 +1,4 @@
-import type { AuditRepo } from '../../store/repos/audit.ts';
+import type { AuditRepo, NewAuthEvent } from '../../store/repos/audit.ts';
 import type { Clock } from '../clock.ts';
 import type { CallContext } from '../context.ts';
 
@@ -32,6 +32,15 @@ export type AuthEventType =
   | 'sessions.revoked';
 
 export interface Audit {
+  /** The event as stored, for a statement that writes it with other rows (a login's one write). */
+  event(
+    ctx: CallContext,
+    type: AuthEventType,
+    accountId: number | null,
+    detail?: Record<string, unknown>,
+  ): NewAuthEvent;
+  /** Told that such a statement stored `e` (the telemetry counts it then, as `record`'s). */
+  stored(e: NewAuthEvent): void;
   record(
     ctx: CallContext,
     type: AuthEventType,
@@ -41,21 +50,24 @@ export interface Audit {
 }
 
 export function createAudit(deps: { repo: AuditRepo; clock: Clock }): Audit {
+  const event: Audit['event'] = (ctx, type, accountId, detail = {}) => ({
+    tenantId: ctx.tenant.id,
+    siteId: ctx.site.id,
+    clientId: ctx.clientId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    accountId,
+    type,
+    // Whatever is done under an impersonation ticket is on the record as the impersonating app's.
+    detail: ctx.shopper?.impersonatedBy ? { ...detail, impersonatedBy: ctx.shopper.impersonatedBy } : detail,
+    at: deps.clock.now(),
+    actor: ctx.operator ?? null,
+  });
   return {
+    event,
+    stored: () => undefined,
     async record(ctx, type, accountId, detail = {}) {
-      await deps.repo.insert({
-        tenantId: ctx.tenant.id,
-        siteId: ctx.site.id,
-        clientId: ctx.clientId,
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        accountId,
-        type,
-        // Whatever is done under an impersonation ticket is on the record as the impersonating app's.
-        detail: ctx.shopper?.impersonatedBy ? { ...detail, impersonatedBy: ctx.shopper.impersonatedBy } : detail,
-        at: deps.clock.now(),
-        actor: ctx.operator ?? null,
-      });
+      await deps.repo.insert(event(ctx, type, accountId, detail));
     },
   };
 }

@@ -3,11 +3,12 @@
  * verified, the outcome is reported after, and a finished login is admitted only while the account
  * is unlocked — a lock set meanwhile (parallel failures, an admin) wins the race. An app with
  * customer:manage-accounts changing a password is exempt. Its SQL, one statement per step, is in
- * store/repos/lockout.ts: `attemptsAt` here twins the counting CASE there, `isLockedAt` twins
- * `unlockedAt`; change both together.
+ * store/repos/lockout.ts (admitting: store/repos/logins.ts, the login's one write): `attemptsAt`
+ * here twins the counting CASE there, `isLockedAt` twins `unlockedAt`; change both together.
  */
 import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
 import type { LockoutStore } from '../../store/repos/lockout.ts';
+import type { LoginRows, LoginWrite } from '../../store/repos/logins.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { scopeOf, type CallContext } from '../context.ts';
@@ -34,6 +35,8 @@ const NO_ACCOUNT = 0;
 
 export interface LockoutDeps {
   store: LockoutStore;
+  /** a completed login's one write statement, which admits it only while unlocked */
+  logins: LoginWrite;
   audit: Audit;
   clock: Clock;
 }
@@ -53,7 +56,7 @@ export interface LockoutOptions {
  * (tests move it), not the database's.
  */
 export function createLockout(deps: LockoutDeps) {
-  const { store, audit, clock } = deps;
+  const { store, logins, audit, clock } = deps;
 
   async function locked(account: AccountRow, ctx: CallContext, reason: string): Promise<never> {
     await audit.record(ctx, 'login.locked', account.id, { reason });
@@ -112,13 +115,14 @@ export function createLockout(deps: LockoutDeps) {
     },
 
     /**
-     * Records a completed login, only on an unlocked account: a lock made while the secret was
-     * being checked (parallel failures, an admin) stops the login before any token exists.
+     * Records a completed login with everything it writes (`rows`: its chain, device and event), in
+     * one statement and only on an unlocked account: a lock made while the secret was being checked
+     * (parallel failures, an admin) stops the login before any token is stored.
      * Answers the account as it is now.
      * @throws ACCOUNT_LOCKED when a lock won the race
      */
-    async admit(account: AccountRow, ctx: CallContext, region: string | null): Promise<AccountRow> {
-      const fresh = await store.recordLogin(scopeOfRow(account), account.id, clock.now(), region);
+    async admit(account: AccountRow, ctx: CallContext, rows: LoginRows): Promise<AccountRow> {
+      const fresh = await logins({ ...rows, scope: scopeOfRow(account), accountId: account.id, at: clock.now() });
       if (!fresh) {
         await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
         throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
@@ -159,6 +163,6 @@ export function createLoginGuard(
         );
       }
     },
-    admit: (account, ctx, region) => lockout.admit(account, ctx, region),
+    admit: (account, ctx, rows) => lockout.admit(account, ctx, rows),
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NewSession, RefreshScope, SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
+import type { NewSession, RefreshScope, SessionRow, SessionsRepo, TokenPair } from '../../store/repos/sessions.ts';
 import { addMinutes, type Clock } from '../clock.ts';
 import type { JwtService, ShopperClaims } from '../tokens/jwt.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
@@ -151,10 +151,13 @@ export function createTicketIssuer(deps: {
       return ticketFor(row, now, access, refresh);
     },
 
-    /** Starts a new login chain. */
-    async start(c: NewChain): Promise<Ticket> {
+    /**
+     * A new login chain's ticket and the rows that make it live, not stored yet: a login stores
+     * them in its one write statement (store/repos/logins.ts).
+     */
+    async prepare(c: NewChain): Promise<{ ticket: Ticket; session: NewSession; tokens: TokenPair }> {
       const now = clock.now();
-      const row: NewSession = {
+      const session: NewSession = {
         id: randomUUID(),
         tenant_id: c.tenantId,
         site_id: c.siteId,
@@ -172,13 +175,20 @@ export function createTicketIssuer(deps: {
         created_at: now,
       };
       const pair = newPair();
-      const ticket = await ticketFor(row, now, pair.accessToken, pair.refreshToken, c.account);
-      await sessions.create(row, {
+      const ticket = await ticketFor(session, now, pair.accessToken, pair.refreshToken, c.account);
+      const tokens: TokenPair = {
         accessHash: pair.accessHash,
         accessExpiresAt: ticket.accessTokenExpiration,
         refreshHash: pair.refreshHash,
         refreshExpiresAt: ticket.refreshTokenExpiration,
-      });
+      };
+      return { ticket, session, tokens };
+    },
+
+    /** Starts a new login chain, stored at once (an impersonation). */
+    async start(c: NewChain): Promise<Ticket> {
+      const { ticket, session, tokens } = await this.prepare(c);
+      await sessions.create(session, tokens);
       return ticket;
     },
 

@@ -116,21 +116,28 @@ export function createTicketService(deps: TicketDeps) {
     lifetimes: Lifetimes,
   ): Promise<Ticket> {
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
-    // Recorded first, and only on an unlocked account: a lock made while the secret was being
-    // checked stops the login before any token exists.
-    const fresh = await guard.admit(account, ctx, device.region ?? null);
-    const ticket = await issuer.start({
+    const chain = await issuer.prepare({
       tenantId: ctx.tenant.id,
       siteId: ctx.site.id,
       customerSet: ctx.site.customerSet,
-      account: fresh,
+      account,
       clientId: ctx.clientId,
       lifetimes,
       previousAnonymousId,
     });
-    await secondFactor.onLogin(fresh, device);
-    await audit.record(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
-    return ticket;
+    // One write statement: the login stamp, the chain, the device and the event, stored only on an
+    // unlocked account — a lock made while the secret was being checked stops the login before any
+    // token is stored (docs/performance.md, "one write per login").
+    const event = audit.event(ctx, 'login.succeeded', account.id, previousAnonymousId ? { previousAnonymousId } : {});
+    const fresh = await guard.admit(account, ctx, {
+      region: device.region ?? null,
+      session: chain.session,
+      tokens: chain.tokens,
+      deviceHash: await secondFactor.deviceKey(device),
+      event,
+    });
+    audit.stored(event);
+    return { ...chain.ticket, account: fresh };
   }
 
   /**

@@ -129,9 +129,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         accessMinutes: row.access_minutes ?? ctx.tenant.tokens.accessMinutes,
         refreshMinutes: row.refresh_minutes ?? ctx.tenant.tokens.refreshMinutes,
       };
-      const ticket = await deps.completeLogin(account, ctx, { region: row.region }, lifetimes);
-      if (row.fingerprint_hash) await devices.touch(scopeOfRow(account), account.id, row.fingerprint_hash, now);
-      return ticket;
+      return deps.completeLogin(account, ctx, { region: row.region, fingerprintHash: row.fingerprint_hash }, lifetimes);
     },
 
     /**

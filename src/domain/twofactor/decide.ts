@@ -1,7 +1,6 @@
 import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
 import type { DevicesRepo } from '../../store/repos/devices.ts';
 import type { Audit } from '../audit/events.ts';
-import type { Clock } from '../clock.ts';
 import type { CodeService } from '../codes/service.ts';
 import type { CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
@@ -15,7 +14,6 @@ export interface SecondFactorDeps {
   devices: DevicesRepo;
   mail: CodeMailer;
   audit: Audit;
-  clock: Clock;
 }
 
 export type ChallengeReason = 'always' | 'new-fingerprint' | 'new-region';
@@ -34,7 +32,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
   /** Keyed hash of a device fingerprint: what known_devices and pending logins store. */
   fingerprintHash(fingerprint: string): Promise<string>;
 } {
-  const { codes, devices, mail, audit, clock } = deps;
+  const { codes, devices, mail, audit } = deps;
   const fingerprintHash = (fp: string) => codes.keyedHash('device-fingerprint', fp);
 
   /**
@@ -110,10 +108,10 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
       };
     },
 
-    /** Every full login (signup included) makes its device known. The region is kept by recordLogin. */
-    async onLogin(account: AccountRow, device: Device): Promise<void> {
-      if (!device.fingerprint) return;
-      await devices.touch(scopeOfRow(account), account.id, await fingerprintHash(device.fingerprint), clock.now());
+    /** Every full login (signup included) makes its device known; the login's one write stores it. */
+    async deviceKey(device: Device): Promise<string | null> {
+      if (device.fingerprintHash) return device.fingerprintHash;
+      return device.fingerprint ? fingerprintHash(device.fingerprint) : null;
     },
   };
 }

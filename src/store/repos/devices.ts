@@ -1,11 +1,11 @@
-import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import { executor } from '../transaction.ts';
 import { accountIn, type AccountScope } from './accounts.ts';
 
 /**
- * Known devices per account (keyed hashes of fingerprints) and the account's last 2FA time. Every
- * statement names the account's tenant and customer set.
+ * Known devices per account (keyed hashes of fingerprints; a login makes its device known in its
+ * one write, logins.ts) and the account's last 2FA time. Every statement names the account's
+ * tenant and customer set.
  */
 export function createDevicesRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
@@ -19,22 +19,6 @@ export function createDevicesRepo(root: Db) {
         .where('fingerprint_hash', '=', fingerprintHash)
         .executeTakeFirst();
       return r !== undefined;
-    },
-
-    /** Records a device as known: first seen now, or seen again now. */
-    async touch(scope: AccountScope, accountId: number, fingerprintHash: string, at: Date): Promise<void> {
-      await db()
-        .insertInto('known_devices')
-        .columns(['account_id', 'fingerprint_hash', 'first_seen_at', 'last_seen_at'])
-        .expression(
-          accountIn(db(), scope, accountId).select([
-            sql<string>`${fingerprintHash}::text`.as('fingerprint_hash'),
-            sql<Date>`${at}::timestamptz`.as('first_seen_at'),
-            sql<Date>`${at}::timestamptz`.as('last_seen_at'),
-          ]),
-        )
-        .onConflict((oc) => oc.columns(['account_id', 'fingerprint_hash']).doUpdateSet({ last_seen_at: at }))
-        .execute();
     },
 
     /** Sets accounts.last_2fa_at (customerAccount.last2FaDate). */

@@ -9,6 +9,7 @@ import { createDevicesRepo } from './devices.ts';
 import { createGuestsRepo } from './guests.ts';
 import { createKeysRepo } from './keys.ts';
 import { createLockoutStore } from './lockout.ts';
+import { createLoginWrite } from './logins.ts';
 import { createResetsRepo } from './resets.ts';
 import { createSecretsRepo } from './secrets.ts';
 import { createSessionsRepo } from './sessions.ts';
@@ -21,6 +22,7 @@ export function createRepos(db: Db, sealer: Sealer = plainSealer) {
   return {
     accounts: createAccountsRepo(db),
     lockout: createLockoutStore(db),
+    logins: createLoginWrite(db),
     sessions: createSessionsRepo(db),
     audit: createAuditRepo(db),
     codes: createCodesRepo(db),

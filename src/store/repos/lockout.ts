@@ -1,16 +1,15 @@
 /**
  * Every lockout statement, and nothing else: counting a failure (and locking), clearing the count
- * after a correct password, clearing a lockout on a password reset, and stamping a login only on an
- * unlocked account. The rule they carry out — when to check, report, admit, and who is exempt — is
+ * after a correct password, clearing a lockout on a password reset; a login is stamped only on an
+ * unlocked account by the login's one write (logins.ts), which uses `unlockedAt` from here. The rule they carry out — when to check, report, admit, and who is exempt — is
  * in domain/lockout/lockout.ts; the counting CASE below and `attemptsAt` there are twins, as are
  * `unlockedAt` and `isLockedAt`: change both together.
  *
  * Each is one statement on the account row, so every instance sharing the database sees the same
  * count and lock.
  */
-import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Db } from '../db.ts';
-import type { Database } from '../schema.ts';
 import { executor } from '../transaction.ts';
 import { theAccount, type AccountRow, type AccountScope } from './accounts.ts';
 
@@ -18,8 +17,8 @@ import { theAccount, type AccountRow, type AccountScope } from './accounts.ts';
  * Not locked at `at`: no admin lock, and no lockout running. The SQL twin of `isLockedAt` in
  * domain/lockout/lockout.ts: change both together.
  */
-function unlockedAt(eb: ExpressionBuilder<Database, 'accounts'>, at: Date): Expression<SqlBool> {
-  return eb.and([eb('is_locked', '=', false), eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', at)])]);
+export function unlockedAt(at: Date | Expression<unknown>): Expression<SqlBool> {
+  return sql<SqlBool>`(is_locked = false and (locked_until is null or locked_until <= ${at}))`;
 }
 
 export function createLockoutStore(root: Db) {
@@ -66,7 +65,7 @@ export function createLockoutStore(root: Db) {
         .updateTable('accounts')
         .set({ failed_attempts: 0, first_failed_at: null, locked_until: null })
         .where(theAccount(scope, id))
-        .where((eb) => unlockedAt(eb, now))
+        .where(unlockedAt(now))
         .returningAll()
         .executeTakeFirst();
     },
@@ -78,29 +77,6 @@ export function createLockoutStore(root: Db) {
         .set({ locked_until: null, failed_attempts: 0, first_failed_at: null })
         .where(theAccount(scope, id))
         .execute();
-    },
-
-    /**
-     * Stamps a completed login, but only on an account that is not locked at `at` (a lock made
-     * meanwhile by parallel failures or an admin wins); answers the account as it is now, or
-     * undefined when it is locked or was deleted.
-     */
-    async recordLogin(
-      scope: AccountScope,
-      id: number,
-      at: Date,
-      region: string | null,
-    ): Promise<AccountRow | undefined> {
-      return db()
-        .updateTable('accounts')
-        .set({
-          last_login_at: at,
-          ...(region ? { last_region: region } : {}),
-        })
-        .where(theAccount(scope, id))
-        .where((eb) => unlockedAt(eb, at))
-        .returningAll()
-        .executeTakeFirst();
     },
   };
 }

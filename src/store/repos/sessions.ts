@@ -35,6 +35,61 @@ export interface RefreshScope {
 }
 
 /**
+ * One chain (session and its first token pair) as a JSON record: the rows of a multi-row insert
+ * travel as one JSON parameter, since a parameter per value costs far more than the insert itself;
+ * dates already ISO text, which is cheapest on the event loop (docs/performance.md).
+ */
+export function chainRecord(n: NewSession, t: TokenPair) {
+  return {
+    id: n.id,
+    tenant_id: n.tenant_id,
+    site_id: n.site_id,
+    customer_set: n.customer_set,
+    account_id: n.account_id,
+    user_id: n.user_id,
+    anonymous: n.anonymous,
+    client_id: n.client_id,
+    impersonated_by: n.impersonated_by,
+    cart_id: n.cart_id,
+    previous_anonymous_id: n.previous_anonymous_id,
+    access_minutes: n.access_minutes,
+    refresh_minutes: n.refresh_minutes,
+    ends_at: n.ends_at ? n.ends_at.toISOString() : null,
+    created_at: n.created_at.toISOString(),
+    access_hash: t.accessHash,
+    access_expires_at: t.accessExpiresAt.toISOString(),
+    refresh_hash: t.refreshHash,
+    refresh_expires_at: t.refreshExpiresAt.toISOString(),
+  };
+}
+
+/** The columns of `chainRecord`, for `json_to_recordset(...) as x(<these>)`. */
+export const CHAIN_COLUMNS =
+  sql.raw(`id text, tenant_id integer, site_id integer, customer_set text, account_id integer,
+  user_id text, anonymous boolean, client_id text, impersonated_by text, cart_id text, previous_anonymous_id text,
+  access_minutes integer, refresh_minutes integer, ends_at timestamptz, created_at timestamptz, access_hash text,
+  access_expires_at timestamptz, refresh_hash text, refresh_expires_at timestamptz`);
+
+/**
+ * The CTEs that store the chains of `from` (a relation with CHAIN_COLUMNS): the session and both
+ * kinds of token, in the one statement they are part of, so a chain is never half-written.
+ */
+export function insertChains(from: string) {
+  return sql.raw(`chain_sessions as (
+    insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
+      cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, live_until)
+    select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
+      cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at,
+      greatest(access_expires_at, refresh_expires_at) from ${from}),
+  chain_access as (
+    insert into access_tokens (token_hash, session_id, expires_at, created_at)
+    select access_hash, id, access_expires_at, created_at from ${from}),
+  chain_refresh as (
+    insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
+    select refresh_hash, id, refresh_expires_at, created_at from ${from})`);
+}
+
+/**
  * A session is one login chain: every access and refresh token descended from one login. Revoking
  * the session revokes them all. The calls on every ticket's path (create, find, access-token
  * lookup, refresh rotation) are batched: concurrent calls share one statement.
@@ -42,52 +97,12 @@ export interface RefreshScope {
 export function createSessionsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
   const db = () => executor(root);
-  // One statement inserts the sessions and both kinds of token: atomic without a transaction. The
-  // rows travel as one JSON parameter: a parameter per value costs far more than the insert itself.
-  // Each row is a literal with its dates already ISO text, which is cheapest on the event loop
-  // (docs/performance.md).
   const create = batched(async (items: readonly { s: NewSession; t: TokenPair }[]) => {
-    const rows = JSON.stringify(
-      items.map(({ s: n, t }) => ({
-        id: n.id,
-        tenant_id: n.tenant_id,
-        site_id: n.site_id,
-        customer_set: n.customer_set,
-        account_id: n.account_id,
-        user_id: n.user_id,
-        anonymous: n.anonymous,
-        client_id: n.client_id,
-        impersonated_by: n.impersonated_by,
-        cart_id: n.cart_id,
-        previous_anonymous_id: n.previous_anonymous_id,
-        access_minutes: n.access_minutes,
-        refresh_minutes: n.refresh_minutes,
-        ends_at: n.ends_at ? n.ends_at.toISOString() : null,
-        created_at: n.created_at.toISOString(),
-        access_hash: t.accessHash,
-        access_expires_at: t.accessExpiresAt.toISOString(),
-        refresh_hash: t.refreshHash,
-        refresh_expires_at: t.refreshExpiresAt.toISOString(),
-      })),
-    );
+    const rows = JSON.stringify(items.map(({ s: n, t }) => chainRecord(n, t)));
     await sql`
-      with j as (
-        select * from json_to_recordset(${rows}::json) as x(
-          id text, tenant_id integer, site_id integer, customer_set text, account_id integer, user_id text, anonymous boolean,
-          client_id text, impersonated_by text, cart_id text, previous_anonymous_id text, access_minutes integer,
-          refresh_minutes integer, ends_at timestamptz, created_at timestamptz, access_hash text, access_expires_at timestamptz,
-          refresh_hash text, refresh_expires_at timestamptz)),
-      s as (
-        insert into sessions (id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at, live_until)
-        select id, tenant_id, site_id, customer_set, account_id, user_id, anonymous, client_id, impersonated_by,
-          cart_id, previous_anonymous_id, access_minutes, refresh_minutes, ends_at, created_at,
-          greatest(access_expires_at, refresh_expires_at) from j),
-      a as (
-        insert into access_tokens (token_hash, session_id, expires_at, created_at)
-        select access_hash, id, access_expires_at, created_at from j)
-      insert into refresh_tokens (token_hash, session_id, expires_at, created_at)
-      select refresh_hash, id, refresh_expires_at, created_at from j`.execute(db());
+      with j as (select * from json_to_recordset(${rows}::json) as x(${CHAIN_COLUMNS})),
+      ${insertChains('j')}
+      select 1`.execute(db());
     return items.map(() => undefined);
   });
 

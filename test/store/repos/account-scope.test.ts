@@ -7,6 +7,7 @@ import { migrateToLatest } from '../../../src/store/migrate.ts';
 import { createAccountsRepo, type AccountScope } from '../../../src/store/repos/accounts.ts';
 import { createSessionsRepo } from '../../../src/store/repos/sessions.ts';
 import { createLockoutStore } from '../../../src/store/repos/lockout.ts';
+import { createLoginWrite } from '../../../src/store/repos/logins.ts';
 import { createDevicesRepo } from '../../../src/store/repos/devices.ts';
 import { createResetsRepo } from '../../../src/store/repos/resets.ts';
 import { createAuditRepo } from '../../../src/store/repos/audit.ts';
@@ -50,6 +51,7 @@ describe('account statements are scoped by tenant and customer set (PGlite or Po
     const accounts = createAccountsRepo(store.db);
     const sessions = createSessionsRepo(store.db);
     const lockout = createLockoutStore(store.db);
+    const logins = createLoginWrite(store.db);
     const devices = createDevicesRepo(store.db);
     const resets = createResetsRepo(store.db);
     const audit = createAuditRepo(store.db);
@@ -84,7 +86,10 @@ describe('account statements are scoped by tenant and customer set (PGlite or Po
       },
       { accessHash: randomUUID(), accessExpiresAt: at, refreshHash: randomUUID(), refreshExpiresAt: at },
     );
-    await devices.touch(home, id, 'fp', at);
+    await store.db
+      .insertInto('known_devices')
+      .values({ account_id: id, fingerprint_hash: 'fp', first_seen_at: at, last_seen_at: at })
+      .execute();
     await audit.insert({
       tenantId: 1,
       siteId: 1,
@@ -122,11 +127,45 @@ describe('account statements are scoped by tenant and customer set (PGlite or Po
       assert.equal(await accounts.setLocked(scope, id, true, later, null), undefined, why);
       await lockout.clearLockout(scope, id);
       assert.equal(await accounts.setPasswordChangeRequired(scope, id, true, later, null), undefined, why);
-      assert.equal(await lockout.recordLogin(scope, id, later, 'eu'), undefined, why);
+      // A login of the account from another scope stamps nothing and stores no chain, device or event.
+      const session = {
+        id: randomUUID(),
+        tenant_id: scope.tenantId,
+        site_id: 1,
+        customer_set: scope.customerSet,
+        account_id: id,
+        user_id: row.user_id,
+        anonymous: false,
+        client_id: 'storefront',
+        impersonated_by: null,
+        cart_id: null,
+        previous_anonymous_id: null,
+        access_minutes: 60,
+        refresh_minutes: 600,
+        created_at: later,
+      };
+      const tokens = {
+        accessHash: randomUUID(),
+        accessExpiresAt: later,
+        refreshHash: randomUUID(),
+        refreshExpiresAt: later,
+      };
+      const event = {
+        tenantId: scope.tenantId,
+        siteId: 1,
+        accountId: id,
+        type: 'login.succeeded',
+        clientId: null,
+        ip: null,
+        userAgent: null,
+        detail: {},
+        at: later,
+      };
+      const stamp = { scope, accountId: id, at: later, region: 'eu', session, tokens, deviceHash: 'fp3', event };
+      assert.equal(await logins(stamp), undefined, why);
       assert.equal(await accounts.delete(scope, id), false, why);
       assert.equal(await sessions.revokeAccount(scope, id, 'test', later), 0, why);
       assert.equal(await devices.isKnown(scope, id, 'fp'), false, why);
-      await devices.touch(scope, id, 'fp2', later);
       await devices.markTwoFactorPassed(scope, id, later);
       await resets.replace({ tokenHash: randomUUID(), scope, accountId: id, expiresAt: later, at: later });
       const page = await audit.listForAccount({
