@@ -29,6 +29,8 @@ import { attributeDefinitionRoutes, attributeRoutes } from './http/routes/attrib
 import { bulkAccountRoutes } from './http/routes/accounts-bulk.ts';
 import { createReadiness } from './runtime/readiness.ts';
 import { consolePlugin } from './http/console/index.ts';
+import { pagesPlugin } from './http/pages/index.ts';
+import { anySitePages } from './http/pages/site.ts';
 
 export interface BuildOptions {
   services: Services;
@@ -130,6 +132,9 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
     consoleLogin: services.consoleLogin,
     support: services.support,
   });
+  // The shopper pages (issue #18), only when a site has them on: they call the API above as a storefront would.
+  if (anySitePages(config))
+    await app.register(pagesPlugin, { prefix: '/account', config, shopperSessions: services.shopperSessions });
   const readiness = createReadiness({
     ping: () => services.store.ping(),
     redisUrl: config.redisUrl,

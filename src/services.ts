@@ -42,6 +42,7 @@ import { createConsoleLogin } from './domain/operators/console-login.ts';
 import { resealTotpSecrets } from './domain/operators/manage.ts';
 import { createSupportDesk } from './domain/operators/support.ts';
 import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
+import { createShopperSessions } from './domain/accounts/shopper-sessions.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -225,13 +226,11 @@ export async function createServices(opts: ServiceOptions) {
     clock,
     policy: config.console,
   });
-  const support = createSupportDesk({
-    accounts: repos.accounts,
-    search: createAccountSearchRepo(db),
-    security: loginStates,
-    revokeSessions: createSessionRevoker({ sessions: repos.sessions, audit, clock, transact }),
-    clock,
-  });
+  const search = createAccountSearchRepo(db);
+  const revokeSessions = createSessionRevoker({ sessions: repos.sessions, audit, clock, transact });
+  const support = createSupportDesk({ accounts: repos.accounts, search, security: loginStates, revokeSessions, clock });
+  // The shopper pages' sessions panel (the Kibo API has no route for it).
+  const shopperSessions = createShopperSessions({ search, revoke: revokeSessions, clock });
   return {
     config,
     store,
@@ -255,6 +254,7 @@ export async function createServices(opts: ServiceOptions) {
     lifecycle,
     consoleLogin,
     support,
+    shopperSessions,
     /**
      * Waits for the background work (code and reset mails) and stops the hashing and signing
      * threads; main.ts and the test server call it after the HTTP server has closed.

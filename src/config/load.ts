@@ -29,6 +29,7 @@ import {
 } from './schema.ts';
 import { resolveAttributeDefinitions, type AttributeDefinition } from './attributes.ts';
 import { resolveSiteMail } from './mail.ts';
+import { builtInPages, resetPageUrl, resolveSitePages, type SitePages } from './pages.ts';
 import type { SiteMail } from '../mail/templates.ts';
 
 export type { AttributeDefinition };
@@ -41,6 +42,8 @@ export interface SiteConfig {
   readonly login: LoginSettings;
   /** The reset page's URL and the site's own mail templates (docs/configuration.md, `sites[].mail`). */
   readonly mail: SiteMail;
+  /** The shopper pages at /account (docs/configuration.md, `sites[].pages`). */
+  readonly pages: SitePages;
 }
 
 export interface TenantConfig {
@@ -141,6 +144,7 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(env: Env, fileText?: string): Config {
   const file = fileText === undefined ? undefined : parseFile(fileText);
   const dataDir = env.DATA_DIR || './data';
+  const port = intEnv(env, 'PORT', 8080, 0, 65535);
   const tenants = (file ?? builtInConfig).tenants.map((t, ti) => {
     const codes = new Set(t.customerSets.map((c) => c.code));
     if (codes.size !== t.customerSets.length) fail(`tenants[${ti}].customerSets`, 'customer set codes must be unique');
@@ -150,8 +154,14 @@ export function loadConfig(env: Env, fileText?: string): Config {
         fail(`tenants[${ti}].sites[${si}].customerSet`, `unknown customer set "${s.customerSet}"`);
       if (siteIds.has(s.id)) fail(`tenants[${ti}].sites[${si}].id`, `duplicate site id ${s.id}`);
       siteIds.add(s.id);
-      const mail = resolveSiteMail(s.mail, `tenants[${ti}].sites[${si}]`, fail);
-      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login), mail };
+      const at = `tenants[${ti}].sites[${si}]`;
+      const pages = file
+        ? resolveSitePages(s.pages, at, fail, file.apps, t.id)
+        : builtInPages(env, port, fail);
+      let mail = resolveSiteMail(s.mail, at, fail);
+      // The reset mail links to the site's own reset page unless the site names another.
+      if (pages.enabled && pages.publicUrl && !mail.resetUrl) mail = { ...mail, resetUrl: resetPageUrl(pages.publicUrl) };
+      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login), mail, pages };
     });
     const tokens = { ...defaultTokens, ...t.tokens };
     if (tokens.accessMinutes > tokens.maxAccessMinutes)
@@ -200,7 +210,7 @@ export function loadConfig(env: Env, fileText?: string): Config {
   const databaseUrl = urlEnv(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
   const workers = workersEnv(env, databaseUrl !== undefined);
   const config: Config = {
-    port: intEnv(env, 'PORT', 8080, 0, 65535),
+    port,
     host: env.HOST || '0.0.0.0',
     databaseUrl,
     dataDir,

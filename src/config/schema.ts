@@ -64,6 +64,19 @@ const SiteMailSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A site's shopper pages at /account (docs/configuration.md, `sites[].pages`): on or off, the app
+ * (of `apps[]`, same tenant) they call the API as, and the address shoppers reach them at.
+ */
+const SitePagesSchema = Type.Object(
+  {
+    enabled: Type.Optional(Type.Boolean()),
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    publicUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const SiteSchema = Type.Object(
   {
     id: Int(1, 2 ** 31 - 1),
@@ -71,6 +84,7 @@ export const SiteSchema = Type.Object(
     customerSet: Type.String({ minLength: 1 }),
     login: Type.Optional(SiteLoginSchema),
     mail: Type.Optional(SiteMailSchema),
+    pages: Type.Optional(SitePagesSchema),
   },
   { additionalProperties: false },
 );
@@ -276,6 +290,7 @@ export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type LoginSettings = Static<typeof LoginSettingsSchema>;
 export type SiteLogin = Static<typeof SiteLoginSchema>;
 export type SiteMailInput = Static<typeof SiteMailSchema>;
+export type SitePagesInput = Static<typeof SitePagesSchema>;
 export type TokenSettings = Static<typeof TokenSettingsSchema>;
 export type RateLimitRule = Static<typeof RateLimitRuleSchema>;
 export type AttributeDefinitionInput = Static<typeof AttributeDefinitionSchema>;

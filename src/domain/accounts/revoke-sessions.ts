@@ -9,9 +9,10 @@ import { scopeOf, type CallContext } from '../context.ts';
  * each request checks its session), written to the audit log with how many ended.
  */
 export function createSessionRevoker(deps: { sessions: SessionsRepo; audit: Audit; clock: Clock; transact: Transact }) {
-  return async (ctx: CallContext, accountId: number): Promise<number> =>
+  /** `reason`: who ended them, kept on each session ('operator' for the console, 'shopper' for "sign out everywhere"). */
+  return async (ctx: CallContext, accountId: number, reason: 'operator' | 'shopper' = 'operator'): Promise<number> =>
     deps.transact(async () => {
-      const revoked = await deps.sessions.revokeAccount(scopeOf(ctx), accountId, 'operator', deps.clock.now());
+      const revoked = await deps.sessions.revokeAccount(scopeOf(ctx), accountId, reason, deps.clock.now());
       await deps.audit.record(ctx, 'sessions.revoked', accountId, { revokedSessions: revoked });
       return revoked;
     });

@@ -65,6 +65,20 @@ export async function openAppRegistry(deps: {
     };
     if (await repo.insertIfAbsent(candidate, clock.now())) deps.onGenerated?.(boot.clientId, secret);
   }
+  // The built-in default's shopper pages call the API as an app of their own (config/pages.ts);
+  // with a CONFIG_FILE they name one of its apps, already among the fixed ones.
+  if (boot) {
+    for (const t of config.tenants)
+      for (const { pages } of t.sites)
+        if (pages.enabled && pages.clientId && pages.clientSecret && !fixed.has(pages.clientId))
+          fixed.set(pages.clientId, {
+            clientId: pages.clientId,
+            tenantId: t.id,
+            secretHash: hashSecret(pages.clientSecret),
+            behaviors: [],
+            source: 'config',
+          });
+  }
   const tenants = new Set(config.tenants.map((t) => t.id));
 
   let stored = new Map<string, App>();
