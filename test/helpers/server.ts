@@ -44,7 +44,8 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
-  configFile?: ConfigFile;
+  /** null: no CONFIG_FILE, the built-in default (its storefront app's secret is generated). */
+  configFile?: ConfigFile | null;
   env?: Record<string, string>;
   /** Share a database between servers (multi-instance tests); default is a fresh one. */
   databaseUrl?: string;
@@ -63,8 +64,11 @@ export interface TestServerOptions {
 
 /** A real server on a random loopback port over a fresh database (PGlite, or TEST_DATABASE_URL). */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const configFile = opts.configFile ?? testConfigFile();
-  const config = loadConfig({ LOG_LEVEL: 'info', DATA_DIR: '.tmp/test-data', ...opts.env }, JSON.stringify(configFile));
+  const configFile = opts.configFile === null ? undefined : (opts.configFile ?? testConfigFile());
+  const config = loadConfig(
+    { LOG_LEVEL: 'info', DATA_DIR: '.tmp/test-data', ...opts.env },
+    configFile && JSON.stringify(configFile),
+  );
   let store: Store;
   let drop = async () => {};
   if (opts.databaseUrl) {

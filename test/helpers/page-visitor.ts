@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+
+/** A browser's cookie jar, kept by hand: what the HTML pages need without a browser. */
+export class PageVisitor {
+  private jar = new Map<string, string>();
+  lastSetCookies: string[] = [];
+  constructor(
+    private baseUrl: string,
+    private headers: Record<string, string> = {},
+  ) {}
+
+  cookie(name: string): string | undefined {
+    return this.jar.get(name);
+  }
+  setCookie(name: string, value: string): void {
+    this.jar.set(name, value);
+  }
+
+  async fetch(path: string, form?: Record<string, string>) {
+    const res = await fetch(this.baseUrl + path, {
+      method: form ? 'POST' : 'GET',
+      headers: {
+        ...this.headers,
+        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+      redirect: 'manual',
+    });
+    this.lastSetCookies = res.headers.getSetCookie();
+    for (const c of this.lastSetCookies) {
+      const [pair] = c.split(';');
+      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
+      if (value) this.jar.set(name, value);
+      else this.jar.delete(name);
+    }
+    return { status: res.status, headers: res.headers, location: res.headers.get('location'), html: await res.text() };
+  }
+
+  /** Posts a form of the page at `path` with its CSRF token, as a browser submits it. */
+  async submit(path: string, action: string, form: Record<string, string>) {
+    const page = await this.fetch(path);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
+    assert.ok(csrf, `no CSRF token on ${path}`);
+    return this.fetch(action, { ...form, _csrf: csrf });
+  }
+}
