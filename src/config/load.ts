@@ -155,13 +155,20 @@ export function loadConfig(env: Env, fileText?: string): Config {
       if (siteIds.has(s.id)) fail(`tenants[${ti}].sites[${si}].id`, `duplicate site id ${s.id}`);
       siteIds.add(s.id);
       const at = `tenants[${ti}].sites[${si}]`;
-      const pages = file
-        ? resolveSitePages(s.pages, at, fail, file.apps, t.id)
-        : builtInPages(env, port, fail);
+      const pages = file ? resolveSitePages(s.pages, at, fail, file.apps, t.id) : builtInPages(env, port, fail);
       let mail = resolveSiteMail(s.mail, at, fail);
       // The reset mail links to the site's own reset page unless the site names another.
-      if (pages.enabled && pages.publicUrl && !mail.resetUrl) mail = { ...mail, resetUrl: resetPageUrl(pages.publicUrl) };
-      return { id: s.id, tenantId: t.id, name: s.name, customerSet: s.customerSet, login: mergeLogin(s.login), mail, pages };
+      if (pages.enabled && pages.publicUrl && !mail.resetUrl)
+        mail = { ...mail, resetUrl: resetPageUrl(pages.publicUrl) };
+      return {
+        id: s.id,
+        tenantId: t.id,
+        name: s.name,
+        customerSet: s.customerSet,
+        login: mergeLogin(s.login),
+        mail,
+        pages,
+      };
     });
     const tokens = { ...defaultTokens, ...t.tokens };
     if (tokens.accessMinutes > tokens.maxAccessMinutes)

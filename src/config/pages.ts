@@ -44,11 +44,13 @@ export function resolveSitePages(
   tenantId: number,
 ): SitePages {
   if (!input?.enabled) return { enabled: false };
-  if (!input.clientId) fail(`${at}.pages.clientId`, 'required when the pages are enabled: the app they call the API as');
+  if (!input.clientId)
+    fail(`${at}.pages.clientId`, 'required when the pages are enabled: the app they call the API as');
   const app = apps.find((a) => a.clientId === input.clientId);
   if (!app) fail(`${at}.pages.clientId`, `unknown app "${input.clientId}"`);
   if (app.tenantId !== tenantId) fail(`${at}.pages.clientId`, `app "${input.clientId}" belongs to another tenant`);
-  const publicUrl = input.publicUrl === undefined ? undefined : checkPublicUrl(input.publicUrl, `${at}.pages.publicUrl`, fail);
+  const publicUrl =
+    input.publicUrl === undefined ? undefined : checkPublicUrl(input.publicUrl, `${at}.pages.publicUrl`, fail);
   return { enabled: true, clientId: app.clientId, clientSecret: app.clientSecret, ...(publicUrl ? { publicUrl } : {}) };
 }
 

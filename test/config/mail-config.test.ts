@@ -43,7 +43,12 @@ describe('loadConfig: per-site mail', () => {
     });
     assert.deepEqual(one.mail, { templates: {} });
     assert.ok(Object.isFrozen(two.mail.templates.passwordReset));
-    assert.deepEqual(loadConfig({}).tenants[0].sites[0].mail, { templates: {} });
+    // The built-in default's reset mail links to its shopper pages (test/config/pages-config.test.ts).
+    assert.deepEqual(loadConfig({ ACCOUNT_PAGES: 'false' }).tenants[0].sites[0].mail, { templates: {} });
+    assert.deepEqual(loadConfig({}).tenants[0].sites[0].mail, {
+      resetUrl: 'http://localhost:8080/account/reset',
+      templates: {},
+    });
   });
 
   it('stops at a template that does not parse, naming its field', () => {

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { WireTicket } from './storefront-api.ts';
 
-/** The pages' cookies (docs/shopper-pages.md): none holds a password or a code; all are HttpOnly. */
+/** The pages' cookies (docs/configuration.md, `sites[].pages`): none holds a password or a code; all are HttpOnly. */
 const SHOPPER = 'sa_shopper';
 const GUEST = 'sa_guest';
 const CHALLENGE = 'sa_2fa';

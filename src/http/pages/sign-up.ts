@@ -36,7 +36,11 @@ export function signUpRoutes(app: FastifyInstance, api: StorefrontApi): void {
         ...(lastName?.trim() ? { lastName: lastName.trim() } : {}),
       };
       try {
-        return signedIn(request, reply, await api.signUp(request.pageSite!.site, visitorOf(request), account, password));
+        return signedIn(
+          request,
+          reply,
+          await api.signUp(request.pageSite!.site, visitorOf(request), account, password),
+        );
       } catch (err) {
         const error = messageFor(err);
         if (!error) throw err;

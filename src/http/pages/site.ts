@@ -14,8 +14,7 @@ export function pageSite(config: Config, hostname: string): { tenant: TenantConf
     const found = findSite(config, Number(m[1]), Number(m[2]));
     return found?.site.pages.enabled ? found : undefined;
   }
-  for (const tenant of config.tenants)
-    for (const site of tenant.sites) if (site.pages.enabled) return { tenant, site };
+  for (const tenant of config.tenants) for (const site of tenant.sites) if (site.pages.enabled) return { tenant, site };
   return undefined;
 }
 

@@ -48,7 +48,12 @@ export interface WireContact {
   firstName: string | null;
   lastNameOrSurname: string | null;
   email: string | null;
-  address: { address1: string | null; cityOrTown: string | null; postalOrZipCode: string | null; countryCode: string | null } | null;
+  address: {
+    address1: string | null;
+    cityOrTown: string | null;
+    postalOrZipCode: string | null;
+    countryCode: string | null;
+  } | null;
 }
 
 /** Who is on the other side of the page: passed on so the API's limits and device checks see them. */
@@ -155,7 +160,14 @@ export function createStorefrontApi(app: FastifyInstance) {
     // The shopper's own data: their JWT carries the app and the shopper.
     current: (site: SiteConfig, v: Visitor, jwt: string) =>
       send<WireAccount>(site, v, 'GET', `${accounts}/current`, { bearer: jwt }),
-    changePassword: (site: SiteConfig, v: Visitor, jwt: string, accountId: number, oldPassword: string, newPassword: string) =>
+    changePassword: (
+      site: SiteConfig,
+      v: Visitor,
+      jwt: string,
+      accountId: number,
+      oldPassword: string,
+      newPassword: string,
+    ) =>
       send<void>(site, v, 'POST', `${accounts}/${accountId}/Change-Password`, {
         bearer: jwt,
         body: { oldPassword, newPassword },

@@ -78,7 +78,10 @@ describe(`shopper pages in Chromium (${process.env.TEST_DATABASE_URL ? 'PostgreS
 
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.waitForURL(/\/account\/sign-in$/);
-      assert.equal((await page.context().cookies()).find((c) => c.name === 'sa_shopper'), undefined);
+      assert.equal(
+        (await page.context().cookies()).find((c) => c.name === 'sa_shopper'),
+        undefined,
+      );
 
       // Site 1 demands 2FA: the password step mails a code.
       await signIn(page, site1(), 'grace@example.com', 'Cobol-1959');

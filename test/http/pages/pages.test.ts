@@ -74,15 +74,24 @@ describe('shopper pages: CSP, cookies, CSRF, sites', () => {
     assert.equal(me.status, 200);
     assert.match(me.html, new RegExp(shopper.email.replace('.', '\\.')));
 
-    const https = new PageVisitor(s.url, { 'x-forwarded-host': `t1-s2.localhost:${port}`, 'x-forwarded-proto': 'https' });
+    const https = new PageVisitor(s.url, {
+      'x-forwarded-host': `t1-s2.localhost:${port}`,
+      'x-forwarded-proto': 'https',
+    });
     await https.submit('/account/sign-in', '/account/sign-in', { username: shopper.email, password: shopper.password });
-    assert.match(https.lastSetCookies.find((c) => c.startsWith('sa_shopper='))!, /; Secure/);
+    assert.match(
+      https.lastSetCookies.find((c) => c.startsWith('sa_shopper='))!,
+      /; Secure/,
+    );
   });
 
   it('shows a wrong password as a sentence on the form, not an error document', async () => {
     const shopper = await signup(s, s.storefrontToken, 'wrongpw');
     const v = site2();
-    const r = await v.submit('/account/sign-in', '/account/sign-in', { username: shopper.email, password: 'nope-1234' });
+    const r = await v.submit('/account/sign-in', '/account/sign-in', {
+      username: shopper.email,
+      password: 'nope-1234',
+    });
     assert.equal(r.status, 400);
     assert.match(r.html, /That user name or password is not right\./);
     assert.match(r.headers.get('content-type')!, /^text\/html/);
@@ -93,9 +102,9 @@ describe('shopper pages: CSP, cookies, CSRF, sites', () => {
     assert.equal((await v.fetch('/account/me')).location, '/account/sign-in');
     v.setCookie('sa_shopper', 'forged');
     assert.equal((await v.fetch('/account/me')).location, '/account/sign-in');
-    const jwtLike = Buffer.from(JSON.stringify({ jwt: 'a.b.c', refresh: 'x', expires: Date.now() + 3600_000 })).toString(
-      'base64url',
-    );
+    const jwtLike = Buffer.from(
+      JSON.stringify({ jwt: 'a.b.c', refresh: 'x', expires: Date.now() + 3600_000 }),
+    ).toString('base64url');
     v.setCookie('sa_shopper', jwtLike);
     const r = await v.fetch('/account/me');
     assert.equal(r.status, 303);
