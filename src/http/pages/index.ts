@@ -10,7 +10,7 @@ import type { Config, SiteConfig, TenantConfig } from '../../config/load.ts';
 import type { ShopperSessions } from '../../domain/accounts/shopper-sessions.ts';
 import { setPageHeaders } from './security-headers.ts';
 import { pageSite } from './site.ts';
-import { createStorefrontApi } from './storefront-api.ts';
+import { ApiRefusal, createStorefrontApi } from './storefront-api.ts';
 import { messageFor } from './messages.ts';
 import { render } from './render.ts';
 import { signInRoutes } from './sign-in.ts';
@@ -63,8 +63,9 @@ export async function pagesPlugin(app: FastifyInstance, deps: PagesDeps): Promis
     render(request, reply.code(status), 'error', { status, message });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // A refusal of the API that no form caught (a session ended meanwhile, a failing upstream).
     const said = messageFor(err);
-    if (said) return errorPage(request, reply, 400, said);
+    if (said) return errorPage(request, reply, err instanceof ApiRefusal && err.status >= 500 ? 502 : 400, said);
     if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN')
       return errorPage(request, reply, 403, 'The form has expired or did not come from this site; open it again.');
     if (err.validation) return errorPage(request, reply, 400, 'That form was not filled in as expected.');

@@ -43,14 +43,20 @@ export function myAccountRoutes(app: FastifyInstance, api: StorefrontApi, sessio
     request: FastifyRequest,
     reply: FastifyReply,
   ): Promise<{ tokens: ShopperTokens; account: WireAccount } | undefined> {
-    const tokens = await shopperTokens(request, reply, api);
-    if (tokens) {
+    let tokens = await shopperTokens(request, reply, api);
+    for (let attempt = 0; tokens && attempt < 2; attempt++) {
       try {
         return { tokens, account: await api.current(request.pageSite!.site, visitorOf(request), tokens.jwt) };
       } catch (err) {
-        // The session ended elsewhere (signed out everywhere, password changed, locked).
         if (!(err instanceof ApiRefusal) || err.status !== 401) throw err;
+        // Expired by the API's clock though not by ours: refresh once and ask again.
+        if (err.errorCode === 'TOKEN_EXPIRED' && attempt === 0) {
+          tokens = await shopperTokens(request, reply, api, true);
+          continue;
+        }
+        // The session ended elsewhere (signed out everywhere, password changed, locked).
         clearShopper(request, reply);
+        tokens = undefined;
       }
     }
     void reply.redirect('/account/sign-in', 303);

@@ -125,7 +125,17 @@ export function createStorefrontApi(app: FastifyInstance) {
     method: Method,
     url: string,
     opts: { body?: unknown; userClaims?: string; guestJwt?: string } = {},
-  ) => send<T>(site, v, method, url, { ...opts, bearer: opts.guestJwt ?? (await appToken(site, v)) });
+  ) => {
+    if (opts.guestJwt) return send<T>(site, v, method, url, { ...opts, bearer: opts.guestJwt });
+    try {
+      return await send<T>(site, v, method, url, { ...opts, bearer: await appToken(site, v) });
+    } catch (err) {
+      // The app token ended by the API's clock before ours said so: a new one, and once more.
+      if (!(err instanceof ApiRefusal) || err.errorCode !== 'TOKEN_EXPIRED') throw err;
+      appTokens.delete(site.pages.clientId ?? '');
+      return send<T>(site, v, method, url, { ...opts, bearer: await appToken(site, v) });
+    }
+  };
 
   return {
     anonymous: (site: SiteConfig, v: Visitor) => asApp<WireTicket>(site, v, 'GET', `${tickets}/anonymousshopper`),

@@ -133,6 +133,25 @@ describe('shopper pages: CSP, cookies, CSRF, sites', () => {
     assert.equal(missing.status, 404);
     assert.match(missing.html, /No such page/);
   });
+
+  it("refreshes an expired JWT with the cookie's refresh token, which the API then retires", async () => {
+    const shopper = await signup(s, s.storefrontToken, 'refresh');
+    const v = site2();
+    await v.submit('/account/sign-in', '/account/sign-in', { username: shopper.email, password: shopper.password });
+    const before = v.cookie('sa_shopper')!;
+    const oldRefresh = (JSON.parse(Buffer.from(before, 'base64url').toString()) as { refresh: string }).refresh;
+    s.clock.advance(61 * 60_000);
+    const me = await v.fetch('/account/me');
+    assert.equal(me.status, 200);
+    assert.match(me.html, /My account/);
+    assert.notEqual(v.cookie('sa_shopper'), before, 'a new pair in the cookie');
+    const reuse = await s.request(
+      'PUT',
+      `/api/commerce/customer/authtickets/refresh?refreshToken=${encodeURIComponent(oldRefresh)}`,
+      { headers: { authorization: `Bearer ${await s.appToken()}` } },
+    );
+    assert.equal(reuse.status, 401, 'the old refresh token was spent');
+  });
 });
 
 describe('shopper pages: off unless configured; on in the built-in default', () => {
