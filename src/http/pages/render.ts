@@ -12,5 +12,5 @@ export function render(request: FastifyRequest, reply: FastifyReply, view: strin
   });
 }
 
-/** The CSRF check and a hidden route (pages are not API operations: kept out of the OpenAPI document). */
+/** A page route's options: pages are not API operations, so they stay out of the OpenAPI document. */
 export const FORM = { schema: { hide: true } } as const;
