@@ -1,7 +1,7 @@
 import type { Config } from './config/load.ts';
 import type { Clock } from './domain/clock.ts';
 import { openAppRegistry } from './domain/apps/registry.ts';
-import { createAppTicketService } from './domain/apps/tickets.ts';
+import { APP_REFRESH_MINUTES, createAppTicketService } from './domain/apps/tickets.ts';
 import { keyPolicyFrom, openKeyRing } from './domain/tokens/keys.ts';
 import { createJwtService } from './domain/tokens/jwt.ts';
 import { createPasswordHasher } from './domain/passwords/hasher.ts';
@@ -33,6 +33,8 @@ import { createContactService } from './domain/contacts/service.ts';
 import { createAttributeService } from './domain/attributes/service.ts';
 import { createBulkAccounts } from './domain/accounts/bulk.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
+import { createTokenKeys } from './domain/tokens/token-keys.ts';
+import { createAppRefreshTokens } from './domain/tokens/app-refresh.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
 import { sealerFrom } from './store/sealer.ts';
 import { createOperatorsRepo } from './store/repos/operators.ts';
@@ -67,15 +69,21 @@ const stderrLogger: ServiceLogger = {
   error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', ...obj, msg })}\n`),
 };
 
-/** Guest tokens MAC'd under keys in server_secrets that rotate every `retention.guestKeyDays`. */
-export function guestTokensFor(config: Config, secrets: SecretsRepo, clock: Clock) {
-  return createGuestTokens({
-    keys: secrets,
+/** The longest any self-authenticating token lives: a tenant's longest ticket, or an app refresh token. */
+export function longestTokenMinutes(config: Config): number {
+  return Math.max(
+    APP_REFRESH_MINUTES,
+    ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
+  );
+}
+
+/** The keys guest and app refresh tokens are MAC'd under: in server_secrets, rotating every `retention.guestKeyDays`. */
+export function tokenKeysFor(config: Config, secrets: SecretsRepo, clock: Clock) {
+  return createTokenKeys({
+    store: secrets,
     clock,
     periodMinutes: config.retention.guestKeyDays * 1440,
-    maxTokenMinutes: Math.max(
-      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
-    ),
+    maxTokenMinutes: longestTokenMinutes(config),
   });
 }
 
@@ -105,14 +113,22 @@ export async function createServices(opts: ServiceOptions) {
   const keys = await openKeyRing(repos.keys, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
+  // Guest tokens and app refresh tokens are MAC'd under rotating server keys: neither a guest
+  // ticket nor an app ticket writes anything when issued (issues #14, #16).
+  const tokenKeys = tokenKeysFor(config, secrets, clock);
+  await tokenKeys.prepare();
   const registry = await openAppRegistry({ config, repo: repos.apps, clock, onGenerated: opts.onBootstrapSecret });
-  const appTickets = createAppTicketService({ registry, repo: repos.apps, jwt, clock });
+  const appTickets = createAppTicketService({
+    registry,
+    repo: repos.apps,
+    jwt,
+    clock,
+    refreshTokens: createAppRefreshTokens({ keys: tokenKeys }),
+  });
 
   const hasher = observeHasher(await hasherReady, telemetry);
   const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
-  // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
-  const guestTokens = guestTokensFor(config, secrets, clock);
-  await guestTokens.prepare();
+  const guestTokens = createGuestTokens({ keys: tokenKeys });
   const { guests, devices } = repos;
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
@@ -161,7 +177,8 @@ export async function createServices(opts: ServiceOptions) {
     store,
     clock,
     logger,
-    guestTokens,
+    tokenKeys,
+    maxTokenMinutes: longestTokenMinutes(config),
     resendSeconds: codes.policy.resendSeconds,
   });
   metrics.registry.registerMetric(lifecycle.prunedRows);
