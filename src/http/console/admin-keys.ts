@@ -63,7 +63,8 @@ export function adminKeyRoutes(app: FastifyInstance, admin: ConsoleAdmin): void 
       action: '/console/admin/keys/rotate',
       option: {
         name: 'now',
-        label: 'Sign with the new key at once (an emergency: verifiers that cached the JWKS may refuse its tokens for a while)',
+        label:
+          'Sign with the new key at once (an emergency: verifiers that cached the JWKS may refuse its tokens for a while)',
       },
       button: 'Confirm: rotate the key',
       cancel: '/console/admin/keys',

@@ -1,9 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import {
-  DASHBOARD_SERIES,
-  type DashboardSeries,
-  type MetricsHistory,
-} from '../../domain/admin/metrics-history.ts';
+import { DASHBOARD_SERIES, type DashboardSeries, type MetricsHistory } from '../../domain/admin/metrics-history.ts';
 import { HIDDEN } from './hidden.ts';
 import { pageBase } from './admin-access.ts';
 

@@ -131,9 +131,13 @@ describe(`console admin pages (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 
   });
 
   it('sets behaviors, rotates the secret (the old one stops working) and deletes, each confirmed', async () => {
-    const saved = await admin.submit('/console/admin/apps/shop-web/behaviors', '/console/admin/apps/shop-web/behaviors', {
-      'customer-auth:impersonate-cart': 'on',
-    });
+    const saved = await admin.submit(
+      '/console/admin/apps/shop-web/behaviors',
+      '/console/admin/apps/shop-web/behaviors',
+      {
+        'customer-auth:impersonate-cart': 'on',
+      },
+    );
     assert.equal(saved.status, 303);
     assert.match((await admin.fetch('/console/admin/apps')).html, /customer-auth:impersonate-cart/);
 
@@ -200,7 +204,10 @@ describe(`console admin pages (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 
     const me = ops.find((o) => o.email === 'root@example.com')!.id;
     const list = await admin.fetch('/console/admin/operators');
     assert.ok(!list.html.includes(`/console/admin/operators/${me}/disable`), 'no Disable link for oneself');
-    assert.equal((await admin.submit(`/console/admin/operators/${me}/disable`, `/console/admin/operators/${me}/disable`)).status, 403);
+    assert.equal(
+      (await admin.submit(`/console/admin/operators/${me}/disable`, `/console/admin/operators/${me}/disable`)).status,
+      403,
+    );
 
     assert.equal(
       (await admin.submit(`/console/admin/operators/${id}/disable`, `/console/admin/operators/${id}/disable`)).status,

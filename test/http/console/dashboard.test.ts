@@ -82,7 +82,10 @@ describe(`console dashboard (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'P
     assert.equal(charts.length, 2);
     assert.equal([...charts[0].matchAll(/<rect /g)].length, 12);
     assert.equal([...charts[1].matchAll(/<rect /g)].length, 24);
-    assert.match(charts[0], /role="img" aria-label="Logins: wrong password, last hour, per 5 minutes, oldest first: [\d, ]*[1-9]\d*"/);
+    assert.match(
+      charts[0],
+      /role="img" aria-label="Logins: wrong password, last hour, per 5 minutes, oldest first: [\d, ]*[1-9]\d*"/,
+    );
     assert.match(charts[0], /height="(?!0")\d+"\/><\/svg>/, 'the newest bar has a height');
     assert.doesNotMatch(now, /style=/);
     assert.match(now, /this instance's/);
