@@ -129,6 +129,8 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
     config,
     consoleLogin: services.consoleLogin,
     support: services.support,
+    admin: services.consoleAdmin,
+    metricsHistory: services.metricsHistory,
   });
   const readiness = createReadiness({
     ping: () => services.store.ping(),

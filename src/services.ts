@@ -44,6 +44,10 @@ import { createConsoleLogin } from './domain/operators/console-login.ts';
 import { resealTotpSecrets } from './domain/operators/manage.ts';
 import { createSupportDesk } from './domain/operators/support.ts';
 import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
+import { createAppAdmin } from './domain/apps/manage.ts';
+import { createOperatorAdmin } from './domain/operators/manage.ts';
+import { createConsoleAdmin } from './domain/admin/console-admin.ts';
+import { createMetricsHistory } from './runtime/metrics-history.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -96,6 +100,9 @@ export async function createServices(opts: ServiceOptions) {
   const metrics = createMetrics();
   metrics.watchStore(store);
   const telemetry = metrics.telemetry;
+  // The console dashboard's recent history of those counters: sampled each minute until close().
+  const metricsHistory = createMetricsHistory({ registry: metrics.registry, clock });
+  const stopHistory = metricsHistory.start();
   // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
   // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
   // The decoy argon2 hash is made on the hashing thread while the statements below run (start time).
@@ -249,6 +256,21 @@ export async function createServices(opts: ServiceOptions) {
     revokeSessions: createSessionRevoker({ sessions: repos.sessions, audit, clock, transact }),
     clock,
   });
+  // The console's admin pages: the admin CLI's own functions, scoped to the admin's tenant.
+  const consoleAdmin = createConsoleAdmin({
+    apps: createAppAdmin({ config, repo: repos.apps, clock, onChange: () => registry.reload() }),
+    keys: keys.admin,
+    operators: createOperatorAdmin({
+      repo: operators,
+      sessions: createConsoleSessionsRepo(db),
+      hasher,
+      sealer,
+      clock,
+      tenantIds: config.tenants.map((t) => t.id),
+    }),
+    audit: repos.audit,
+    clock,
+  });
   return {
     config,
     store,
@@ -272,11 +294,14 @@ export async function createServices(opts: ServiceOptions) {
     lifecycle,
     consoleLogin,
     support,
+    consoleAdmin,
+    metricsHistory,
     /**
      * Waits for the background work (code and reset mails) and stops the hashing and signing
      * threads; main.ts and the test server call it after the HTTP server has closed.
      */
     async close(): Promise<void> {
+      stopHistory();
       await codeLogin.idle();
       await passwordReset.idle();
       await hasher.close();

@@ -15,6 +15,13 @@ import { setConsoleHeaders } from './security-headers.ts';
 import { isHttps, sessionToken } from './session-cookie.ts';
 import { loginRoutes } from './login.ts';
 import { accountRoutes } from './accounts.ts';
+import type { ConsoleAdmin } from '../../domain/admin/console-admin.ts';
+import type { MetricsHistory } from '../../domain/admin/metrics-history.ts';
+import { requireAdmin } from './admin-access.ts';
+import { adminAppRoutes } from './admin-apps.ts';
+import { adminKeyRoutes } from './admin-keys.ts';
+import { adminOperatorRoutes } from './admin-operators.ts';
+import { dashboardRoutes } from './dashboard.ts';
 
 /** Templates and the stylesheet sit beside this file (the build copies them to dist/ too). */
 const VIEWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
@@ -25,6 +32,8 @@ export interface ConsoleDeps {
   config: Config;
   consoleLogin: ConsoleLogin;
   support: SupportDesk;
+  admin: ConsoleAdmin;
+  metricsHistory: MetricsHistory;
 }
 
 /**
@@ -81,4 +90,15 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   );
   loginRoutes(app, deps.consoleLogin);
   accountRoutes(app, deps);
+  dashboardRoutes(app, deps.metricsHistory);
+  // The admin pages: their own scope, so that its guard runs first on every one of them.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin);
+      adminAppRoutes(admin, deps.admin);
+      adminKeyRoutes(admin, deps.admin);
+      adminOperatorRoutes(admin, deps.admin);
+    },
+    { prefix: '/admin' },
+  );
 }
