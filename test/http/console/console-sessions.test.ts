@@ -1,53 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useTestServer, type UsedTestServer } from '../../helpers/server.ts';
+import { useTestServer } from '../../helpers/server.ts';
 import { testConfigFile } from '../../helpers/config.ts';
 import { signup } from '../../helpers/signup.ts';
 import { createOperator, totpCode } from '../../helpers/operators.ts';
 import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
-
-/** A browser's cookie jar, kept by hand: what a console session needs without a browser. */
-class Visitor {
-  private jar = new Map<string, string>();
-  lastSetCookies: string[] = [];
-  constructor(
-    private s: UsedTestServer,
-    private headers: Record<string, string> = {},
-  ) {}
-
-  async fetch(path: string, form?: Record<string, string>) {
-    const res = await fetch(this.s.url + path, {
-      method: form ? 'POST' : 'GET',
-      headers: {
-        ...this.headers,
-        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-      redirect: 'manual',
-    });
-    this.lastSetCookies = res.headers.getSetCookie();
-    for (const c of this.lastSetCookies) {
-      const [pair] = c.split(';');
-      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-      if (value) this.jar.set(name, value);
-      else this.jar.delete(name);
-    }
-    return { status: res.status, location: res.headers.get('location'), html: await res.text() };
-  }
-
-  /** Posts a form of the page at `path` with its CSRF token, as a browser submits it. */
-  async submit(path: string, action: string, form: Record<string, string>) {
-    const page = await this.fetch(path);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
-    assert.ok(csrf, `no CSRF token on ${path}`);
-    return this.fetch(action, { ...form, _csrf: csrf });
-  }
-
-  signIn(email: string, password: string) {
-    return this.submit('/console/login', '/console/login', { email, password });
-  }
-}
+import { Visitor } from '../../helpers/console-visitor.ts';
 
 const SECRETS_KEY = '11'.repeat(32);
 
