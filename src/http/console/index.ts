@@ -15,6 +15,7 @@ import { setConsoleHeaders } from './security-headers.ts';
 import { isHttps, sessionToken } from './session-cookie.ts';
 import { loginRoutes } from './login.ts';
 import { accountRoutes } from './accounts.ts';
+import { accountActionRoutes } from './account-actions.ts';
 
 /** Templates and the stylesheet sit beside this file (the build copies them to dist/ too). */
 const VIEWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
@@ -85,4 +86,5 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   );
   loginRoutes(app, deps.consoleLogin);
   accountRoutes(app, deps);
+  accountActionRoutes(app, deps);
 }

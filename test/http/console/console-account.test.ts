@@ -224,7 +224,11 @@ describe('support console: the account page and its actions', () => {
     const typeAndDate = await v.fetch(page(u.accountId, '?type=logout&from=2020-01-01&to=2020-01-31'));
     assert.equal(count(typeAndDate.html), '0');
 
-    assert.equal((await v.fetch(page(u.accountId, '?from=2020-13'))).status, 400);
+    for (const bad of ['?from=2020-13', '?from=2021-02-30', '?to=2021-13-01', '?to=0000-01-01']) {
+      const r = await v.fetch(page(u.accountId, bad));
+      assert.equal(r.status, 400, bad);
+      assert.match(r.headers.get('content-type')!, /^text\/html/);
+    }
     assert.equal((await v.fetch(page(u.accountId, '?type=no.such'))).status, 400);
   });
 
