@@ -254,7 +254,16 @@ export async function createServices(opts: ServiceOptions) {
     search: createAccountSearchRepo(db),
     security: loginStates,
     revokeSessions: createSessionRevoker({ sessions: repos.sessions, audit, clock, transact }),
+    sessions: repos.sessions,
+    devices,
+    contacts,
+    auditRepo: repos.audit,
+    passwordReset,
+    impersonate: tickets.impersonate,
+    apps: registry.list,
+    audit,
     clock,
+    transact,
   });
   // The console's admin pages: the admin CLI's own functions, scoped to the admin's tenant.
   const consoleAdmin = createConsoleAdmin({

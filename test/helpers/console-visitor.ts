@@ -4,19 +4,25 @@ import type { TestServer } from './server.ts';
 /** A browser's cookie jar, kept by hand: what a console session needs without a browser. */
 export class ConsoleVisitor {
   private jar = new Map<string, string>();
-  constructor(private s: TestServer) {}
+  lastSetCookies: string[] = [];
+  constructor(
+    private s: TestServer,
+    private headers: Record<string, string> = {},
+  ) {}
 
   async fetch(path: string, form?: Record<string, string>) {
     const res = await fetch(this.s.url + path, {
       method: form ? 'POST' : 'GET',
       headers: {
+        ...this.headers,
         cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '),
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
       },
       body: form ? new URLSearchParams(form).toString() : undefined,
       redirect: 'manual',
     });
-    for (const c of res.headers.getSetCookie()) {
+    this.lastSetCookies = res.headers.getSetCookie();
+    for (const c of this.lastSetCookies) {
       const [pair] = c.split(';');
       const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
       if (value) this.jar.set(name, value);
@@ -41,8 +47,7 @@ export class ConsoleVisitor {
     return this.fetch(action, { ...form, _csrf: token });
   }
 
-  async signIn(email: string, password: string) {
-    const r = await this.submit('/console/login', '/console/login', { email, password });
-    return r;
+  signIn(email: string, password: string) {
+    return this.submit('/console/login', '/console/login', { email, password });
   }
 }

@@ -22,6 +22,7 @@ import { adminAppRoutes } from './admin-apps.ts';
 import { adminKeyRoutes } from './admin-keys.ts';
 import { adminOperatorRoutes } from './admin-operators.ts';
 import { dashboardRoutes } from './dashboard.ts';
+import { accountActionRoutes } from './account-actions.ts';
 
 /** Templates and the stylesheet sit beside this file (the build copies them to dist/ too). */
 const VIEWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
@@ -74,7 +75,11 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof KiboError && err.status < 500) return errorPage(request, reply, err.status, err.message);
+    if (err instanceof KiboError && err.status < 500) {
+      // A rate-limited sign-in (429) says when to try again, as /api does.
+      if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+      return errorPage(request, reply, err.status, err.message);
+    }
     if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN')
       return errorPage(request, reply, 403, 'The form has expired or did not come from this console; open it again.');
     if (err.validation) return errorPage(request, reply, 400, 'That request is not one this console makes.');
@@ -101,4 +106,5 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     },
     { prefix: '/admin' },
   );
+  accountActionRoutes(app, deps);
 }
