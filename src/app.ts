@@ -131,6 +131,8 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
     config,
     consoleLogin: services.consoleLogin,
     support: services.support,
+    admin: services.consoleAdmin,
+    metricsHistory: services.metricsHistory,
   });
   // The shopper pages (issue #18), only when a site has them on: they call the API above as a storefront would.
   if (anySitePages(config))

@@ -1,7 +1,7 @@
 import type { Config } from './config/load.ts';
 import type { Clock } from './domain/clock.ts';
 import { openAppRegistry } from './domain/apps/registry.ts';
-import { createAppTicketService } from './domain/apps/tickets.ts';
+import { APP_REFRESH_MINUTES, createAppTicketService } from './domain/apps/tickets.ts';
 import { keyPolicyFrom, openKeyRing } from './domain/tokens/keys.ts';
 import { createJwtService } from './domain/tokens/jwt.ts';
 import { createPasswordHasher } from './domain/passwords/hasher.ts';
@@ -33,6 +33,8 @@ import { createContactService } from './domain/contacts/service.ts';
 import { createAttributeService } from './domain/attributes/service.ts';
 import { createBulkAccounts } from './domain/accounts/bulk.ts';
 import { createGuestTokens } from './domain/tokens/guest.ts';
+import { createTokenKeys } from './domain/tokens/token-keys.ts';
+import { createAppRefreshTokens } from './domain/tokens/app-refresh.ts';
 import { createLifecycle } from './runtime/lifecycle-service.ts';
 import { sealerFrom } from './store/sealer.ts';
 import { createOperatorsRepo } from './store/repos/operators.ts';
@@ -43,6 +45,10 @@ import { resealTotpSecrets } from './domain/operators/manage.ts';
 import { createSupportDesk } from './domain/operators/support.ts';
 import { createSessionRevoker } from './domain/accounts/revoke-sessions.ts';
 import { createShopperSessions } from './domain/accounts/shopper-sessions.ts';
+import { createAppAdmin } from './domain/apps/manage.ts';
+import { createOperatorAdmin } from './domain/operators/manage.ts';
+import { createConsoleAdmin } from './domain/admin/console-admin.ts';
+import { createMetricsHistory } from './runtime/metrics-history.ts';
 
 export interface ServiceOptions {
   config: Config;
@@ -68,15 +74,21 @@ const stderrLogger: ServiceLogger = {
   error: (obj, msg) => process.stderr.write(`${JSON.stringify({ level: 'error', ...obj, msg })}\n`),
 };
 
-/** Guest tokens MAC'd under keys in server_secrets that rotate every `retention.guestKeyDays`. */
-export function guestTokensFor(config: Config, secrets: SecretsRepo, clock: Clock) {
-  return createGuestTokens({
-    keys: secrets,
+/** The longest any self-authenticating token lives: a tenant's longest ticket, or an app refresh token. */
+export function longestTokenMinutes(config: Config): number {
+  return Math.max(
+    APP_REFRESH_MINUTES,
+    ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
+  );
+}
+
+/** The keys guest and app refresh tokens are MAC'd under: in server_secrets, rotating every `retention.guestKeyDays`. */
+export function tokenKeysFor(config: Config, secrets: SecretsRepo, clock: Clock) {
+  return createTokenKeys({
+    store: secrets,
     clock,
     periodMinutes: config.retention.guestKeyDays * 1440,
-    maxTokenMinutes: Math.max(
-      ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
-    ),
+    maxTokenMinutes: longestTokenMinutes(config),
   });
 }
 
@@ -89,6 +101,9 @@ export async function createServices(opts: ServiceOptions) {
   const metrics = createMetrics();
   metrics.watchStore(store);
   const telemetry = metrics.telemetry;
+  // The console dashboard's recent history of those counters: sampled each minute until close().
+  const metricsHistory = createMetricsHistory({ registry: metrics.registry, clock });
+  const stopHistory = metricsHistory.start();
   // With SECRETS_KEY, private keys and server secrets are encrypted at rest; a wrong or missing key
   // for rows already encrypted stops the start here (SecretsKeyError), before anything is served.
   // The decoy argon2 hash is made on the hashing thread while the statements below run (start time).
@@ -106,14 +121,22 @@ export async function createServices(opts: ServiceOptions) {
   const keys = await openKeyRing(repos.keys, clock, keyPolicyFrom(config));
   const signer = createSigner();
   const jwt = createJwtService({ keys, clock, issuer: config.jwtIssuer, es256: signer.es256 });
+  // Guest tokens and app refresh tokens are MAC'd under rotating server keys: neither a guest
+  // ticket nor an app ticket writes anything when issued (issues #14, #16).
+  const tokenKeys = tokenKeysFor(config, secrets, clock);
+  await tokenKeys.prepare();
   const registry = await openAppRegistry({ config, repo: repos.apps, clock, onGenerated: opts.onBootstrapSecret });
-  const appTickets = createAppTicketService({ registry, repo: repos.apps, jwt, clock });
+  const appTickets = createAppTicketService({
+    registry,
+    repo: repos.apps,
+    jwt,
+    clock,
+    refreshTokens: createAppRefreshTokens({ keys: tokenKeys }),
+  });
 
   const hasher = observeHasher(await hasherReady, telemetry);
   const audit = observeAudit(createAudit({ repo: repos.audit, clock }), telemetry);
-  // Guest tokens MAC'd under a rotating server key: a guest ticket writes nothing (issue #14).
-  const guestTokens = guestTokensFor(config, secrets, clock);
-  await guestTokens.prepare();
+  const guestTokens = createGuestTokens({ keys: tokenKeys });
   const { guests, devices } = repos;
   const issuer = createTicketIssuer({ sessions: repos.sessions, jwt, clock, guests: guestTokens });
   const passwords = createPasswordCheck({ hasher, accounts: repos.accounts, clock });
@@ -162,7 +185,8 @@ export async function createServices(opts: ServiceOptions) {
     store,
     clock,
     logger,
-    guestTokens,
+    tokenKeys,
+    maxTokenMinutes: longestTokenMinutes(config),
     resendSeconds: codes.policy.resendSeconds,
   });
   metrics.registry.registerMetric(lifecycle.prunedRows);
@@ -228,7 +252,37 @@ export async function createServices(opts: ServiceOptions) {
   });
   const search = createAccountSearchRepo(db);
   const revokeSessions = createSessionRevoker({ sessions: repos.sessions, audit, clock, transact });
-  const support = createSupportDesk({ accounts: repos.accounts, search, security: loginStates, revokeSessions, clock });
+  const support = createSupportDesk({
+    accounts: repos.accounts,
+    search,
+    security: loginStates,
+    revokeSessions,
+    sessions: repos.sessions,
+    devices,
+    contacts,
+    auditRepo: repos.audit,
+    passwordReset,
+    impersonate: tickets.impersonate,
+    apps: registry.list,
+    audit,
+    clock,
+    transact,
+  });
+  // The console's admin pages: the admin CLI's own functions, scoped to the admin's tenant.
+  const consoleAdmin = createConsoleAdmin({
+    apps: createAppAdmin({ config, repo: repos.apps, clock, onChange: () => registry.reload() }),
+    keys: keys.admin,
+    operators: createOperatorAdmin({
+      repo: operators,
+      sessions: createConsoleSessionsRepo(db),
+      hasher,
+      sealer,
+      clock,
+      tenantIds: config.tenants.map((t) => t.id),
+    }),
+    audit: repos.audit,
+    clock,
+  });
   // The shopper pages' sessions panel (the Kibo API has no route for it).
   const shopperSessions = createShopperSessions({ search, revoke: revokeSessions, clock });
   return {
@@ -255,11 +309,14 @@ export async function createServices(opts: ServiceOptions) {
     consoleLogin,
     support,
     shopperSessions,
+    consoleAdmin,
+    metricsHistory,
     /**
      * Waits for the background work (code and reset mails) and stops the hashing and signing
      * threads; main.ts and the test server call it after the HTTP server has closed.
      */
     async close(): Promise<void> {
+      stopHistory();
       await codeLogin.idle();
       await passwordReset.idle();
       await hasher.close();

@@ -14,7 +14,7 @@ import { createHashPool } from '../runtime/hash-pool.ts';
 import { createLifecycle } from '../runtime/lifecycle-service.ts';
 import { defaultCodePolicy } from '../domain/codes/service.ts';
 import { createSecretsRepo } from '../store/repos/secrets.ts';
-import { guestTokensFor } from '../services.ts';
+import { tokenKeysFor, longestTokenMinutes } from '../services.ts';
 
 /** A failure the CLI reports in one line: exit 2 for usage and configuration, 1 for the rest. */
 export class CliError extends Error {
@@ -105,7 +105,8 @@ export async function openSession(config: Config, opts: { schema: 'current' | 'a
           store,
           clock: systemClock,
           logger: { error: (obj, msg) => process.stderr.write(`${msg} ${JSON.stringify(obj)}\n`) },
-          guestTokens: guestTokensFor(config, createSecretsRepo(store.db, sealer), systemClock),
+          tokenKeys: tokenKeysFor(config, createSecretsRepo(store.db, sealer), systemClock),
+          maxTokenMinutes: longestTokenMinutes(config),
           resendSeconds: defaultCodePolicy.resendSeconds,
         }).runPass(),
     });

@@ -32,7 +32,8 @@ export const defaultTokens: TokenSettings = {
  * user name / email / user id / client id the request names), counted over a fixed window.
  * login: POST authtickets; signup: Add-Account-And-Login; codes: 2FA and OTP request/auth;
  * reset: Reset-Password, Update-Forgotten-Password; appLogin: the app OAuth route (per client_id);
- * accountData: the writes of contacts, attributes and the bulk account routes (per account id).
+ * accountData: the writes of contacts, attributes and the bulk account routes (per account id);
+ * console: the support console's sign-in steps, POST /console/login and /login/totp (per operator email).
  */
 export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   login: { perIp: 30, perAccount: 10, windowSeconds: 60 },
@@ -41,6 +42,7 @@ export const defaultRateLimits: Record<RateLimitGroup, RateLimitRule> = {
   reset: { perIp: 10, perAccount: 5, windowSeconds: 60 },
   appLogin: { perIp: 60, perAccount: 30, windowSeconds: 60 },
   accountData: { perIp: 300, perAccount: 60, windowSeconds: 60 },
+  console: { perIp: 20, perAccount: 10, windowSeconds: 60 },
 };
 
 /**

@@ -200,7 +200,7 @@ export const RateLimitRuleSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RateLimitGroups = ['login', 'signup', 'codes', 'reset', 'appLogin', 'accountData'] as const;
+export const RateLimitGroups = ['login', 'signup', 'codes', 'reset', 'appLogin', 'accountData', 'console'] as const;
 export type RateLimitGroup = (typeof RateLimitGroups)[number];
 
 export const RateLimitsSchema = Type.Object(
@@ -212,6 +212,7 @@ export const RateLimitsSchema = Type.Object(
     reset: Type.Optional(Type.Partial(RateLimitRuleSchema)),
     appLogin: Type.Optional(Type.Partial(RateLimitRuleSchema)),
     accountData: Type.Optional(Type.Partial(RateLimitRuleSchema)),
+    console: Type.Optional(Type.Partial(RateLimitRuleSchema)),
   },
   { additionalProperties: false },
 );

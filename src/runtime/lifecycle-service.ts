@@ -2,7 +2,7 @@ import { Counter } from 'prom-client';
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../domain/clock.ts';
 import { createLifecyclePass } from '../domain/lifecycle/pass.ts';
-import type { GuestTokens } from '../domain/tokens/guest.ts';
+import type { TokenKeys } from '../domain/tokens/token-keys.ts';
 import type { Store } from '../store/db.ts';
 import { createPruneRepo, vacuum, withPruneLock } from '../store/repos/prune.ts';
 import { startLifecycle } from './lifecycle.ts';
@@ -21,15 +21,14 @@ export function createLifecycle(deps: {
   store: Store;
   clock: Clock;
   logger: Logger;
-  guestTokens: GuestTokens;
+  tokenKeys: TokenKeys;
+  /** the longest any token MACed by `tokenKeys` lives (services.ts longestTokenMinutes) */
+  maxTokenMinutes: number;
   resendSeconds: number;
 }) {
   const { config, store, clock, logger } = deps;
   const db = store.db;
   const r = config.retention;
-  const maxTokenMinutes = Math.max(
-    ...config.tenants.map((t) => Math.max(t.tokens.maxAccessMinutes, t.tokens.maxRefreshMinutes)),
-  );
   const prunedRows = new Counter({
     name: 'storefront_auth_pruned_rows_total',
     help: 'Rows removed by the data lifecycle, per table',
@@ -44,12 +43,12 @@ export function createLifecycle(deps: {
       auditDays: r.auditDays,
       resendSeconds: deps.resendSeconds,
       guestKeyMinutes: r.guestKeyDays * 1440,
-      maxTokenMinutes,
+      maxTokenMinutes: deps.maxTokenMinutes,
     },
     locked: (fn) => withPruneLock(db, store.kind, (conn) => fn(createPruneRepo(conn))),
     pause: () => new Promise((resolve) => setTimeout(resolve, 5)),
     afterDelete: store.kind === 'pglite' ? (tables) => vacuum(db, tables) : undefined,
-    prepare: () => deps.guestTokens.prepare(),
+    prepare: () => deps.tokenKeys.prepare(),
   });
 
   async function runPass() {

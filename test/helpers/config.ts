@@ -50,7 +50,7 @@ export function testConfigFile(overrides: Partial<ConfigFile> = {}): ConfigFile 
     passwords: { argon2: { memoryCost: 1024, timeCost: 1, parallelism: 1 } },
     // Every test talks from 127.0.0.1; limits high enough not to get in the way (rate-limit tests set their own).
     rateLimits: Object.fromEntries(
-      ['login', 'signup', 'codes', 'reset', 'appLogin', 'accountData'].map((g) => [
+      ['login', 'signup', 'codes', 'reset', 'appLogin', 'accountData', 'console'].map((g) => [
         g,
         { perIp: 10000, perAccount: 10000 },
       ]),

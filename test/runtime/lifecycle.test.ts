@@ -5,7 +5,7 @@ import { testConfigFile } from '../helpers/config.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup, login } from '../helpers/signup.ts';
 import { countRows } from '../helpers/rows.ts';
-import { GUEST_KEY_PREFIX } from '../../src/domain/tokens/guest.ts';
+import { TOKEN_KEY_PREFIX } from '../../src/domain/tokens/token-keys.ts';
 
 const DAY = 86_400_000;
 
@@ -188,7 +188,7 @@ describe('data lifecycle: the pruning pass (issue #14)', () => {
       .execute();
     await db
       .insertInto('server_secrets')
-      .values({ name: `${GUEST_KEY_PREFIX}1`, value: 'x', created_at: ago(1000 * DAY) })
+      .values({ name: `${TOKEN_KEY_PREFIX}1`, value: 'x', created_at: ago(1000 * DAY) })
       .execute();
 
     const { pruned } = await s.services.lifecycle.runPass();

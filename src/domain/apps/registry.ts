@@ -27,6 +27,8 @@ export interface AppRegistry {
   /** Reads the database apps again when the copy is stale (else does nothing). */
   refreshIfStale(): Promise<void> | undefined;
   reload(): Promise<void>;
+  /** Every app known now (a config app over a database app of the same client id). */
+  list(): App[];
 }
 
 /** Apps made by the CLI reach every instance within this time (or at once, on their first login there). */
@@ -132,6 +134,7 @@ export async function openAppRegistry(deps: {
       });
     },
     reload,
+    list: () => [...new Map([...stored, ...fixed]).values()],
   };
   return registry;
 }

@@ -2,7 +2,8 @@ import type { AppsRepo } from '../../store/repos/apps.ts';
 import { addMinutes, type Clock } from '../clock.ts';
 import { KiboError } from '../errors.ts';
 import type { JwtService } from '../tokens/jwt.ts';
-import { digestsEqual, hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
+import { digestsEqual, hashToken } from '../tokens/opaque.ts';
+import { isAppRefreshToken, type AppRefreshTokens } from '../tokens/app-refresh.ts';
 import { hashSecret } from '../../config/load.ts';
 import type { App, AppRegistry } from './registry.ts';
 
@@ -22,9 +23,19 @@ export interface AppPrincipal {
   behaviors: readonly string[];
 }
 
-/** Application authentication: client credentials → app tickets, refresh, revoke, verify. */
-export function createAppTicketService(deps: { registry: AppRegistry; repo: AppsRepo; jwt: JwtService; clock: Clock }) {
-  const { registry, repo, jwt, clock } = deps;
+/**
+ * Application authentication: client credentials → app tickets, refresh, revoke, verify. An app
+ * ticket writes nothing: its refresh token is sealed (tokens/app-refresh.ts) and recorded only
+ * when spent.
+ */
+export function createAppTicketService(deps: {
+  registry: AppRegistry;
+  repo: AppsRepo;
+  jwt: JwtService;
+  clock: Clock;
+  refreshTokens: AppRefreshTokens;
+}) {
+  const { registry, repo, jwt, clock, refreshTokens } = deps;
 
   async function issue(app: App): Promise<AppTicket> {
     const now = clock.now();
@@ -34,15 +45,31 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
       { typ: 'app', sub: app.clientId, tenant: app.tenantId, behaviors: [...app.behaviors] },
       accessTokenExpiration,
     );
-    const refreshToken = mintOpaqueToken();
-    await repo.insertRefreshToken({
-      tokenHash: hashToken(refreshToken),
-      clientId: app.clientId,
-      tenantId: app.tenantId,
-      expiresAt: refreshTokenExpiration,
-      createdAt: now,
-    });
+    const refreshToken = await refreshTokens.mint(app, now, APP_REFRESH_MINUTES);
     return { accessToken, accessTokenExpiration, refreshToken, refreshTokenExpiration };
+  }
+
+  /**
+   * Spends a sealed refresh token once: it must be ours, unexpired, of an app that is still there
+   * in the same tenant and unchanged since (not re-created, secret not changed). Answers its app.
+   */
+  async function spend(token: string): Promise<App | undefined> {
+    const t = await refreshTokens.open(token);
+    const now = clock.now();
+    if (!t || t.expiresAt <= now) return undefined;
+    const app = await registry.lookup(t.clientId);
+    if (!app || app.tenantId !== t.tenantId) return undefined;
+    const spent = await repo.spendRefreshToken(
+      { ...t, tokenHash: hashToken(token), stored: app.source === 'database' },
+      now,
+    );
+    return spent ? app : undefined;
+  }
+
+  /** A refresh token stored when it was issued (before they were sealed; gone within 30 days). */
+  async function spendStored(token: string): Promise<App | undefined> {
+    const consumed = await repo.consumeRefreshToken(hashToken(token), clock.now());
+    return consumed && registry.lookup(consumed.clientId);
   }
 
   return {
@@ -59,14 +86,14 @@ export function createAppTicketService(deps: { registry: AppRegistry; repo: Apps
     },
     /** Rotates an app refresh token. @throws UNAUTHORIZED when it is unknown, used or expired */
     async refresh(refreshToken: string): Promise<AppTicket> {
-      const consumed = await repo.consumeRefreshToken(hashToken(refreshToken), clock.now());
-      const app = consumed && (await registry.lookup(consumed.clientId));
+      const app = isAppRefreshToken(refreshToken) ? await spend(refreshToken) : await spendStored(refreshToken);
       if (!app) throw new KiboError('UNAUTHORIZED', 'Invalid or expired refresh token');
       return issue(app);
     },
     /** Retires an app refresh token; unknown tokens are ignored (idempotent). */
     async revoke(refreshToken: string): Promise<void> {
-      await repo.consumeRefreshToken(hashToken(refreshToken), clock.now());
+      if (isAppRefreshToken(refreshToken)) await spend(refreshToken);
+      else await repo.consumeRefreshToken(hashToken(refreshToken), clock.now());
     },
     /** @throws UNAUTHORIZED | TOKEN_EXPIRED */
     async verify(accessToken: string): Promise<AppPrincipal> {

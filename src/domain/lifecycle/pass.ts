@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { PruneRepo, Pruned } from '../../store/repos/prune.ts';
-import { GUEST_KEY_PREFIX } from '../tokens/guest.ts';
+import { TOKEN_KEY_PREFIX } from '../tokens/token-keys.ts';
 import { cutoffsAt, type LifecyclePolicy } from './rules.ts';
 
 export interface PassDeps {
@@ -53,7 +53,7 @@ export function createLifecyclePass(deps: PassDeps) {
       await drain('known_devices', () => prune.devices(c.devicesBefore, batchSize));
       const before = c.auditBefore;
       if (before) await drain('auth_events', () => prune.auditEvents(before, batchSize));
-      await drain('server_secrets', () => prune.secrets(GUEST_KEY_PREFIX, c.guestKeysBefore, batchSize));
+      await drain('server_secrets', () => prune.secrets(TOKEN_KEY_PREFIX, c.guestKeysBefore, batchSize));
       return true;
     });
     const tables = Object.keys(pruned);

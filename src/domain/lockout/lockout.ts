@@ -4,7 +4,9 @@
  * is unlocked — a lock set meanwhile (parallel failures, an admin) wins the race. An app with
  * customer:manage-accounts changing a password is exempt. Its SQL, one statement per step, is in
  * store/repos/lockout.ts (admitting: store/repos/logins.ts, the login's one write): `attemptsAt`
- * here twins the counting CASE there, `isLockedAt` twins `unlockedAt`; change both together.
+ * here twins the counting CASE there (`failureCounting`), `isLockedAt` twins `unlockedAt`; change
+ * both together. Console operators are locked out by the same rule: domain/operators/console-login.ts
+ * uses `isLockedAt`, repos/operators.ts `failureCounting`.
  */
 import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
 import type { LockoutStore } from '../../store/repos/lockout.ts';

@@ -4,6 +4,7 @@ import type { Sealer } from '../../store/sealer.ts';
 import { addMinutes, type Clock } from '../clock.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import { KiboError } from '../errors.ts';
+import { isLockedAt } from '../lockout/lockout.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 import { normEmail, totpSealName, type OperatorRole } from './manage.ts';
 import { totpStep } from './totp.ts';
@@ -61,12 +62,14 @@ export function createConsoleLogin(deps: {
     return token;
   }
 
+  // The shoppers' lockout rule (domain/lockout/lockout.ts, its SQL in store/repos/lockout.ts); an
+  // operator has no admin lock, only `disabled`, which the password step answers on its own.
   const assertUnlocked = (lockedUntil: Date | null) => {
-    if (lockedUntil && lockedUntil > clock.now())
+    if (isLockedAt({ is_locked: false, locked_until: lockedUntil }, clock.now()))
       throw new KiboError('ACCOUNT_LOCKED', 'Too many failed sign-ins; try again later');
   };
   const fail = (operatorId: number) =>
-    operators.recordFailure(operatorId, policy.maxAttempts, addMinutes(clock.now(), policy.lockMinutes), clock.now());
+    operators.recordFailure(operatorId, policy.maxAttempts, policy.lockMinutes, clock.now());
 
   /** The live session of `token` at `stage`, or undefined; an expired or idle one is removed. */
   async function resume(token: string | undefined, stage: 'totp' | 'full'): Promise<ConsoleOperator | undefined> {

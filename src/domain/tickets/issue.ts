@@ -114,6 +114,40 @@ export function createTicketIssuer(deps: {
     return { accessToken, refreshToken, accessHash: hashToken(accessToken), refreshHash: hashToken(refreshToken) };
   }
 
+  /**
+   * A new login chain's ticket and the rows that make it live, not stored yet: a login stores
+   * them in its one write statement (store/repos/logins.ts).
+   */
+  async function prepare(c: NewChain): Promise<{ ticket: Ticket; session: NewSession; tokens: TokenPair }> {
+    const now = clock.now();
+    const session: NewSession = {
+      id: randomUUID(),
+      tenant_id: c.tenantId,
+      site_id: c.siteId,
+      customer_set: c.customerSet,
+      account_id: c.account?.id ?? null,
+      user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
+      anonymous: !c.account,
+      client_id: c.clientId,
+      previous_anonymous_id: c.previousAnonymousId ?? null,
+      impersonated_by: c.impersonatedBy ?? null,
+      cart_id: c.cartId ?? null,
+      access_minutes: c.lifetimes.accessMinutes,
+      refresh_minutes: c.lifetimes.refreshMinutes,
+      ends_at: c.endsAt ?? null,
+      created_at: now,
+    };
+    const pair = newPair();
+    const ticket = await ticketFor(session, now, pair.accessToken, pair.refreshToken, c.account);
+    const tokens: TokenPair = {
+      accessHash: pair.accessHash,
+      accessExpiresAt: ticket.accessTokenExpiration,
+      refreshHash: pair.refreshHash,
+      refreshExpiresAt: ticket.refreshTokenExpiration,
+    };
+    return { ticket, session, tokens };
+  }
+
   return {
     /** A guest ticket on `g`'s chain, expiring now + its lifetimes. Writes nothing. */
     async guest(g: GuestChain): Promise<Ticket> {
@@ -151,43 +185,11 @@ export function createTicketIssuer(deps: {
       return ticketFor(row, now, access, refresh);
     },
 
-    /**
-     * A new login chain's ticket and the rows that make it live, not stored yet: a login stores
-     * them in its one write statement (store/repos/logins.ts).
-     */
-    async prepare(c: NewChain): Promise<{ ticket: Ticket; session: NewSession; tokens: TokenPair }> {
-      const now = clock.now();
-      const session: NewSession = {
-        id: randomUUID(),
-        tenant_id: c.tenantId,
-        site_id: c.siteId,
-        customer_set: c.customerSet,
-        account_id: c.account?.id ?? null,
-        user_id: c.account?.user_id ?? c.anonymousUserId ?? randomUUID().replaceAll('-', ''),
-        anonymous: !c.account,
-        client_id: c.clientId,
-        previous_anonymous_id: c.previousAnonymousId ?? null,
-        impersonated_by: c.impersonatedBy ?? null,
-        cart_id: c.cartId ?? null,
-        access_minutes: c.lifetimes.accessMinutes,
-        refresh_minutes: c.lifetimes.refreshMinutes,
-        ends_at: c.endsAt ?? null,
-        created_at: now,
-      };
-      const pair = newPair();
-      const ticket = await ticketFor(session, now, pair.accessToken, pair.refreshToken, c.account);
-      const tokens: TokenPair = {
-        accessHash: pair.accessHash,
-        accessExpiresAt: ticket.accessTokenExpiration,
-        refreshHash: pair.refreshHash,
-        refreshExpiresAt: ticket.refreshTokenExpiration,
-      };
-      return { ticket, session, tokens };
-    },
+    prepare,
 
     /** Starts a new login chain, stored at once (an impersonation). */
     async start(c: NewChain): Promise<Ticket> {
-      const { ticket, session, tokens } = await this.prepare(c);
+      const { ticket, session, tokens } = await prepare(c);
       await sessions.create(session, tokens);
       return ticket;
     },

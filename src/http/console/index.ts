@@ -15,6 +15,14 @@ import { setConsoleHeaders } from './security-headers.ts';
 import { isHttps, sessionToken } from './session-cookie.ts';
 import { loginRoutes } from './login.ts';
 import { accountRoutes } from './accounts.ts';
+import type { ConsoleAdmin } from '../../domain/admin/console-admin.ts';
+import type { MetricsHistory } from '../../domain/admin/metrics-history.ts';
+import { requireAdmin } from './admin-access.ts';
+import { adminAppRoutes } from './admin-apps.ts';
+import { adminKeyRoutes } from './admin-keys.ts';
+import { adminOperatorRoutes } from './admin-operators.ts';
+import { dashboardRoutes } from './dashboard.ts';
+import { accountActionRoutes } from './account-actions.ts';
 
 /** Templates and the stylesheet sit beside this file (the build copies them to dist/ too). */
 const VIEWS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'views');
@@ -25,6 +33,8 @@ export interface ConsoleDeps {
   config: Config;
   consoleLogin: ConsoleLogin;
   support: SupportDesk;
+  admin: ConsoleAdmin;
+  metricsHistory: MetricsHistory;
 }
 
 /**
@@ -65,7 +75,11 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
       });
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof KiboError && err.status < 500) return errorPage(request, reply, err.status, err.message);
+    if (err instanceof KiboError && err.status < 500) {
+      // A rate-limited sign-in (429) says when to try again, as /api does.
+      if (err.retryAfter !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfter))));
+      return errorPage(request, reply, err.status, err.message);
+    }
     if (err.code === 'FST_CSRF_MISSING_SECRET' || err.code === 'FST_CSRF_INVALID_TOKEN')
       return errorPage(request, reply, 403, 'The form has expired or did not come from this console; open it again.');
     if (err.validation) return errorPage(request, reply, 400, 'That request is not one this console makes.');
@@ -81,4 +95,16 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
   );
   loginRoutes(app, deps.consoleLogin);
   accountRoutes(app, deps);
+  dashboardRoutes(app, deps.metricsHistory);
+  // The admin pages: their own scope, so that its guard runs first on every one of them.
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRequest', requireAdmin);
+      adminAppRoutes(admin, deps.admin);
+      adminKeyRoutes(admin, deps.admin);
+      adminOperatorRoutes(admin, deps.admin);
+    },
+    { prefix: '/admin' },
+  );
+  accountActionRoutes(app, deps);
 }

@@ -29,7 +29,8 @@ export function loginRoutes(app: FastifyInstance, login: ConsoleLogin): void {
 
   app.post<{ Body: Static<typeof LoginForm> }>(
     '/login',
-    { schema: { hide: true, body: LoginForm }, preValidation: app.csrfProtection },
+    // Per IP before anything is read (rateLimits.console), beneath it the operator lockout.
+    { schema: { hide: true, body: LoginForm }, config: { limit: 'console' }, preValidation: app.csrfProtection },
     async (request, reply) => {
       try {
         const r = await login.passwordStep(request.body.email, request.body.password);
@@ -48,7 +49,7 @@ export function loginRoutes(app: FastifyInstance, login: ConsoleLogin): void {
 
   app.post<{ Body: Static<typeof TotpForm> }>(
     '/login/totp',
-    { schema: { hide: true, body: TotpForm }, preValidation: app.csrfProtection },
+    { schema: { hide: true, body: TotpForm }, config: { limit: 'console' }, preValidation: app.csrfProtection },
     async (request, reply) => {
       try {
         setSessionCookie(request, reply, await login.totpStep(sessionToken(request), request.body.code));

@@ -6,7 +6,7 @@ export const OAuthRequest = Type.Object({
   client_id: Type.Optional(Type.String({ maxLength: 200 })),
   client_secret: Type.Optional(Type.String({ maxLength: 1000 })),
   grant_type: Type.Optional(Type.Union([Type.Literal('client_credentials'), Type.Literal('refresh_token')])),
-  refresh_token: Type.Optional(Type.String({ maxLength: 200 })),
+  refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
 });
 export const OAuthResponse = Type.Object({
   access_token: Type.String(),
@@ -38,10 +38,10 @@ export const TenantSchema = Type.Object({
 });
 
 /** The refresh token an app ticket refresh sends. */
-export const AppRefreshTicketBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+export const AppRefreshTicketBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });
 
 /** The refresh token an app logout names. */
-export const AppRefreshTokenParams = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 200 }) });
+export const AppRefreshTokenParams = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) });
 
 /** A tenant id (a PostgreSQL integer). */
 export const TenantIdParams = Type.Object({ tenantId: Type.Integer({ minimum: 1, maximum: 2 ** 31 - 1 }) });

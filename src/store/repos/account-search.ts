@@ -7,6 +7,15 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /** Finding accounts for the support console, and what its account page counts. SQL only. */
 export function createAccountSearchRepo(db: Db) {
+  const live = (scope: AccountScope, accountId: number, now: Date) =>
+    db
+      .selectFrom('sessions')
+      .where('tenant_id', '=', scope.tenantId)
+      .where('customer_set', '=', scope.customerSet)
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .where((eb) => eb.or([eb('live_until', 'is', null), eb('live_until', '>', now)]))
+      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]));
   return {
     /**
      * Accounts of `tenantId` in `customerSets` whose id is `q`, or whose email, user name, first
@@ -42,18 +51,20 @@ export function createAccountSearchRepo(db: Db) {
 
     /** Sessions of the account that are neither revoked nor past their end. */
     async liveSessions(scope: AccountScope, accountId: number, now: Date): Promise<number> {
-      const r = await db
-        .selectFrom('sessions')
+      const r = await live(scope, accountId, now)
         .select(sql<number>`count(*)::int`.as('n'))
-        .where('tenant_id', '=', scope.tenantId)
-        .where('customer_set', '=', scope.customerSet)
-        .where('account_id', '=', accountId)
-        .where('revoked_at', 'is', null)
-        .where((eb) => eb.or([eb('live_until', 'is', null), eb('live_until', '>', now)]))
-        .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+
+    /** Those sessions themselves, newest first, at most `limit` (the account page lists them). */
+    liveSessionList: (scope: AccountScope, accountId: number, now: Date, limit: number) =>
+      live(scope, accountId, now)
+        .select(['id', 'client_id', 'impersonated_by', 'cart_id', 'created_at', 'live_until', 'ends_at'])
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .limit(limit)
+        .execute(),
   };
 }
 export type AccountSearchRepo = ReturnType<typeof createAccountSearchRepo>;

@@ -1,6 +1,5 @@
 import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
-import { batched } from '../batch.ts';
 import { executor, transaction } from '../transaction.ts';
 import type { AppsTable } from '../schema.ts';
 
@@ -23,38 +22,20 @@ const fromRow = (r: Selectable<AppsTable>): StoredApp => ({
   createdAt: r.created_at,
 });
 
-interface NewAppRefreshToken {
+/** An app refresh token being spent (domain/tokens/app-refresh.ts): who it names, when it was issued and ends. */
+export interface SpentAppRefresh {
   tokenHash: string;
   clientId: string;
   tenantId: number;
+  issuedAt: Date;
   expiresAt: Date;
-  createdAt: Date;
+  /** a database app: it must still exist, unchanged (not re-created, same secret) since `issuedAt` */
+  stored: boolean;
 }
 
 export function createAppsRepo(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
   const db = () => executor(root);
-  // Every app token writes its refresh token: concurrent ones share one insert (store/batch.ts), one
-  // JSON parameter for all the rows, as the shopper tickets do (repos/sessions.ts). On PostgreSQL
-  // each statement is a round trip and a commit; one per app token capped them at the commit rate.
-  const insertRefresh = batched(async (items: readonly NewAppRefreshToken[]) => {
-    const rows = JSON.stringify(
-      items.map((t) => ({
-        token_hash: t.tokenHash,
-        client_id: t.clientId,
-        tenant_id: t.tenantId,
-        expires_at: t.expiresAt.toISOString(),
-        created_at: t.createdAt.toISOString(),
-      })),
-    );
-    await sql`
-      insert into app_refresh_tokens (token_hash, client_id, tenant_id, expires_at, created_at)
-      select token_hash, client_id, tenant_id, expires_at, created_at from json_to_recordset(${rows}::json) as x(
-        token_hash text, client_id text, tenant_id integer, expires_at timestamptz, created_at timestamptz)`.execute(
-      db(),
-    );
-    return items.map(() => undefined);
-  });
   return {
     async find(clientId: string): Promise<StoredApp | undefined> {
       const r = await db().selectFrom('apps').selectAll().where('client_id', '=', clientId).executeTakeFirst();
@@ -115,10 +96,27 @@ export function createAppsRepo(root: Db) {
         .executeTakeFirst();
       return res !== undefined;
     },
-    insertRefreshToken(t: NewAppRefreshToken): Promise<void> {
-      return insertRefresh(t);
+    /**
+     * Spends a self-authenticating app refresh token in one statement: recorded as spent (until it
+     * would have expired, for the lifecycle pass to remove), only if it was not spent before and,
+     * for a database app, only while the app exists as it was when the token was issued — so a
+     * deleted, re-created or re-keyed app's tokens fail on every instance at once, not when each
+     * instance's app list is next read. True when this call spent it.
+     */
+    async spendRefreshToken(t: SpentAppRefresh, now: Date): Promise<boolean> {
+      const r = await sql<{ token_hash: string }>`
+        insert into app_refresh_tokens (token_hash, client_id, tenant_id, expires_at, created_at, consumed_at)
+        select ${t.tokenHash}::text, ${t.clientId}::text, ${t.tenantId}::integer, ${t.expiresAt}::timestamptz,
+          ${t.issuedAt}::timestamptz, ${now}::timestamptz
+        where ${!t.stored}::boolean or exists (
+          select 1 from apps where client_id = ${t.clientId} and tenant_id = ${t.tenantId}
+            and created_at <= ${t.issuedAt}::timestamptz
+            and (secret_changed_at is null or secret_changed_at <= ${t.issuedAt}::timestamptz))
+        on conflict (token_hash) do nothing
+        returning token_hash`.execute(db());
+      return r.rows.length === 1;
     },
-    /** Retires a live refresh token in one conditional update; undefined when it was not live. */
+    /** Retires a token issued before app refresh tokens were sealed (stored ones live up to 30 days). */
     async consumeRefreshToken(tokenHash: string, now: Date): Promise<{ clientId: string } | undefined> {
       const r = await db()
         .updateTable('app_refresh_tokens')

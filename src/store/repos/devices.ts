@@ -21,6 +21,16 @@ export function createDevicesRepo(root: Db) {
       return r !== undefined;
     },
 
+    /** The account's known devices, most recently seen first (the support console's account page). */
+    list: (scope: AccountScope, accountId: number, limit: number) =>
+      db()
+        .selectFrom('known_devices')
+        .select(['fingerprint_hash', 'first_seen_at', 'last_seen_at'])
+        .where('account_id', 'in', accountIn(db(), scope, accountId))
+        .orderBy('last_seen_at', 'desc')
+        .limit(limit)
+        .execute(),
+
     /** Sets accounts.last_2fa_at (customerAccount.last2FaDate). */
     async markTwoFactorPassed(scope: AccountScope, accountId: number, at: Date): Promise<void> {
       await db()

@@ -1,7 +1,9 @@
 /**
- * Every lockout statement, and nothing else: counting a failure (and locking), clearing the count
- * after a correct password, clearing a lockout on a password reset; a login is stamped only on an
- * unlocked account by the login's one write (logins.ts), which uses `unlockedAt` from here. The rule they carry out — when to check, report, admit, and who is exempt — is
+ * Every lockout statement, and nothing else: the failure-counting rule (`failureCounting`, which the
+ * console's operators share), counting a failure (and locking), clearing the count after a correct
+ * password, clearing a lockout on a password reset; a login is stamped only on an unlocked account
+ * by the login's one write (logins.ts), which uses `unlockedAt` from here. The rule they carry out
+ * — when to check, report, admit, and who is exempt — is
  * in domain/lockout/lockout.ts; the counting CASE below and `attemptsAt` there are twins, as are
  * `unlockedAt` and `isLockedAt`: change both together.
  *
@@ -21,14 +23,37 @@ export function unlockedAt(at: Date | Expression<unknown>): Expression<SqlBool> 
   return sql<SqlBool>`(is_locked = false and (locked_until is null or locked_until <= ${at}))`;
 }
 
+/**
+ * The failure-counting rule as SQL, for any table with `failed_attempts` and `locked_until`
+ * (shoppers' accounts here, operators in repos/operators.ts): an expired lock starts a fresh
+ * count, a running lock stays as it is, and the attempt that reaches `maxAttempts` locks until
+ * `now + lockMinutes`. The twin of `attemptsAt` in domain/lockout/lockout.ts.
+ */
+export function failureCounting(now: Date, maxAttempts: number, lockMinutes: number) {
+  const until = new Date(now.getTime() + lockMinutes * 60_000);
+  const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
+  const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
+  const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
+  return {
+    expired,
+    lockedStill,
+    /** This attempt locks: no lock running, and the count reaches `maxAttempts`. */
+    locksNow: sql<boolean>`(not ${lockedStill} and ${next} >= ${maxAttempts})`,
+    set: {
+      failed_attempts: next,
+      locked_until: sql<Date | null>`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
+    },
+  };
+}
+
 export function createLockoutStore(root: Db) {
   // Each statement runs on the transaction its caller is inside, if any (store/transaction.ts).
   const db = () => executor(root);
   return {
     /**
-     * Counts one failed password attempt in a single statement, so instances sharing the database
-     * agree: an expired lock starts a fresh count, and reaching `maxAttempts` locks until
-     * `now + lockMinutes`. Answers the row as it is afterwards, and whether this attempt locked it.
+     * Counts one failed password attempt in a single statement (`failureCounting`), so instances
+     * sharing the database agree. Answers the row as it is afterwards, and whether this attempt
+     * locked it.
      */
     async recordFailedAttempt(
       scope: AccountScope,
@@ -37,17 +62,13 @@ export function createLockoutStore(root: Db) {
       maxAttempts: number,
       lockMinutes: number,
     ): Promise<{ row: AccountRow; lockedNow: boolean } | undefined> {
-      const until = new Date(now.getTime() + lockMinutes * 60_000);
-      const expired = sql<boolean>`(locked_until is not null and locked_until <= ${now})`;
-      const lockedStill = sql<boolean>`(locked_until is not null and locked_until > ${now})`;
-      const next = sql<number>`(case when ${expired} then 1 else failed_attempts + 1 end)`;
+      const rule = failureCounting(now, maxAttempts, lockMinutes);
       const row = await db()
         .updateTable('accounts')
         .set({
-          failed_attempts: next,
-          first_failed_at: sql`case when ${expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
-          locked_until: sql`case when ${lockedStill} then locked_until when ${next} >= ${maxAttempts} then ${until}::timestamptz else null end`,
-          last_locked_at: sql`case when not ${lockedStill} and ${next} >= ${maxAttempts} then ${now}::timestamptz else last_locked_at end`,
+          ...rule.set,
+          first_failed_at: sql`case when ${rule.expired} then ${now}::timestamptz else coalesce(first_failed_at, ${now}::timestamptz) end`,
+          last_locked_at: sql`case when ${rule.locksNow} then ${now}::timestamptz else last_locked_at end`,
         })
         .where(theAccount(scope, id))
         .returningAll()

@@ -1,6 +1,7 @@
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
 import type { OperatorsTable } from '../schema.ts';
+import { failureCounting } from './lockout.ts';
 
 export type OperatorRow = Selectable<OperatorsTable>;
 
@@ -85,17 +86,14 @@ export function createOperatorsRepo(db: Db) {
     },
 
     /**
-     * Counts a failed login in one statement (parallel failures all count); the one that reaches
-     * `maxAttempts` locks until `lockUntil` and starts the count again.
+     * Counts a failed login in one statement (parallel failures all count), by the shoppers' rule
+     * (`failureCounting` in repos/lockout.ts): the one that reaches `maxAttempts` locks for
+     * `lockMinutes`; a lock that has run out starts a fresh count.
      */
-    async recordFailure(id: number, maxAttempts: number, lockUntil: Date, at: Date): Promise<void> {
+    async recordFailure(id: number, maxAttempts: number, lockMinutes: number, at: Date): Promise<void> {
       await db
         .updateTable('operators')
-        .set({
-          failed_attempts: sql`case when failed_attempts + 1 >= ${maxAttempts} then 0 else failed_attempts + 1 end`,
-          locked_until: sql`case when failed_attempts + 1 >= ${maxAttempts} then ${lockUntil}::timestamptz else locked_until end`,
-          updated_at: at,
-        })
+        .set({ ...failureCounting(at, maxAttempts, lockMinutes).set, updated_at: at })
         .where('id', '=', id)
         .execute();
     },

@@ -277,6 +277,26 @@ export function createSessionsRepo(root: Db) {
         .execute();
     },
 
+    /** Revokes one live session, only if it is the account's: false when it is not (or already ended). */
+    async revokeOfAccount(
+      scope: { tenantId: number; customerSet: string },
+      accountId: number,
+      id: string,
+      reason: string,
+      at: Date,
+    ): Promise<boolean> {
+      const r = await db()
+        .updateTable('sessions')
+        .set({ revoked_at: at, revoke_reason: reason })
+        .where('id', '=', id)
+        .where('tenant_id', '=', scope.tenantId)
+        .where('customer_set', '=', scope.customerSet)
+        .where('account_id', '=', accountId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
     /** Revokes every live session of the account `accountId` in `scope` except `keep` (the caller's own). */
     async revokeAccount(
       scope: { tenantId: number; customerSet: string },

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { freshStore } from '../../helpers/db.ts';
 import { migrateToLatest } from '../../../src/store/migrate.ts';
 import { createSecretsRepo } from '../../../src/store/repos/secrets.ts';
-import { createGuestTokens, GUEST_KEY_PREFIX } from '../../../src/domain/tokens/guest.ts';
+import { createGuestTokens } from '../../../src/domain/tokens/guest.ts';
+import { createTokenKeys, TOKEN_KEY_PREFIX } from '../../../src/domain/tokens/token-keys.ts';
 import { TestClock } from '../../helpers/clock.ts';
 import type { Store } from '../../../src/store/db.ts';
 
@@ -33,8 +34,15 @@ describe('guest tokens (self-authenticating, rotating key)', () => {
     accessMinutes: 60,
     refreshMinutes: 1440,
   };
-  const make = (clock: TestClock) =>
-    createGuestTokens({ keys: createSecretsRepo(store.db), clock, periodMinutes: PERIOD, maxTokenMinutes: MAX });
+  const make = (clock: TestClock) => {
+    const keys = createTokenKeys({
+      store: createSecretsRepo(store.db),
+      clock,
+      periodMinutes: PERIOD,
+      maxTokenMinutes: MAX,
+    });
+    return { ...createGuestTokens({ keys }), prepare: keys.prepare };
+  };
 
   it('round-trips every field, stays short and opaque, and each token is unique', async () => {
     const clock = new TestClock();
@@ -87,7 +95,7 @@ describe('guest tokens (self-authenticating, rotating key)', () => {
     const names = await store.db
       .selectFrom('server_secrets')
       .select('name')
-      .where('name', 'like', `${GUEST_KEY_PREFIX}%`)
+      .where('name', 'like', `${TOKEN_KEY_PREFIX}%`)
       .execute();
     assert.ok(names.length >= 3, 'the current, the previous and the next period have keys');
     // past the longest lifetime after its period, the old key id is not even looked up

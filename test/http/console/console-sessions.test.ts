@@ -1,53 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useTestServer, type UsedTestServer } from '../../helpers/server.ts';
+import { useTestServer } from '../../helpers/server.ts';
 import { testConfigFile } from '../../helpers/config.ts';
 import { signup } from '../../helpers/signup.ts';
 import { createOperator, totpCode } from '../../helpers/operators.ts';
 import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
-
-/** A browser's cookie jar, kept by hand: what a console session needs without a browser. */
-class Visitor {
-  private jar = new Map<string, string>();
-  lastSetCookies: string[] = [];
-  constructor(
-    private s: UsedTestServer,
-    private headers: Record<string, string> = {},
-  ) {}
-
-  async fetch(path: string, form?: Record<string, string>) {
-    const res = await fetch(this.s.url + path, {
-      method: form ? 'POST' : 'GET',
-      headers: {
-        ...this.headers,
-        cookie: [...this.jar].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-      redirect: 'manual',
-    });
-    this.lastSetCookies = res.headers.getSetCookie();
-    for (const c of this.lastSetCookies) {
-      const [pair] = c.split(';');
-      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-      if (value) this.jar.set(name, value);
-      else this.jar.delete(name);
-    }
-    return { status: res.status, location: res.headers.get('location'), html: await res.text() };
-  }
-
-  /** Posts a form of the page at `path` with its CSRF token, as a browser submits it. */
-  async submit(path: string, action: string, form: Record<string, string>) {
-    const page = await this.fetch(path);
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.html)?.[1];
-    assert.ok(csrf, `no CSRF token on ${path}`);
-    return this.fetch(action, { ...form, _csrf: csrf });
-  }
-
-  signIn(email: string, password: string) {
-    return this.submit('/console/login', '/console/login', { email, password });
-  }
-}
+import { ConsoleVisitor } from '../../helpers/console-visitor.ts';
 
 const SECRETS_KEY = '11'.repeat(32);
 
@@ -59,7 +17,7 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
 
   it('sets the session cookie HttpOnly, SameSite=Strict, for /console only; Secure behind https', async () => {
     await createOperator(s, { email: 'cookie@example.com', password: 'operator-pass-1' });
-    const plain = new Visitor(s);
+    const plain = new ConsoleVisitor(s);
     const r = await plain.signIn('cookie@example.com', 'operator-pass-1');
     assert.equal(r.status, 303);
     assert.equal(r.location, '/console/accounts');
@@ -69,19 +27,19 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
     assert.match(session, /; SameSite=Strict/);
     assert.doesNotMatch(session, /; Secure/);
 
-    const proxied = new Visitor(s, { 'x-forwarded-proto': 'https' });
+    const proxied = new ConsoleVisitor(s, { 'x-forwarded-proto': 'https' });
     await proxied.signIn('cookie@example.com', 'operator-pass-1');
     assert.match(
       proxied.lastSetCookies.find((c) => c.startsWith('sa_console='))!,
       /; Secure/,
     );
-    const csrfCookie = await new Visitor(s, { 'x-forwarded-proto': 'https' }).fetch('/console/login');
+    const csrfCookie = await new ConsoleVisitor(s, { 'x-forwarded-proto': 'https' }).fetch('/console/login');
     assert.equal(csrfCookie.status, 200);
   });
 
   it('locks an operator out after maxAttempts wrong passwords, for lockMinutes', async () => {
     await createOperator(s, { email: 'lock@example.com', password: 'operator-pass-1' });
-    const v = new Visitor(s);
+    const v = new ConsoleVisitor(s);
     for (let i = 0; i < 3; i++) {
       const r = await v.signIn('lock@example.com', 'wrong-password-9');
       assert.equal(r.status, 401);
@@ -106,7 +64,7 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
     assert.match(row.totp_secret!, /^sa1:/);
     assert.ok(!row.totp_secret!.includes(op.totpSecret!));
 
-    const v = new Visitor(s);
+    const v = new ConsoleVisitor(s);
     const r = await v.signIn(op.email, op.password);
     assert.equal(r.location, '/console/login/totp');
     assert.equal((await v.fetch('/console/accounts')).location, '/console/login', 'no pages before the code');
@@ -119,7 +77,7 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
     assert.equal(ok.location, '/console/accounts');
     assert.equal((await v.fetch('/console/accounts')).status, 200);
 
-    const replay = new Visitor(s);
+    const replay = new ConsoleVisitor(s);
     await replay.signIn(op.email, op.password);
     const again = await replay.submit('/console/login/totp', '/console/login/totp', { code });
     assert.equal(again.status, 401);
@@ -128,14 +86,14 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
 
   it('ends a session after idleMinutes unused, and after absoluteMinutes however used', async () => {
     await createOperator(s, { email: 'idle@example.com', password: 'operator-pass-1' });
-    const idle = new Visitor(s);
+    const idle = new ConsoleVisitor(s);
     await idle.signIn('idle@example.com', 'operator-pass-1');
     s.clock.advanceMinutes(29);
     assert.equal((await idle.fetch('/console/accounts')).status, 200);
     s.clock.advanceMinutes(31);
     assert.equal((await idle.fetch('/console/accounts')).location, '/console/login');
 
-    const busy = new Visitor(s);
+    const busy = new ConsoleVisitor(s);
     await busy.signIn('idle@example.com', 'operator-pass-1');
     for (const minutes of [20, 20, 19]) {
       s.clock.advanceMinutes(minutes);
@@ -147,7 +105,7 @@ describe('support console: sign-in, lockout, TOTP, timeouts, cookies, tenant sco
 
   it("finds accounts across the tenant's customer sets, paged, and never another tenant's", async () => {
     await createOperator(s, { email: 'find@example.com', password: 'operator-pass-1' });
-    const v = new Visitor(s);
+    const v = new ConsoleVisitor(s);
     await v.signIn('find@example.com', 'operator-pass-1');
     // The clock has moved on past the seeded app token's life.
     const appToken = await s.appToken();

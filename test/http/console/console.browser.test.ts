@@ -5,16 +5,24 @@ import { useTestServer } from '../../helpers/server.ts';
 import { login } from '../../helpers/signup.ts';
 import { launchChromium, withScreenshot } from '../../helpers/browser.ts';
 import { createOperator, totpCode } from '../../helpers/operators.ts';
+import { startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
+import { ADMIN } from '../../helpers/config.ts';
 import { CONSOLE_CSP } from '../../../src/http/console/security-headers.ts';
 
 /**
  * Issue #18, the support console in real Chromium: an operator signs in with a TOTP code, finds a
- * shopper, locks them (the shopper's refresh token stops working), unlocks, forces a password
- * change and revokes sessions — each written to the account's audit log naming the operator.
+ * shopper, locks them (the shopper's refresh token stops working), unlocks, impersonates a cart
+ * (the ticket shown once works on the API), sends a reset mail (it arrives), reads the audit log
+ * filtered, forces a password change and revokes sessions — each written to the account's audit
+ * log naming the operator.
  * @see src/http/console/index.ts
  */
 describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
-  const s = useTestServer();
+  let inbox: SmtpInbox;
+  const s = useTestServer(async () => {
+    inbox = await startSmtpInbox();
+    return { env: { SMTP_URL: inbox.url } };
+  });
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
@@ -28,6 +36,7 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
   });
   after(async () => {
     await browser?.close();
+    await inbox?.close();
   });
 
   const refresh = (refreshToken: string) =>
@@ -109,6 +118,59 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
         (await auditBy('account.unlocked')).map((e) => e.actor),
         [operator.email],
       );
+    });
+  });
+
+  it('impersonates a cart (the ticket works on the API), sends a reset mail, and filters the audit log', async () => {
+    await withScreenshot(page, 'console-impersonate', async () => {
+      await page.goto(`${s.url}/console/accounts/${s.shopper.accountId}`);
+      await page.getByRole('link', { name: 'Impersonate a cart', exact: true }).click();
+      await page.waitForURL(/\/impersonate$/);
+      await page.getByLabel('Cart id').fill('cart-browser-1');
+      await page.getByLabel('For the application').selectOption(ADMIN.clientId);
+      const before = s.clock.now().getTime();
+      await page.getByRole('button', { name: 'Confirm: Impersonate a cart' }).click();
+      await page.waitForURL(/\/impersonate$/);
+      assert.equal(new URL(page.url()).search, '', 'the ticket is in no URL');
+      const ends = Date.parse((await page.locator('#ticket-ends time').getAttribute('datetime'))!);
+      assert.ok(Math.abs(ends - (before + 60 * 60_000)) < 2000, 'ends 60 minutes on');
+      const jwt = await page.locator('#ticket-jwt').innerText();
+      const current = await s.request('GET', '/api/commerce/customer/accounts/current', {
+        headers: { authorization: `Bearer ${jwt}`, 'x-vol-tenant': '1', 'x-vol-site': '1' },
+      });
+      assert.equal(current.status, 200, current.text);
+      assert.equal(current.json.id, s.shopper.accountId, 'the ticket acts as the shopper');
+      await page.getByRole('link', { name: 'Back to the account' }).click();
+      assert.ok(!(await page.content()).includes(jwt), 'shown once');
+    });
+    await withScreenshot(page, 'console-reset-mail', async () => {
+      await act('Send a reset mail', 'Confirm: Send a reset mail');
+      assert.match(await page.getByRole('status').innerText(), /password reset mail is on its way/);
+      const mail = await inbox.next(s.shopper.email);
+      assert.match(mail.raw, /reset/i);
+    });
+    await withScreenshot(page, 'console-audit', async () => {
+      await page.getByLabel('Event type').selectOption('impersonation');
+      const today = s.clock.now().toISOString().slice(0, 10);
+      await page.getByLabel('From').fill(today);
+      await page.getByLabel('To').fill(today);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/type=impersonation/);
+      assert.equal(await page.locator('#audit-count').innerText(), '1 event');
+      assert.deepEqual(await page.locator('#audit-log tbody td:nth-child(2)').allInnerTexts(), ['impersonation']);
+      assert.equal(await page.locator('#audit-log tbody td:nth-child(3)').innerText(), `${operator.email} (console)`);
+      // Submitted from the keyboard: Enter in the date field sends the form.
+      await page.getByLabel('Event type').selectOption('account.locked');
+      await page.getByLabel('From').focus();
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/type=account\.locked/);
+      assert.equal(await page.locator('#audit-count').innerText(), '1 event');
+      await page.getByLabel('To').fill('2000-01-01');
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await page.waitForURL(/to=2000-01-01/);
+      assert.equal(await page.locator('#audit-count').innerText(), '0 events', 'nothing before the range ends');
+      await page.goto(`${s.url}/console/accounts/${s.shopper.accountId}?type=password.reset_requested`);
+      assert.equal(await page.locator('#audit-count').innerText(), '1 event');
     });
   });
 
