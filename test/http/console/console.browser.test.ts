@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -178,6 +179,11 @@ describe(`support console in Chromium (${process.env.TEST_DATABASE_URL ? 'Postgr
     await withScreenshot(page, 'console-actions', async () => {
       const shopperLogin = await login(s, s.storefrontToken, s.shopper.email, s.shopper.password);
       await page.goto(`${s.url}/console/accounts/${s.shopper.accountId}`);
+      if (process.env.SCREENSHOT_DOCS) {
+        // `SCREENSHOT_DOCS=1 npm test -- console.browser` renews the README's picture.
+        fs.mkdirSync('docs/images', { recursive: true });
+        await page.screenshot({ path: 'docs/images/console-account.png', fullPage: true });
+      }
       await act('Revoke sessions', 'Confirm: Revoke sessions');
       assert.equal(await page.locator('#state-sessions').innerText(), '0');
       assert.equal((await refresh(shopperLogin.refreshToken!)).status, 401);
