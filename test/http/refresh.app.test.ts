@@ -79,22 +79,4 @@ describe('refresh by an app other than the one the chain was issued to', () => {
     assert.equal((await sdkError(() => refreshAs(s.adminToken, u.ticket.refreshToken!))).status, 401);
     assert.ok((await refreshAs(s.storefrontToken, r1.refreshToken!)).refreshToken);
   });
-
-  it("ignores another app's logout of a chain, login or guest, and lets its own app log it out", async () => {
-    const logoutAs = (accessToken: string, refreshToken: string) =>
-      s.request('DELETE', `/api/commerce/customer/authtickets?refreshToken=${encodeURIComponent(refreshToken)}`, {
-        headers: { authorization: `Bearer ${accessToken}` },
-      });
-    const u = await signup(s, s.storefrontToken, 'rfe');
-    const guest = await sdkApis(s, { accessToken: s.storefrontToken }).tickets.createAnonymousShopperAuthTicket({});
-    for (const token of [u.ticket.refreshToken!, guest.refreshToken!]) {
-      const other = await logoutAs(s.adminToken, token);
-      assert.equal(other.status, 204, other.text);
-      // The chain lives on: its own app refreshes it, then logs it out for good.
-      const next = await refreshAs(s.storefrontToken, token);
-      assert.equal((await logoutAs(s.storefrontToken, next.refreshToken!)).status, 204);
-      const e = await sdkError(() => refreshAs(s.storefrontToken, next.refreshToken!));
-      assert.equal(e.status, 401);
-    }
-  });
 });

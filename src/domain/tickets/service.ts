@@ -250,15 +250,11 @@ export function createTicketService(deps: TicketDeps) {
       return issuer.ticket(spent, account);
     },
 
-    /**
-     * Logout: revokes the chain the refresh token belongs to, for the app and customer set the chain
-     * was issued to only (as refresh). Unknown tokens, and another app's, are ignored alike.
-     */
+    /** Logout: revokes the chain the refresh token belongs to. Unknown tokens are ignored. */
     async logout(ctx: CallContext, refreshToken: string): Promise<void> {
       if (isGuestToken(refreshToken)) {
         const g = await guestTokens.open(refreshToken);
         if (!g || g.kind !== 'refresh' || g.tenantId !== ctx.tenant.id) return;
-        if (g.clientId !== ctx.clientId || g.customerSet !== ctx.site.customerSet) return;
         // Recorded, so that every instance refuses the chain's tokens from now on.
         const ends = Math.max(g.accessExpiresAt.getTime(), g.refreshExpiresAt.getTime());
         await guests.revoke({
@@ -275,7 +271,6 @@ export function createTicketService(deps: TicketDeps) {
       if (!known) return;
       const session = await sessions.find(known.sessionId);
       if (!session || session.tenant_id !== ctx.tenant.id) return;
-      if (session.client_id !== ctx.clientId || session.customer_set !== ctx.site.customerSet) return;
       await sessions.revoke(known.sessionId, 'logout', clock.now());
       await audit.record(ctx, 'logout', known.accountId, impersonation(session.impersonated_by));
     },
