@@ -16,6 +16,7 @@ import type { Clock } from '../clock.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { LoginGuard } from '../login-steps.ts';
+import { assertActive } from '../accounts/active.ts';
 
 /** Whether an account is locked at `now`: by an admin (Set-Login-Locked) or by too many failures. */
 export function isLockedAt(row: Pick<AccountRow, 'is_locked' | 'locked_until'>, now: Date): boolean {
@@ -127,6 +128,7 @@ export function createLockout(deps: LockoutDeps) {
       const fresh = await logins({ ...rows, scope: scopeOfRow(account), accountId: account.id, at: clock.now() });
       if (!fresh) {
         await audit.record(ctx, 'login.locked', account.id, { reason: 'locked-meanwhile' });
+        // (or deactivated meanwhile: the statement admits neither, and a rare race needs no second read)
         throw new KiboError('ACCOUNT_LOCKED', 'The account is locked');
       }
       return fresh;
@@ -155,6 +157,7 @@ export function createLoginGuard(
     afterUnknown: (ctx) => lockout.reportUnknown(ctx),
     async afterVerify(account, ok, ctx) {
       const fresh = await lockout.report(account, ok, ctx);
+      if (ok) assertActive(fresh);
       // A forced change concerns the password; a passwordless (OTP) login is not held up by it.
       if (ok && opts.passwordLogin && fresh.password_change_required) {
         // The caller proved the password, so it may learn which account must change it (Change-Password needs the id).

@@ -13,6 +13,7 @@ import type { GuestsRepo } from '../../store/repos/guests.ts';
 import type { Transact } from '../../store/transaction.ts';
 import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from '../login-steps.ts';
 import type { Ticket, TicketIssuer } from './issue.ts';
+import { assertActive } from '../accounts/active.ts';
 import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
 
 /** What the database knows of a refresh token that could not be spent. */
@@ -115,6 +116,8 @@ export function createTicketService(deps: TicketDeps) {
     device: Device,
     lifetimes: Lifetimes,
   ): Promise<Ticket> {
+    // Checked here too: a second factor completes a login begun before a deactivation.
+    assertActive(account);
     const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
     const chain = await issuer.prepare({
       tenantId: ctx.tenant.id,

@@ -5,6 +5,7 @@ import type { Clock } from '../clock.ts';
 import { generateCode, type CodeService } from '../codes/service.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { isEmailAddress } from '../accounts/lookup.ts';
+import { isActive } from '../accounts/active.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { Device, LoginGuard } from '../login-steps.ts';
 import type { Ticket } from '../tickets/issue.ts';
@@ -151,7 +152,8 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       });
       if (!claim) return;
       const account = await accounts.findByEmail(scopeOf(ctx), e);
-      if (!account) {
+      // A deactivated account is mailed nothing, and answered alike.
+      if (!account || !isActive(account)) {
         await codes.keyedHash('code:otp', generateCode());
         return;
       }

@@ -27,11 +27,11 @@ export type LoginWrite = (item: Item) => Promise<AccountRow | undefined>;
 
 /**
  * A successful login's one write statement: it stamps the account (last login, region) only while
- * the account is unlocked at `at` (lockout.ts `unlockedAt`), and only then stores the login's
- * chain, makes its device known and records `login.succeeded`. A lock that won the race leaves
- * nothing written. Concurrent logins share the statement (store/batch.ts).
+ * the account is unlocked at `at` (lockout.ts `unlockedAt`) and active, and only then stores the
+ * login's chain, makes its device known and records `login.succeeded`. A lock or deactivation that
+ * won the race leaves nothing written. Concurrent logins share the statement (store/batch.ts).
  *
- * Answers the account as it is now, or undefined when it is locked or gone.
+ * Answers the account as it is now, or undefined when it is locked, deactivated or gone.
  */
 export function createLoginWrite(root: Db): LoginWrite {
   const db = () => executor(root);
@@ -66,6 +66,8 @@ export function createLoginWrite(root: Db): LoginWrite {
         from j
         where accounts.tenant_id = j.login_tenant_id and accounts.customer_set = j.login_customer_set
           and accounts.id = j.login_account_id and ${unlockedAt(sql.ref('j.at'))}
+          -- twin of domain/accounts/active.ts: a deactivation that won the race admits nothing
+          and (accounts.profile->>'isActive') is distinct from 'false'
         returning accounts.*),
       k as (select j.* from j join admitted on admitted.id = j.login_account_id),
       ${insertChains('k')},

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { useTestServer } from '../../helpers/server.ts';
 import { signup } from '../../helpers/signup.ts';
 import { parsePrometheus, sampleValue } from '../../helpers/prometheus.ts';
@@ -119,26 +120,35 @@ describe('a successful login is one write statement', () => {
     };
   }
 
-  it('writes nothing of the login when a lock wins the race', async () => {
-    const u = await signup(s, s.storefrontToken, 'onewrite-locked');
-    const db = s.store.db;
-    const rows = async () => ({
-      sessions: (await db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute()).length,
-      devices: (
-        await db.selectFrom('known_devices').select('account_id').where('account_id', '=', u.accountId).execute()
-      ).length,
-      events: (await db.selectFrom('auth_events').select('id').where('account_id', '=', u.accountId).execute()).length,
-      lastLogin: (
-        await db.selectFrom('accounts').select('last_login_at').where('id', '=', u.accountId).executeTakeFirstOrThrow()
-      ).last_login_at?.getTime(),
+  for (const [race, change] of [
+    ['a lock', { is_locked: true }],
+    ['a deactivation', { profile: sql<string>`profile || '{"isActive": false}'::jsonb` }],
+  ] as const)
+    it(`writes nothing of the login when ${race} wins the race`, async () => {
+      const u = await signup(s, s.storefrontToken, 'onewrite-locked');
+      const db = s.store.db;
+      const rows = async () => ({
+        sessions: (await db.selectFrom('sessions').select('id').where('account_id', '=', u.accountId).execute()).length,
+        devices: (
+          await db.selectFrom('known_devices').select('account_id').where('account_id', '=', u.accountId).execute()
+        ).length,
+        events: (await db.selectFrom('auth_events').select('id').where('account_id', '=', u.accountId).execute())
+          .length,
+        lastLogin: (
+          await db
+            .selectFrom('accounts')
+            .select('last_login_at')
+            .where('id', '=', u.accountId)
+            .executeTakeFirstOrThrow()
+        ).last_login_at?.getTime(),
+      });
+      // Set after the password was checked: the login's write finds the account locked or deactivated.
+      await db.updateTable('accounts').set(change).where('id', '=', u.accountId).execute();
+      const before = await rows();
+      const answer = await createLoginWrite(db)(loginOf(u.accountId, new Date(Date.now() + 60_000)));
+      assert.equal(answer, undefined, 'not admitted');
+      assert.deepEqual(await rows(), before, 'no stamp, session, device or event');
     });
-    // A lock set after the password was checked: the login's write finds the account locked.
-    await db.updateTable('accounts').set({ is_locked: true }).where('id', '=', u.accountId).execute();
-    const before = await rows();
-    const answer = await createLoginWrite(db)(loginOf(u.accountId, new Date(Date.now() + 60_000)));
-    assert.equal(answer, undefined, 'not admitted');
-    assert.deepEqual(await rows(), before, 'no stamp, session, device or event');
-  });
 
   it('admits logins of one account that share a batch, each with its own chain', async () => {
     const u = await signup(s, s.storefrontToken, 'onewrite-batch');
