@@ -8,6 +8,7 @@ import * as m0006 from './migrations/0006_contacts_challenges.ts';
 import * as m0007 from './migrations/0007_lifecycle.ts';
 import * as m0009 from './migrations/0009_key_rotation.ts';
 import * as m0010 from './migrations/0010_operators_console.ts';
+import * as m0011 from './migrations/0011_pending_guest_link.ts';
 
 /** Every migration, in order. Append only: a landed migration is never edited. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_lifecycle': m0007,
   '0009_key_rotation': m0009,
   '0010_operators_console': m0010,
+  '0011_pending_guest_link': m0011,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -171,6 +171,8 @@ export interface VerificationCodesTable {
   refresh_minutes: number | null;
   fingerprint_hash: string | null;
   region: string | null;
+  /** the guest a pending 2FA login links when it completes (migration 0011) */
+  previous_anonymous_id: string | null;
 }
 
 /** Devices an account has logged in from (migration 0002), by keyed hash of the fingerprint. */

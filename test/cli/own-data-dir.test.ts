@@ -26,7 +26,7 @@ describe('admin CLI on an embedded database no service holds', () => {
     );
     const m = await runCli(['migrate'], env);
     assert.equal(m.code, 0, m.stderr);
-    assert.match(m.stdout, /^Ran 0001_init, .*0009_key_rotation, 0010_operators_console\.\n$/);
+    assert.match(m.stdout, /^Ran 0001_init, .*0010_operators_console, 0011_pending_guest_link\.\n$/);
     const created = await runCli(['--json', 'apps', 'create', '--client-id', 'own', '--tenant', '1'], env);
     assert.equal(created.code, 0, created.stderr);
     assert.ok(!fs.existsSync(lock), 'the CLI let go of the files');

@@ -31,7 +31,7 @@ export function generateCode(): string {
 /** The pending login a 2FA code finishes (stored with the code). */
 export type PendingLogin = Pick<
   NewCode,
-  'siteId' | 'clientId' | 'accessMinutes' | 'refreshMinutes' | 'fingerprintHash' | 'region'
+  'siteId' | 'clientId' | 'accessMinutes' | 'refreshMinutes' | 'fingerprintHash' | 'region' | 'previousAnonymousId'
 >;
 
 export interface IssuedCode {

@@ -115,10 +115,12 @@ export function createTicketService(deps: TicketDeps) {
     ctx: CallContext,
     device: Device,
     lifetimes: Lifetimes,
+    /** the guest a pending 2FA login was begun by; else the calling guest, if any */
+    linkedGuest?: string,
   ): Promise<Ticket> {
     // Checked here too: a second factor completes a login begun before a deactivation.
     assertActive(account);
-    const previousAnonymousId = ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
+    const previousAnonymousId = linkedGuest ?? (ctx.shopper?.anonymous ? ctx.shopper.userId : undefined);
     const chain = await issuer.prepare({
       tenantId: ctx.tenant.id,
       siteId: ctx.site.id,

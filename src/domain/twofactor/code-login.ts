@@ -23,7 +23,13 @@ export interface CodeLoginDeps {
   audit: Audit;
   clock: Clock;
   /** Issues the full ticket (the ticket service's completeLogin). */
-  completeLogin(account: AccountRow, ctx: CallContext, device: Device, lifetimes: Lifetimes): Promise<Ticket>;
+  completeLogin(
+    account: AccountRow,
+    ctx: CallContext,
+    device: Device,
+    lifetimes: Lifetimes,
+    linkedGuest?: string,
+  ): Promise<Ticket>;
   /** Told about failures of work done after the answer (OTP mail). */
   onError?: (err: unknown, what: string) => void;
 }
@@ -105,6 +111,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
           refreshMinutes: row.refresh_minutes,
           fingerprintHash: row.fingerprint_hash,
           region: row.region,
+          previousAnonymousId: row.previous_anonymous_id,
         },
       });
       await mail.deliver(ctx, account, '2fa', issued, claim);
@@ -130,7 +137,13 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         accessMinutes: row.access_minutes ?? ctx.tenant.tokens.accessMinutes,
         refreshMinutes: row.refresh_minutes ?? ctx.tenant.tokens.refreshMinutes,
       };
-      return deps.completeLogin(account, ctx, { region: row.region, fingerprintHash: row.fingerprint_hash }, lifetimes);
+      return deps.completeLogin(
+        account,
+        ctx,
+        { region: row.region, fingerprintHash: row.fingerprint_hash },
+        lifetimes,
+        row.previous_anonymous_id ?? undefined,
+      );
     },
 
     /**

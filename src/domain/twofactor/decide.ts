@@ -91,6 +91,8 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
           refreshMinutes: lifetimes.refreshMinutes,
           fingerprintHash: fpHash,
           region: device.region?.trim() || null,
+          // the guest who began this login is linked when the code completes it
+          previousAnonymousId: ctx.shopper?.anonymous ? ctx.shopper.userId : null,
         },
       });
       // Inside the resend interval the code already sent stands, and this challenge leads to it.

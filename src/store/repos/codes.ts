@@ -20,6 +20,8 @@ export interface NewCode {
   refreshMinutes: number | null;
   fingerprintHash: string | null;
   region: string | null;
+  /** the guest the pending login links when it completes */
+  previousAnonymousId?: string | null;
 }
 
 /** Kills every older live code of the account and purpose (and its challenge tokens), stores `c`. */
@@ -48,6 +50,7 @@ async function replaceIn(trx: Db, c: NewCode): Promise<void> {
       refresh_minutes: c.refreshMinutes,
       fingerprint_hash: c.fingerprintHash,
       region: c.region,
+      previous_anonymous_id: c.previousAnonymousId ?? null,
     })
     .execute();
 }
