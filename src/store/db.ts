@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely';
 import type { Database } from './schema.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { keepStatementsPrepared } from './pg-prepared.ts';
 
 export type Db = Kysely<Database>;
 
@@ -80,6 +81,7 @@ async function openPostgres(url: string, max: number, log: KyselyConfig['log']):
   const pool = new pg.Pool({ connectionString: url, max });
   // An idle client's network error must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  keepStatementsPrepared(pool);
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log }),
     pool: () => ({ size: pool.totalCount, inUse: pool.totalCount - pool.idleCount, waiting: pool.waitingCount }),
