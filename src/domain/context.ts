@@ -28,6 +28,11 @@ export interface CallContext {
   operator?: string;
 }
 
+/** The guest calling, if the request carries a guest's token: a login it makes links that guest. */
+export function callingGuest(ctx: CallContext): string | undefined {
+  return ctx.shopper?.anonymous ? ctx.shopper.userId : undefined;
+}
+
 /** The accounts a request may address: its tenant and its site's customer set. */
 export function scopeOf(ctx: CallContext): AccountScope {
   return { tenantId: ctx.tenant.id, customerSet: ctx.site.customerSet };

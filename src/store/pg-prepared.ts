@@ -3,10 +3,10 @@ import type { Pool, PoolClient } from 'pg';
 /** Statements worth keeping prepared: queries. Transaction control and DDL run as sent. */
 const CACHEABLE = /^\s*(select|insert|update|delete|with)\b/i;
 /** "cached plan must not change result type": a kept statement outlived a change of its table. */
-const STALE_PLAN = '0A000';
+export const STALE_PLAN = '0A000';
 
-type Query = (text: string, values?: unknown[]) => Promise<unknown>;
-type NamedQuery = (config: { name: string; text: string; values?: unknown[] }) => Promise<unknown>;
+/** pg's client.query, in the two forms used here (and passed any other). */
+type Query = (...args: unknown[]) => Promise<unknown>;
 
 /**
  * Server-side prepared statements on PostgreSQL, as store/pglite-prepared.ts keeps them on PGlite:
@@ -23,14 +23,13 @@ type NamedQuery = (config: { name: string; text: string; values?: unknown[] }) =
  */
 export function keepStatementsPrepared(pool: Pool, max = 200): void {
   pool.on('connect', (client: PoolClient) => {
-    const plain = client.query.bind(client) as unknown as Query;
-    const named = client.query.bind(client) as unknown as NamedQuery;
+    const run = client.query.bind(client) as unknown as Query;
     /** statement text → its name on this connection, least recently used first */
     const names = new Map<string, string>();
     let seq = 0;
 
     /** Deallocates on the server; a connection in a failed transaction refuses, and keeps it. */
-    const drop = (name: string) => void plain(`deallocate ${name}`).catch(() => {});
+    const drop = (name: string) => void run(`deallocate ${name}`).catch(() => {});
 
     function nameOf(text: string): string {
       const known = names.get(text);
@@ -58,11 +57,11 @@ export function keepStatementsPrepared(pool: Pool, max = 200): void {
 
     const query = async (text: string, values?: unknown[]) => {
       try {
-        return await named({ name: nameOf(text), text, values });
+        return await run({ name: nameOf(text), text, values });
       } catch (err) {
         if ((err as { code?: string }).code !== STALE_PLAN) throw err;
         forget(text);
-        return named({ name: nameOf(text), text, values });
+        return run({ name: nameOf(text), text, values });
       }
     };
 
@@ -72,7 +71,7 @@ export function keepStatementsPrepared(pool: Pool, max = 200): void {
       const [text, values] = args;
       if (args.length <= 2 && typeof text === 'string' && CACHEABLE.test(text) && typeof values !== 'function')
         return query(text, values as unknown[] | undefined);
-      return (plain as (...a: unknown[]) => unknown)(...args);
+      return run(...args);
     };
   });
 }

@@ -15,6 +15,7 @@ import {
 } from 'kysely';
 import { protocol, types, type PGlite } from '@electric-sql/pglite';
 import type { PoolStats } from './db.ts';
+import { STALE_PLAN } from './pg-prepared.ts';
 
 const { serialize } = protocol;
 
@@ -29,8 +30,6 @@ interface Prepared {
 const CACHEABLE = /^\s*(select|insert|update|delete|with|values|begin|start|commit|rollback|savepoint|release)\b/i;
 /** Types whose binary wire format is their UTF-8 text: text, varchar, json. */
 const BYTES_AS_TEXT = new Set([25, 1043, 114]);
-/** "cached plan must not change result type": a kept statement outlived a change of its table. */
-const STALE_PLAN = '0A000';
 
 /**
  * Kysely over embedded PGlite, with every distinct statement parsed and planned once.

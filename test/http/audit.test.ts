@@ -1,30 +1,18 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
-import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
-import { configWithLogin } from '../helpers/login-config.ts';
+import { useMailingServer } from '../helpers/mailing-server.ts';
 import { login, signup } from '../helpers/signup.ts';
 
 const off = { always: false, onNewFingerprint: false, onNewRegion: false };
 
 describe('the audit log of auth events through the official SDK', () => {
-  let inbox: SmtpInbox;
-  const s = useTestServer(async () => {
-    inbox = await startSmtpInbox();
-    return {
-      env: { SMTP_URL: inbox.url },
-      // site 2 always asks for a second factor; site 1 locks after 2 failures
-      configFile: configWithLogin({
-        1: { lockout: { maxAttempts: 2, lockMinutes: 5 } },
-        2: { twoFactor: { ...off, always: true } },
-      }),
-    };
+  // site 2 always asks for a second factor; site 1 locks after 2 failures
+  const { s, inbox } = useMailingServer({
+    1: { lockout: { maxAttempts: 2, lockMinutes: 5 } },
+    2: { twoFactor: { ...off, always: true } },
   });
   const admin = () => sdkApis(s, { accessToken: s.adminToken }).accounts;
-  after(async () => {
-    await inbox?.close();
-  });
 
   const types = async (accountId: number) => {
     const page = await admin().getAccountAuditLog({ accountId, startIndex: 0, pageSize: 200, sortBy: 'entryDate asc' });
@@ -59,7 +47,7 @@ describe('the audit log of auth events through the official SDK', () => {
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
     assert.equal(challenge.requires2FA, true);
-    const code = await inbox.nextCode(u.email);
+    const code = await inbox().nextCode(u.email);
     const wrongCode = code === '000000' ? '111111' : '000000';
     await sdkError(() =>
       sdkApis(s, { accessToken: s.storefrontToken, siteId: 2 }).tickets.validate2FAAndCreateAuthTicket({
@@ -78,7 +66,7 @@ describe('the audit log of auth events through the official SDK', () => {
     await sdkApis(s, { accessToken: s.storefrontToken }).accounts.resetPassword({
       customerResetPasswordInfo: { emailAddress: u.email },
     });
-    const mail = await inbox.next(u.email);
+    const mail = await inbox().next(u.email);
     const resetCode = /^ {4}([A-Za-z0-9_-]{43,})\s*$/m.exec(mail.raw)![1];
     await sdkApis(s, { accessToken: s.storefrontToken }).accounts.updateForgottenPassword({
       confirmationInfo: { userName: u.email, confirmationCode: resetCode, newPassword: 'Reset-passw0rd1' },

@@ -1,11 +1,9 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { StorefrontAuthTicketApi } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { useTestServer } from '../helpers/server.ts';
 import { sdkApis, sdkError } from '../helpers/sdk.ts';
 import { signup } from '../helpers/signup.ts';
-import { startSmtpInbox, type SmtpInbox } from '../helpers/smtp.ts';
-import { configWithLogin } from '../helpers/login-config.ts';
+import { useMailingServer } from '../helpers/mailing-server.ts';
 
 /**
  * A correct password is never answered 429 (issue #17): a second login inside the resend
@@ -13,19 +11,9 @@ import { configWithLogin } from '../helpers/login-config.ts';
  * already sent, and no second mail.
  */
 describe('2FA and OTP logins inside the resend interval', () => {
-  let inbox: SmtpInbox;
   // The inbox first: the server mails through it. Its teardown runs after the server's.
-  const s = useTestServer(async () => {
-    inbox = await startSmtpInbox();
-    return {
-      env: { SMTP_URL: inbox.url },
-      configFile: configWithLogin({
-        1: { twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false }, otpLogin: { enabled: true } },
-      }),
-    };
-  });
-  after(async () => {
-    await inbox?.close();
+  const { s, inbox } = useMailingServer({
+    1: { twoFactor: { always: true, onNewFingerprint: false, onNewRegion: false }, otpLogin: { enabled: true } },
   });
   const login = (u: { email: string; password: string }) =>
     sdkApis(s, { accessToken: s.storefrontToken }).tickets.createUserAuthTicket({
@@ -41,14 +29,14 @@ describe('2FA and OTP logins inside the resend interval', () => {
     const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
     assert.equal(first.requires2FA, true);
-    const code = await inbox.nextCode(u.email);
+    const code = await inbox().nextCode(u.email);
     s.clock.advance(5_000);
 
     const second = await login(u);
     assert.equal(second.requires2FA, true, 'a challenge, not 429');
     assert.notEqual(second.accessToken, first.accessToken);
     assert.equal(second.accessTokenExpiration, first.accessTokenExpiration, 'it leads to the same code');
-    assert.equal(inbox.count(u.email), 1, 'no second mail');
+    assert.equal(inbox().count(u.email), 1, 'no second mail');
 
     const ticket = await finish(second.accessToken!, code);
     assert.ok(ticket.jwtAccessToken, 'the code already sent works with the new challenge token');
@@ -68,7 +56,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
   it('keeps both challenge tokens leading to the live code, through a resend too', async () => {
     const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
-    await inbox.nextCode(u.email);
+    await inbox().nextCode(u.email);
     const second = await login(u);
     // the explicit resend keeps its throttle, with Retry-After
     const soon = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
@@ -78,7 +66,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
     assert.ok(Number(soon.headers.get('retry-after')) >= 1);
     s.clock.advance(31_000);
     await withChallenge(second.accessToken!).generateAndSend2faOtp({});
-    const resent = await inbox.nextCode(u.email);
+    const resent = await inbox().nextCode(u.email);
     assert.ok((await finish(first.accessToken!, resent)).jwtAccessToken, 'the first token leads to the new code');
   });
 
@@ -87,8 +75,8 @@ describe('2FA and OTP logins inside the resend interval', () => {
     const [a, b] = await Promise.all([login(u), login(u)]);
     assert.equal(a.requires2FA, true);
     assert.equal(b.requires2FA, true);
-    const code = await inbox.nextCode(u.email);
-    assert.equal(inbox.count(u.email), 1);
+    const code = await inbox().nextCode(u.email);
+    assert.equal(inbox().count(u.email), 1);
     const which = Math.random() < 0.5 ? a : b;
     assert.ok((await finish(which.accessToken!, code)).jwtAccessToken);
   });
@@ -96,17 +84,17 @@ describe('2FA and OTP logins inside the resend interval', () => {
   it('sends a new code outside the interval, and when the code sent inside it is gone', async () => {
     const u = await signup(s, s.storefrontToken, 'window');
     const first = await login(u);
-    const old = await inbox.nextCode(u.email);
+    const old = await inbox().nextCode(u.email);
     s.clock.advance(31_000);
     const later = await login(u);
-    const fresh = await inbox.nextCode(u.email);
-    assert.equal(inbox.count(u.email), 2);
+    const fresh = await inbox().nextCode(u.email);
+    assert.equal(inbox().count(u.email), 2);
     if (fresh !== old) assert.equal((await sdkError(() => finish(first.accessToken!, old))).errorCode, 'INVALID_CODE');
     assert.ok((await finish(later.accessToken!, fresh)).jwtAccessToken);
     // the code was used; a login right after it gets a new one at once, not 429
     const again = await login(u);
     assert.equal(again.requires2FA, true);
-    const third = await inbox.nextCode(u.email);
+    const third = await inbox().nextCode(u.email);
     assert.ok((await finish(again.accessToken!, third)).jwtAccessToken);
   });
 
@@ -115,7 +103,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
     const tickets = sdkApis(s, { accessToken: s.storefrontToken }).tickets;
     await tickets.generateAndSendOtp({ otpRequest: { email: u.email } });
     await s.services.codeLogin.idle();
-    const code = await inbox.nextCode(u.email);
+    const code = await inbox().nextCode(u.email);
     for (let i = 0; i < 2; i++) {
       const r = await s.request('POST', '/api/commerce/customer/authtickets/otp/request', {
         body: { email: u.email },
@@ -124,7 +112,7 @@ describe('2FA and OTP logins inside the resend interval', () => {
       assert.equal(r.status, 200, r.text);
     }
     await s.services.codeLogin.idle();
-    assert.equal(inbox.count(u.email), 1);
+    assert.equal(inbox().count(u.email), 1);
     const ticket = await tickets.validateOtpAndCreateAuthTicket({
       authTicketOtpInfo: { email: u.email, otpCode: code },
     });

@@ -5,6 +5,7 @@ import type { Transact } from '../../store/transaction.ts';
 import type { Audit } from '../audit/events.ts';
 import type { Clock } from '../clock.ts';
 import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
+import { isActive } from './active.ts';
 import { isEmailAddress, mustFindAccount } from './lookup.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
@@ -183,10 +184,7 @@ export function createAccountService(deps: AccountDeps) {
         if (!row) throw new KiboError('ITEM_NOT_FOUND', `Account ${id} not found`);
         // A deactivated account keeps no login: every session ends now, on every instance (each
         // request checks its session in the database).
-        const revoked =
-          row.profile.isActive === false
-            ? await sessions.revokeAccount(scopeOf(ctx), id, 'account-deactivated', at)
-            : 0;
+        const revoked = isActive(row) ? 0 : await sessions.revokeAccount(scopeOf(ctx), id, 'account-deactivated', at);
         await audit.record(ctx, 'account.updated', id, revoked ? { revokedSessions: revoked } : {});
         return row;
       });

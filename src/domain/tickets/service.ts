@@ -3,7 +3,7 @@ import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
 import { addMinutes, type Clock } from '../clock.ts';
-import { scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
+import { callingGuest, scopeOf, type CallContext, type ShopperPrincipal } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { PasswordHasher } from '../passwords/hasher.ts';
 import type { ShopperClaims } from '../tokens/jwt.ts';
@@ -120,7 +120,7 @@ export function createTicketService(deps: TicketDeps) {
   ): Promise<Ticket> {
     // Checked here too: a second factor completes a login begun before a deactivation.
     assertActive(account);
-    const previousAnonymousId = linkedGuest ?? (ctx.shopper?.anonymous ? ctx.shopper.userId : undefined);
+    const previousAnonymousId = linkedGuest ?? callingGuest(ctx);
     const chain = await issuer.prepare({
       tenantId: ctx.tenant.id,
       siteId: ctx.site.id,

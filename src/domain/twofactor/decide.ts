@@ -2,7 +2,7 @@ import { scopeOfRow, type AccountRow } from '../../store/repos/accounts.ts';
 import type { DevicesRepo } from '../../store/repos/devices.ts';
 import type { Audit } from '../audit/events.ts';
 import type { CodeService } from '../codes/service.ts';
-import type { CallContext } from '../context.ts';
+import { callingGuest, type CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
 import type { Challenge, Device, SecondFactor } from '../login-steps.ts';
 import type { Lifetimes } from '../lifetimes.ts';
@@ -92,7 +92,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
           fingerprintHash: fpHash,
           region: device.region?.trim() || null,
           // the guest who began this login is linked when the code completes it
-          previousAnonymousId: ctx.shopper?.anonymous ? ctx.shopper.userId : null,
+          previousAnonymousId: callingGuest(ctx) ?? null,
         },
       });
       // Inside the resend interval the code already sent stands, and this challenge leads to it.

@@ -1,10 +1,10 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN, useTestServer, type TestServer } from '../../helpers/server.ts';
-import { configWithLogin } from '../../helpers/login-config.ts';
+import { ADMIN, type TestServer } from '../../helpers/server.ts';
+import { useMailingServer } from '../../helpers/mailing-server.ts';
 import { signup } from '../../helpers/signup.ts';
 import { sdkApis, sdkError } from '../../helpers/sdk.ts';
-import { codeIn, startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
+import { codeIn } from '../../helpers/smtp.ts';
 
 /**
  * A deactivated account (Update-Account with isActive false) logs in no more — by password, by the
@@ -15,20 +15,10 @@ import { codeIn, startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
 const off = { always: false, onNewFingerprint: false, onNewRegion: false };
 
 describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
-  let inbox: SmtpInbox;
   // site 1: every login asks for the second factor; site 2: no second factor, one-time codes on
-  const s = useTestServer(async () => {
-    inbox = await startSmtpInbox();
-    return {
-      env: { SMTP_URL: inbox.url },
-      configFile: configWithLogin({
-        1: { twoFactor: { ...off, always: true } },
-        2: { twoFactor: off, otpLogin: { enabled: true } },
-      }),
-    };
-  });
-  after(async () => {
-    await inbox?.close();
+  const { s, inbox } = useMailingServer({
+    1: { twoFactor: { ...off, always: true } },
+    2: { twoFactor: off, otpLogin: { enabled: true } },
   });
 
   const tickets = (siteId: number) => sdkApis(s, { accessToken: s.storefrontToken, siteId }).tickets;
@@ -68,7 +58,7 @@ describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
     const u = await signup(s, s.storefrontToken, { prefix: 'deact2fa', siteId: 1 });
     const challenge = await login(u, 1);
     assert.equal(challenge.requires2FA, true);
-    const code = codeIn((await inbox.next(u.email)).raw);
+    const code = codeIn((await inbox().next(u.email)).raw);
     await setActive(s, u.accountId, false);
 
     const refused = await sdkError(() =>
@@ -77,9 +67,9 @@ describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
     assert.equal(refused.status, 403);
     assert.equal(refused.errorCode, 'FORBIDDEN');
     // and a new password login is refused before any code is mailed
-    const mailed = inbox.count(u.email);
+    const mailed = inbox().count(u.email);
     assert.equal((await sdkError(() => login(u, 1))).errorCode, 'FORBIDDEN');
-    assert.equal(inbox.count(u.email), mailed);
+    assert.equal(inbox().count(u.email), mailed);
   });
 
   it('mails no one-time code to a deactivated account and answers as for any other', async () => {
@@ -96,7 +86,7 @@ describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
     assert.equal(deactivated.status, 200);
     assert.equal(deactivated.text, live.text);
     await s.services.codeLogin.idle();
-    await inbox.next(active.email);
-    assert.equal(inbox.count(u.email), 0);
+    await inbox().next(active.email);
+    assert.equal(inbox().count(u.email), 0);
   });
 });

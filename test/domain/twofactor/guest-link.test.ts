@@ -1,12 +1,11 @@
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { StorefrontAuthTicketApi } from '@kibocommerce/rest-sdk/clients/Customer/index.js';
-import { useTestServer } from '../../helpers/server.ts';
-import { configWithLogin } from '../../helpers/login-config.ts';
+import { useMailingServer } from '../../helpers/mailing-server.ts';
 import { signup } from '../../helpers/signup.ts';
 import { sdkApis } from '../../helpers/sdk.ts';
-import { codeIn, startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
+import { codeIn } from '../../helpers/smtp.ts';
 
 /**
  * A guest who signs in through the second factor or with an emailed one-time code is linked to
@@ -18,20 +17,10 @@ import { codeIn, startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
 const off = { always: false, onNewFingerprint: false, onNewRegion: false };
 
 describe('a guest is linked when a login completes by a second factor or a one-time code', () => {
-  let inbox: SmtpInbox;
   // site 1: every login asks for the second factor; site 2: one-time codes, no second factor
-  const s = useTestServer(async () => {
-    inbox = await startSmtpInbox();
-    return {
-      env: { SMTP_URL: inbox.url },
-      configFile: configWithLogin({
-        1: { twoFactor: { ...off, always: true } },
-        2: { twoFactor: off, otpLogin: { enabled: true } },
-      }),
-    };
-  });
-  after(async () => {
-    await inbox?.close();
+  const { s, inbox } = useMailingServer({
+    1: { twoFactor: { ...off, always: true } },
+    2: { twoFactor: off, otpLogin: { enabled: true } },
   });
 
   const claimsOf = async (jwt: string) =>
@@ -49,7 +38,7 @@ describe('a guest is linked when a login completes by a second factor or a one-t
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
     assert.equal(challenge.requires2FA, true);
-    const code = codeIn((await inbox.next(u.email)).raw);
+    const code = codeIn((await inbox().next(u.email)).raw);
     // the code step comes with the challenge token, not the guest's
     const ticket = await new StorefrontAuthTicketApi(
       s.sdk({ userClaims: challenge.accessToken!, appClaims: s.storefrontToken, siteId: 1 }),
@@ -64,7 +53,7 @@ describe('a guest is linked when a login completes by a second factor or a one-t
     const challenge = await sdkApis(s, { accessToken: s.storefrontToken, siteId: 1 }).tickets.createUserAuthTicket({
       customerUserAuthInfo: { username: u.email, password: u.password },
     });
-    const code = codeIn((await inbox.next(u.email)).raw);
+    const code = codeIn((await inbox().next(u.email)).raw);
     const ticket = await sdkApis(s, {
       accessToken: s.storefrontToken,
       siteId: 1,
@@ -77,7 +66,7 @@ describe('a guest is linked when a login completes by a second factor or a one-t
     const g = await guest(2);
     const api = asGuest(g.accessToken!, 2);
     await api.generateAndSendOtp({ otpRequest: { email: u.email } });
-    const code = codeIn((await inbox.next(u.email)).raw);
+    const code = codeIn((await inbox().next(u.email)).raw);
     const ticket = await api.validateOtpAndCreateAuthTicket({ authTicketOtpInfo: { email: u.email, otpCode: code } });
     assert.equal((await claimsOf(ticket.jwtAccessToken!)).prevAnonymousId, g.userId);
   });
