@@ -61,6 +61,20 @@ describe('a guest is linked when a login completes by a second factor or a one-t
     assert.equal((await claimsOf(ticket.jwtAccessToken!)).prevAnonymousId, undefined);
   });
 
+  it("does not link a guest of another customer set: its token is not this site's", async () => {
+    const u = await signup(s, s.storefrontToken, { prefix: 'otherset2fa', siteId: 1 });
+    const elsewhere = await guest(3); // site 3 serves the customer set 'other'
+    const challenge = await asGuest(elsewhere.accessToken!, 1).createUserAuthTicket({
+      customerUserAuthInfo: { username: u.email, password: u.password },
+    });
+    const code = codeIn((await inbox().next(u.email)).raw);
+    const ticket = await sdkApis(s, {
+      accessToken: s.storefrontToken,
+      siteId: 1,
+    }).tickets.validate2FAAndCreateAuthTicket({ authTicket2FAInfo: { userId: challenge.userId!, otpCode: code } });
+    assert.equal((await claimsOf(ticket.jwtAccessToken!)).prevAnonymousId, undefined);
+  });
+
   it('links the guest who logs in with an emailed one-time code', async () => {
     const u = await signup(s, s.storefrontToken, { prefix: 'linkotp', siteId: 2 });
     const g = await guest(2);
