@@ -92,8 +92,9 @@ export async function buildApp({ services, logStream, tls }: BuildOptions): Prom
   app.addSchema(KiboErrorSchema);
   app.addSchema(CustomerAccount);
   app.addSchema(CustomerAuthTicket);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header(CORRELATION, request.id);
+    done();
   });
   registerJsonBody(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { AccountsRepo, AccountRow } from '../../store/repos/accounts.ts';
 import type { SessionRow, SessionsRepo } from '../../store/repos/sessions.ts';
 import type { Audit } from '../audit/events.ts';
@@ -15,6 +14,7 @@ import type { Challenge, Device, LoginGuard, PasswordCheck, SecondFactor } from 
 import type { Ticket, TicketIssuer } from './issue.ts';
 import { assertActive } from '../accounts/active.ts';
 import { resolveLifetimes, type Lifetimes } from '../lifetimes.ts';
+import { randomHex } from '../tokens/random-pool.ts';
 
 /** What the database knows of a refresh token that could not be spent. */
 type KnownRefresh = NonNullable<Awaited<ReturnType<SessionsRepo['findRefresh']>>>;
@@ -227,8 +227,8 @@ export function createTicketService(deps: TicketDeps) {
     async anonymous(ctx: CallContext): Promise<Ticket> {
       // Self-authenticating tokens: nothing is written until the guest comes back (refresh) or logs out.
       return issuer.guest({
-        chainId: `g${randomUUID().replaceAll('-', '')}`,
-        userId: randomUUID().replaceAll('-', ''),
+        chainId: `g${randomHex(16)}`,
+        userId: randomHex(16),
         tenantId: ctx.tenant.id,
         siteId: ctx.site.id,
         customerSet: ctx.site.customerSet,

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInto } from './random-pool.ts';
 import type { TokenKeys } from './token-keys.ts';
 
 /**
@@ -22,7 +22,7 @@ function encode(t: { clientId: string; tenantId: number }, issuedAt: number, min
   const app = Buffer.from(t.clientId, 'utf8');
   if (app.length > 255) throw new Error('app refresh token: app id too long');
   const b = Buffer.alloc(31 + app.length);
-  randomBytes(16).copy(b, 0);
+  randomInto(b, 0, 16);
   b.writeUIntBE(issuedAt, 16, 6);
   b.writeUInt32BE(minutes, 22);
   b.writeUInt32BE(t.tenantId, 26);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomInto } from './random-pool.ts';
 import type { TokenKeys } from './token-keys.ts';
 
 /**
@@ -42,7 +42,7 @@ function encode(t: Omit<GuestToken, 'tokenId'>, issuedAt: number): Buffer {
   b[0] = t.kind === 'access' ? 1 : 2;
   b.write(t.chainId.slice(1), 1, 16, 'hex');
   b.write(t.userId, 17, 16, 'hex');
-  randomBytes(8).copy(b, 33);
+  randomInto(b, 33, 8);
   b.writeUIntBE(issuedAt, 41, 6);
   b.writeUInt32BE(t.accessMinutes, 47);
   b.writeUInt32BE(t.refreshMinutes, 51);

@@ -1,19 +1,9 @@
-import { createHash, randomFillSync, timingSafeEqual } from 'node:crypto';
-
-// Random bytes are drawn from the CSPRNG 4 KiB at a time and every byte is handed out once (as
-// node:crypto's randomUUID does): one call per 128 tokens, not one per token (docs/performance.md).
-const pool = Buffer.alloc(4096);
-let used = pool.length;
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { randomBase64url } from './random-pool.ts';
 
 /** A new opaque token: 256 random bits, base64url. */
 export function mintOpaqueToken(): string {
-  if (used + 32 > pool.length) {
-    randomFillSync(pool);
-    used = 0;
-  }
-  const token = pool.toString('base64url', used, used + 32);
-  used += 32;
-  return token;
+  return randomBase64url(32);
 }
 
 /** How opaque tokens are stored and looked up: SHA-256, hex. */

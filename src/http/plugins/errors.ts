@@ -113,10 +113,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
+  // The per-request hooks are callback style: a synchronous hook then costs no promise per request.
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
     reply.header('connection', 'close');
-    return sendKiboError(reply, new KiboError('SERVICE_UNAVAILABLE', 'The service is shutting down; try again'));
+    sendKiboError(reply, new KiboError('SERVICE_UNAVAILABLE', 'The service is shutting down; try again'));
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {

@@ -8,16 +8,10 @@ import { KiboError } from '../../domain/errors.ts';
  * parameters. The field is named the way validation errors name it (`body.account.emailAddress`).
  */
 export function registerInputGuard(app: FastifyInstance): void {
-  app.addHook('preValidation', async (request) => {
-    const parts: [string, unknown][] = [
-      ['params', request.params],
-      ['querystring', request.query],
-      ['body', request.body],
-    ];
-    for (const [where, value] of parts) {
-      const field = nulField(value, where);
-      if (field !== undefined) throw nulError(field);
-    }
+  app.addHook('preValidation', (request, _reply, done) => {
+    const field =
+      nulField(request.params, 'params') ?? nulField(request.query, 'querystring') ?? nulField(request.body, 'body');
+    done(field === undefined ? undefined : nulError(field));
   });
 }
 

@@ -12,6 +12,7 @@ export function registerResponseFields(app: FastifyInstance): void {
   app.addHook('onSend', async (request, reply, payload) => {
     if (reply.statusCode < 200 || reply.statusCode >= 300 || typeof payload !== 'string' || payload === '')
       return payload;
+    if (!mayNameFields(request.url)) return payload;
     const tree = parseResponseFields(rawQueryParam(request.url, 'responseFields'));
     if (!tree) return payload;
     const type = String(reply.getHeader('content-type') ?? '');
@@ -24,6 +25,12 @@ export function registerResponseFields(app: FastifyInstance): void {
     }
     return JSON.stringify(applyResponseFields(value, tree));
   });
+}
+
+/** Most requests name no fields: no query parsing for them (a `%` may hide the name). */
+function mayNameFields(url: string): boolean {
+  const q = url.indexOf('?');
+  return q !== -1 && (url.includes('responseFields', q) || url.includes('%', q));
 }
 
 /**

@@ -58,7 +58,13 @@ function toId(raw: string, field: string): number {
 /** Every /api/commerce route knows its tenant and site before anything else runs. */
 export function registerTenancy(app: FastifyInstance, config: Config): void {
   app.decorateRequest('tenancy', null);
-  app.addHook('onRequest', async (request) => {
-    if (request.url.startsWith('/api/commerce/')) request.tenancy = resolveTenancy(config, request);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (!request.url.startsWith('/api/commerce/')) return done();
+    try {
+      request.tenancy = resolveTenancy(config, request);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   });
 }
