@@ -5,6 +5,7 @@ import { useMailingServer } from '../../helpers/mailing-server.ts';
 import { signup } from '../../helpers/signup.ts';
 import { sdkApis, sdkError } from '../../helpers/sdk.ts';
 import { codeIn } from '../../helpers/smtp.ts';
+import { assertKibo } from '../../helpers/kibo.ts';
 
 /**
  * A deactivated account (Update-Account with isActive false) logs in no more — by password, by the
@@ -88,5 +89,30 @@ describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
     await s.services.codeLogin.idle();
     await inbox().next(active.email);
     assert.equal(inbox().count(u.email), 0);
+  });
+
+  it('mails no reset code to a deactivated account and answers Reset-Password as for any other', async () => {
+    const active = await signup(s, s.storefrontToken, { prefix: 'rstact', siteId: 2 });
+    const u = await signup(s, s.storefrontToken, { prefix: 'rstdeact', siteId: 2 });
+    await setActive(s, u.accountId, false);
+    const request = (emailAddress: string) =>
+      s.request('POST', '/api/commerce/customer/accounts/Reset-Password', {
+        body: { emailAddress },
+        headers: { authorization: `Bearer ${s.adminToken}`, 'x-vol-site': '2' },
+      });
+    const deactivated = await request(u.email);
+    const live = await request(active.email);
+    assert.equal(deactivated.status, 200);
+    assert.equal(deactivated.text, live.text);
+    await s.services.passwordReset.idle();
+    await inbox().next(active.email);
+    assert.equal(inbox().count(u.email), 0);
+    const requested = await s.store.db
+      .selectFrom('auth_events')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('type', '=', 'password.reset_requested')
+      .execute();
+    assert.equal(requested.length, 0);
   });
 });

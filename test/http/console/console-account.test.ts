@@ -6,6 +6,7 @@ import { login, signup } from '../../helpers/signup.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
 import { createOperator } from '../../helpers/operators.ts';
 import { ConsoleVisitor } from '../../helpers/console-visitor.ts';
+import { sdkApis } from '../../helpers/sdk.ts';
 import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
 import { createAuditRepo } from '../../../src/store/repos/audit.ts';
 
@@ -230,6 +231,72 @@ describe('support console: the account page and its actions', () => {
       assert.match(r.headers.get('content-type')!, /^text\/html/);
     }
     assert.equal((await v.fetch(page(u.accountId, '?type=no.such'))).status, 400);
+  });
+
+  /**
+   * Nobody acts as a deactivated account nor mails it a reset: the confirm page and its POST say so
+   * (403), nothing is mailed, no ticket is made, nothing audited. A locked-out account is served,
+   * as a reset and an unlock are how support gets a shopper out of a lockout.
+   * @see src/domain/accounts/active.ts, src/domain/operators/support.ts (assertMay)
+   */
+  it('refuses a reset mail and an impersonation for a deactivated account, and serves a locked-out one', async () => {
+    const u = await signup(s, s.storefrontToken, 'desk-off');
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
+    await admin.updateAccount({
+      accountId: u.accountId,
+      customerAccount: { ...(await admin.getAccount({ accountId: u.accountId })), isActive: false },
+    });
+    const noReset =
+      '<p class="error" role="alert">The account is deactivated: no reset mail is sent to it until it is activated again</p>';
+    const noImpersonation =
+      '<p class="error" role="alert">The account is deactivated: it cannot be impersonated until it is activated again</p>';
+    for (const [path, message] of [
+      ['/send-reset-mail', noReset],
+      ['/impersonate', noImpersonation],
+    ]) {
+      const confirm = await v.fetch(page(u.accountId, path));
+      assert.equal(confirm.status, 403, `GET ${path}`);
+      assert.ok(confirm.html.includes(message), `GET ${path}: ${confirm.html}`);
+      assert.ok(!confirm.html.includes('Confirm:'), 'no confirm button');
+      // a confirm page opened before the deactivation is refused alike
+      const posted = await v.submit(page(u.accountId), page(u.accountId, path), {
+        cartId: 'cart-off',
+        app: ADMIN.clientId,
+      });
+      assert.equal(posted.status, 403, `POST ${path}`);
+      assert.ok(posted.html.includes(message), `POST ${path}: ${posted.html}`);
+    }
+    await s.services.passwordReset.idle();
+    assert.equal(inbox.count(u.email), 0, 'nothing mailed');
+    assert.equal((await auditBy(u.accountId, 'password.reset_requested')).length, 0);
+    assert.equal((await auditBy(u.accountId, 'impersonation')).length, 0);
+    const chains = await s.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('impersonated_by', 'is not', null)
+      .execute();
+    assert.equal(chains.length, 0, 'no impersonation chain');
+
+    // Locked out by failed attempts: a reset mail and an impersonation still go.
+    const l = await signup(s, s.storefrontToken, 'desk-lockedout');
+    for (let i = 0; i < 6; i++) await login(s, s.storefrontToken, l.email, `${l.password}-wrong`).catch(() => {});
+    const { locked_until } = await s.store.db
+      .selectFrom('accounts')
+      .select('locked_until')
+      .where('id', '=', l.accountId)
+      .executeTakeFirstOrThrow();
+    assert.ok(locked_until && locked_until > s.clock.now(), 'locked out');
+    assert.match((await v.fetch(page(l.accountId, '/send-reset-mail'))).html, /Confirm: Send a reset mail/);
+    const reset = await v.submit(page(l.accountId, '/send-reset-mail'), page(l.accountId, '/send-reset-mail'), {});
+    assert.equal(reset.location, page(l.accountId, '?done=send-reset-mail'));
+    assert.match((await inbox.next(l.email)).raw, /reset/i);
+    const shown = await v.submit(page(l.accountId, '/impersonate'), page(l.accountId, '/impersonate'), {
+      cartId: 'cart-lockedout',
+      app: ADMIN.clientId,
+    });
+    assert.equal(shown.status, 200, shown.html);
+    assert.match(shown.html, /<code id="ticket-jwt" class="token">/);
   });
 
   it("answers 404 for another tenant's account on every new page and action", async () => {
