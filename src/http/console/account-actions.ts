@@ -115,7 +115,16 @@ export function accountActionRoutes(app: FastifyInstance, deps: { config: Config
       const { operator, tenant } = who(request);
       const row = await support.account(tenant, request.params.id);
       const { action } = request.params;
+      // Refused (a deactivated account) before it counts against any limit.
       support.assertMay(row, action);
+      // A reset mail counts against the account's Reset-Password limit (rateLimits.reset.perAccount),
+      // the very counter the shopper's own requests by email use: an operator cannot mail more often.
+      if (action === 'send-reset-mail' && row.email)
+        await app.countForAccount(request, 'reset', {
+          tenantId: tenant.id,
+          customerSet: row.customer_set,
+          target: row.email,
+        });
       await support.act(consoleContext(request, tenant, row.customer_set, operator), row, action);
       return reply.redirect(`/console/accounts/${row.id}?done=${action}`, 303);
     },

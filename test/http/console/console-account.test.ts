@@ -327,6 +327,67 @@ describe('support console: the account page and its actions', () => {
   });
 });
 
+/**
+ * An operator's reset mail counts against the account's Reset-Password limit
+ * (`rateLimits.reset.perAccount`), on the very counter the shopper's own requests by email use.
+ * @see src/http/console/account-actions.ts, src/http/plugins/rate-limit.ts (countForAccount)
+ */
+describe('support console: reset mails share the Reset-Password per-account limit', () => {
+  let inbox: SmtpInbox;
+  const s = useTestServer(async () => {
+    inbox = await startSmtpInbox();
+    const base = testConfigFile();
+    return {
+      env: { SMTP_URL: inbox.url },
+      configFile: testConfigFile({
+        rateLimits: { ...base.rateLimits, reset: { perIp: 10000, perAccount: 1, windowSeconds: 60 } },
+      }),
+    };
+  });
+  after(() => inbox.close());
+  const page = (id: number, query = '') => `/console/accounts/${id}${query}`;
+  const send = (v: ConsoleVisitor, id: number) =>
+    v.submit(page(id, '/send-reset-mail'), page(id, '/send-reset-mail'), {});
+  const tooMany = /<p class="error" role="alert">Too many requests; retry in \d+ seconds<\/p>/;
+
+  it('refuses a second reset mail within the window with a 429 page and mails nothing', async () => {
+    await createOperator(s, { email: 'limits@example.com', password: 'operator-pass-1' });
+    const v = new ConsoleVisitor(s);
+    assert.equal((await v.signIn('limits@example.com', 'operator-pass-1')).status, 303);
+    const u = await signup(s, s.storefrontToken, 'desk-limit');
+    assert.equal((await send(v, u.accountId)).location, page(u.accountId, '?done=send-reset-mail'));
+    await inbox.next(u.email);
+
+    const again = await send(v, u.accountId);
+    assert.equal(again.status, 429);
+    assert.match(again.html, tooMany);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1);
+
+    // The shopper's own request was counted by the same limit: an operator's send after it is refused.
+    const w = await signup(s, s.storefrontToken, 'desk-limit-shared');
+    const own = await s.request('POST', '/api/commerce/customer/accounts/Reset-Password', {
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
+      body: { emailAddress: w.email.toUpperCase() },
+    });
+    assert.equal(own.status, 200, own.text);
+    await inbox.next(w.email);
+    const byOperator = await send(v, w.accountId);
+    assert.equal(byOperator.status, 429);
+    assert.match(byOperator.html, tooMany);
+
+    await s.services.passwordReset.idle();
+    assert.equal(inbox.count(u.email), 1, 'one mail, not two');
+    assert.equal(inbox.count(w.email), 1);
+    const requested = await s.store.db
+      .selectFrom('auth_events')
+      .select('account_id')
+      .where('type', '=', 'password.reset_requested')
+      .where('account_id', 'in', [u.accountId, w.accountId])
+      .execute();
+    assert.equal(requested.length, 2, 'a refused send is not audited as sent');
+  });
+});
+
 describe('support console: the sign-in rate limit', () => {
   const s = useTestServer({
     configFile: testConfigFile({ rateLimits: { console: { perIp: 3, perAccount: 100, windowSeconds: 60 } } }),
