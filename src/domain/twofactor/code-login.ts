@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import { generateCode, type CodeService } from '../codes/service.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { isEmailAddress } from '../accounts/lookup.ts';
-import { isActive } from '../accounts/active.ts';
+import { assertActive, isActive } from '../accounts/active.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { Device, LoginGuard } from '../login-steps.ts';
 import type { Ticket } from '../tickets/issue.ts';
@@ -81,6 +81,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
     /**
      * Mails a new 2FA code for a pending login; the old code dies, the challenge token lives on.
      * @throws UNAUTHORIZED when there is no live pending login
+     * @throws FORBIDDEN when the account was deactivated since the login began (nothing is mailed)
      * @throws TOO_MANY_REQUESTS | SERVICE_UNAVAILABLE
      */
     async request2fa(ctx: CallContext, ref: PendingRef): Promise<void> {
@@ -98,6 +99,8 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       if (!account || !row || viaToken?.id !== row.id) {
         throw new KiboError('UNAUTHORIZED', 'There is no pending two-factor login; log in with the password again');
       }
+      // Deactivated since the login began: answered as its completion would be, and mailed nothing.
+      assertActive(account);
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const issued = await codes.issue({
         tenantId: ctx.tenant.id,
