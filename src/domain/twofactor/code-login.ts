@@ -93,7 +93,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         );
       }
       const account = await pendingAccount(ctx, ref);
-      const row = account && (await codes.findLive(account.id, '2fa'));
+      const row = account && (await codes.findLive(scopeOfRow(account), account.id, '2fa'));
       // The token must lead to the live code (its own challenge, or an alias made by a later login).
       const viaToken = ref.challengeToken ? await codes.findChallenge(hashToken(ref.challengeToken)) : row;
       if (!account || !row || viaToken?.id !== row.id) {
@@ -103,7 +103,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       assertActive(account);
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const issued = await codes.issue({
-        tenantId: ctx.tenant.id,
+        ...scopeOfRow(account),
         accountId: account.id,
         purpose: '2fa',
         challengeHash: row.challenge_hash,
@@ -128,7 +128,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
      */
     async auth2fa(ctx: CallContext, ref: PendingRef, otpCode: string): Promise<Ticket> {
       const account = await pendingAccount(ctx, ref);
-      const row = account ? await codes.check(account.id, '2fa', otpCode) : undefined;
+      const row = account ? await codes.check(scopeOfRow(account), account.id, '2fa', otpCode) : undefined;
       if (!account || !row) {
         if (account) await audit.record(ctx, '2fa.failed', account.id, {});
         throw new KiboError('INVALID_CODE');
@@ -175,7 +175,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       }
       const job = (async () => {
         const issued = await codes.issue({
-          tenantId: ctx.tenant.id,
+          ...scopeOfRow(account),
           accountId: account.id,
           purpose: 'otp',
           pending: {
@@ -214,7 +214,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         throw new KiboError('INVALID_CODE');
       }
       await guard.beforeVerify(account, ctx);
-      const row = await codes.check(account.id, 'otp', input.otpCode);
+      const row = await codes.check(scopeOfRow(account), account.id, 'otp', input.otpCode);
       await guard.afterVerify(account, row !== undefined, ctx);
       if (!row) {
         await audit.record(ctx, 'otp.failed', account.id, {});
