@@ -166,6 +166,50 @@ describe('impersonation tickets', () => {
     ]);
   });
 
+  /**
+   * Nobody acts as a deactivated account: impersonatecart answers 403 and makes nothing. An admin
+   * lock is no bar (support may still act for a locked shopper).
+   * @see src/domain/accounts/active.ts, src/domain/tickets/service.ts (impersonate)
+   */
+  it('refuses to impersonate a deactivated account with 403, making no chain and no audit entry', async () => {
+    const u = await signup(s, await s.appToken(), 'impoff');
+    const admin = sdkApis(s, { accessToken: s.adminToken });
+    const setActive = async (isActive: boolean) =>
+      admin.accounts.updateAccount({
+        accountId: u.accountId,
+        customerAccount: { ...(await admin.accounts.getAccount({ accountId: u.accountId })), isActive },
+      });
+    const impersonateCart = () =>
+      admin.tickets.impersonateCart({
+        cartAuthTicketRequest: { cartId: 'cart-impoff', accountId: u.accountId, userId: u.ticket.userId },
+      });
+    const made = () =>
+      s.store.db
+        .selectFrom('sessions')
+        .select('id')
+        .where('account_id', '=', u.accountId)
+        .where('impersonated_by', 'is not', null)
+        .execute();
+    await setActive(false);
+    const e = await sdkError(impersonateCart);
+    assert.deepEqual([e.status, e.errorCode], [403, 'FORBIDDEN']);
+    assert.equal(e.message, 'The account is deactivated: it cannot be impersonated until it is activated again');
+    assert.equal((await made()).length, 0, 'no chain');
+    const audited = await s.store.db
+      .selectFrom('auth_events')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('type', '=', 'impersonation')
+      .execute();
+    assert.equal(audited.length, 0, 'no audit entry');
+
+    await setActive(true);
+    await admin.accounts.setLoginLocked({ accountId: u.accountId, body: true });
+    const ticket = await impersonateCart();
+    assert.ok(ticket.jwtAccessToken, 'a locked, active account is impersonated');
+    assert.equal((await made()).length, 1);
+  });
+
   it('answers an expired impersonation refresh with a Kibo error, never a 500', async () => {
     const { ticket } = await impersonate(s, s.adminToken, 'impkibo');
     try {

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import type { CodeRow, CodesRepo, NewCode } from '../../store/repos/codes.ts';
+import type { AccountScope } from '../../store/repos/accounts.ts';
 import type { SecretsRepo } from '../../store/repos/secrets.ts';
 import { addMinutes, addSeconds, type Clock } from '../clock.ts';
 import { KiboError } from '../errors.ts';
@@ -44,6 +45,7 @@ export interface IssuedCode {
 /** What a new code is for: the account, its purpose, the pending login, its challenge. */
 export interface NewCodeRequest {
   tenantId: number;
+  customerSet: string;
   accountId: number;
   purpose: CodePurpose;
   pending: PendingLogin;
@@ -97,6 +99,7 @@ export function createCodeService(deps: CodeDeps) {
     const row: NewCode = {
       id,
       tenantId: p.tenantId,
+      customerSet: p.customerSet,
       accountId: p.accountId,
       purpose: p.purpose,
       codeHash: await codeHash({ id, accountId: p.accountId, purpose: p.purpose }, code),
@@ -171,7 +174,8 @@ export function createCodeService(deps: CodeDeps) {
       // The send and its code are committed together: whoever finds the send finds the code.
       if (await codes.claimAndReplace(throttleKey, addSeconds(now, -policy.resendSeconds), row))
         return { kind: 'send', issued, claim };
-      const live = await codes.findLive(p.accountId, p.purpose, now, policy.maxAttempts);
+      const scope = { tenantId: p.tenantId, customerSet: p.customerSet };
+      const live = await codes.findLive(scope, p.accountId, p.purpose, now, policy.maxAttempts);
       if (live?.challenge_hash) {
         await codes.addChallengeAlias({
           tokenHash: p.challengeHash,
@@ -196,9 +200,9 @@ export function createCodeService(deps: CodeDeps) {
       return codes.findLiveByChallenge(challengeHash, clock.now(), policy.maxAttempts);
     },
 
-    /** The account's live code for a purpose. */
-    async findLive(accountId: number, purpose: CodePurpose): Promise<CodeRow | undefined> {
-      return codes.findLive(accountId, purpose, clock.now(), policy.maxAttempts);
+    /** The live code for a purpose of the account `accountId` in `scope`. */
+    async findLive(scope: AccountScope, accountId: number, purpose: CodePurpose): Promise<CodeRow | undefined> {
+      return codes.findLive(scope, accountId, purpose, clock.now(), policy.maxAttempts);
     },
 
     /**
@@ -207,9 +211,14 @@ export function createCodeService(deps: CodeDeps) {
      * conditional update, so parallel callers with the right code get exactly one success.
      * Returns the consumed row, or undefined for a wrong, expired, used or dead code.
      */
-    async check(accountId: number, purpose: CodePurpose, code: string): Promise<CodeRow | undefined> {
+    async check(
+      scope: AccountScope,
+      accountId: number,
+      purpose: CodePurpose,
+      code: string,
+    ): Promise<CodeRow | undefined> {
       const now = clock.now();
-      const row = await codes.takeAttempt(accountId, purpose, now, policy.maxAttempts);
+      const row = await codes.takeAttempt(scope, accountId, purpose, now, policy.maxAttempts);
       if (!row) {
         // the same work as a real comparison, so a missing code costs what a wrong one does
         await codeHash({ id: 'none', accountId, purpose }, code);

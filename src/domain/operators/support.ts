@@ -12,6 +12,7 @@ import type { Clock } from '../clock.ts';
 import type { ContactService } from '../contacts/service.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { KiboError } from '../errors.ts';
+import { assertActive } from '../accounts/active.ts';
 import type { PasswordReset } from '../passwords/reset.ts';
 import type { TicketService } from '../tickets/service.ts';
 import type { App } from '../apps/registry.ts';
@@ -65,6 +66,16 @@ export function createSupportDesk(deps: {
   const { accounts, search, security, clock } = deps;
   // The console reads and acts as the admin API does for an app with manage-accounts.
   const asManager = (ctx: CallContext): CallContext => ({ ...ctx, behaviors: [...ctx.behaviors, MANAGE] });
+  /**
+   * Whether support may do `action` for the account as it is: nobody acts as a deactivated account
+   * nor mails it a reset (accounts/active.ts); everything else — unlock and a reset mail for a
+   * locked account included — is how support helps a shopper. The confirm pages ask it first.
+   * @throws FORBIDDEN
+   */
+  const assertMay = (row: AccountRow, action: SupportAction | 'impersonate'): void => {
+    if (action === 'impersonate') assertActive(row, 'impersonation');
+    if (action === 'send-reset-mail') assertActive(row, 'reset-mail');
+  };
   return {
     find: (tenant: TenantConfig, text: string, offset: number, limit: number) =>
       search.search({ tenantId: tenant.id, customerSets: tenant.customerSets.map((c) => c.code), text, offset, limit }),
@@ -111,11 +122,17 @@ export function createSupportDesk(deps: {
         ...(f.to ? { until: { at: f.to, inclusive: false } } : {}),
       }),
 
-    /** @throws ITEM_NOT_FOUND | MISSING_OR_INVALID_PARAMETER (no email to mail a reset to) */
+    assertMay,
+
+    /**
+     * @throws ITEM_NOT_FOUND | MISSING_OR_INVALID_PARAMETER (no email to mail a reset to)
+     * @throws FORBIDDEN (a reset mail to a deactivated account)
+     */
     async act(ctx: CallContext, row: AccountRow, action: SupportAction): Promise<void> {
       if (action === 'lock' || action === 'unlock') return security.setLocked(ctx, row.id, action === 'lock');
       if (action === 'force-password-change') return security.setPasswordChangeRequired(ctx, row.id, true);
       if (action === 'send-reset-mail') {
+        assertMay(row, action);
         if (!row.email)
           throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'The account has no email address to send a reset to');
         // The shopper's own "forgot password": the same code, mail and audit event (naming the operator).
@@ -149,8 +166,10 @@ export function createSupportDesk(deps: {
      * the app `clientId` (which must have customer-auth:impersonate-cart): the JWT names that app,
      * the chain ends `tokens.impersonationMinutes` from now; audited as `impersonation` naming the
      * operator. @throws MISSING_OR_INVALID_PARAMETER for an app that may not impersonate
+     * @throws FORBIDDEN for a deactivated account (the ticket service checks it again, as it reads the account)
      */
     impersonate(ctx: CallContext, row: AccountRow, cartId: string, clientId: string) {
+      assertMay(row, 'impersonate');
       const app = deps
         .apps()
         .find((a) => a.clientId === clientId && a.tenantId === ctx.tenant.id && a.behaviors.includes(IMPERSONATE_CART));

@@ -10,6 +10,7 @@ import type { CallContext } from '../context.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { Lockout } from '../lockout/lockout.ts';
 import { adminScope } from '../accounts/access.ts';
+import { isActive } from '../accounts/active.ts';
 import { hashToken, mintOpaqueToken } from '../tokens/opaque.ts';
 import type { PasswordHasher } from './hasher.ts';
 import { passwordSecret } from './check.ts';
@@ -46,7 +47,7 @@ export function createPasswordReset(deps: PasswordResetDeps) {
      * Reset-Password: mails a single-use confirmation code to the account's email. Answers the same,
      * and about as fast, whether or not the account exists: both do the one lookup before the
      * answer; the code is stored, audited and mailed after it (an unknown account gets no mail). A
-     * failed send is logged; the caller asks again.
+     * failed send is logged; the caller asks again. A deactivated account gets no mail either.
      * @throws MISSING_OR_INVALID_PARAMETER | ITEM_NOT_FOUND (customer set)
      */
     async requestReset(
@@ -62,7 +63,8 @@ export function createPasswordReset(deps: PasswordResetDeps) {
       const account = email
         ? await accounts.findByEmail(scope, email)
         : await accounts.findByUserName(scope, userName!);
-      if (!account?.email) return;
+      // A deactivated account is mailed nothing, and answered alike (accounts/active.ts).
+      if (!account?.email || !isActive(account)) return;
       const to = account.email;
       const at = clock.now();
       const send = async () => {

@@ -283,7 +283,9 @@ export function createTicketService(deps: TicketDeps) {
     /**
      * A short-lived ticket acting as a shopper for one cart; the JWT names the impersonating app.
      * The chain ends `tokens.impersonationMinutes` after it is made, however often it is refreshed.
+     * A deactivated account is not impersonated (accounts/active.ts); a locked one is.
      * @throws ITEM_NOT_FOUND when the account is not in this customer set
+     * @throws FORBIDDEN when the account is deactivated
      */
     async impersonate(
       ctx: CallContext,
@@ -296,6 +298,8 @@ export function createTicketService(deps: TicketDeps) {
         throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
       if (!account && !req.userId)
         throw new KiboError('MISSING_OR_INVALID_PARAMETER', 'accountId or userId is required', { field: 'accountId' });
+      // Before anything is stored: no chain, no audit entry (a refusal is not audited, as for logins).
+      if (account) assertActive(account, 'impersonation');
       const minutes = ctx.tenant.tokens.impersonationMinutes;
       const ticket = await issuer.start({
         tenantId: ctx.tenant.id,

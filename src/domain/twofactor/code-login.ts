@@ -5,7 +5,7 @@ import type { Clock } from '../clock.ts';
 import { generateCode, type CodeService } from '../codes/service.ts';
 import { scopeOf, type CallContext } from '../context.ts';
 import { isEmailAddress } from '../accounts/lookup.ts';
-import { isActive } from '../accounts/active.ts';
+import { assertActive, isActive } from '../accounts/active.ts';
 import { KiboError, assertThat } from '../errors.ts';
 import type { Device, LoginGuard } from '../login-steps.ts';
 import type { Ticket } from '../tickets/issue.ts';
@@ -81,6 +81,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
     /**
      * Mails a new 2FA code for a pending login; the old code dies, the challenge token lives on.
      * @throws UNAUTHORIZED when there is no live pending login
+     * @throws FORBIDDEN when the account was deactivated since the login began (nothing is mailed)
      * @throws TOO_MANY_REQUESTS | SERVICE_UNAVAILABLE
      */
     async request2fa(ctx: CallContext, ref: PendingRef): Promise<void> {
@@ -92,15 +93,17 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         );
       }
       const account = await pendingAccount(ctx, ref);
-      const row = account && (await codes.findLive(account.id, '2fa'));
+      const row = account && (await codes.findLive(scopeOfRow(account), account.id, '2fa'));
       // The token must lead to the live code (its own challenge, or an alias made by a later login).
       const viaToken = ref.challengeToken ? await codes.findChallenge(hashToken(ref.challengeToken)) : row;
       if (!account || !row || viaToken?.id !== row.id) {
         throw new KiboError('UNAUTHORIZED', 'There is no pending two-factor login; log in with the password again');
       }
+      // Deactivated since the login began: answered as its completion would be, and mailed nothing.
+      assertActive(account);
       const claim = await codes.throttle(twoFactorThrottleKey(account.id));
       const issued = await codes.issue({
-        tenantId: ctx.tenant.id,
+        ...scopeOfRow(account),
         accountId: account.id,
         purpose: '2fa',
         challengeHash: row.challenge_hash,
@@ -125,7 +128,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
      */
     async auth2fa(ctx: CallContext, ref: PendingRef, otpCode: string): Promise<Ticket> {
       const account = await pendingAccount(ctx, ref);
-      const row = account ? await codes.check(account.id, '2fa', otpCode) : undefined;
+      const row = account ? await codes.check(scopeOfRow(account), account.id, '2fa', otpCode) : undefined;
       if (!account || !row) {
         if (account) await audit.record(ctx, '2fa.failed', account.id, {});
         throw new KiboError('INVALID_CODE');
@@ -172,7 +175,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
       }
       const job = (async () => {
         const issued = await codes.issue({
-          tenantId: ctx.tenant.id,
+          ...scopeOfRow(account),
           accountId: account.id,
           purpose: 'otp',
           pending: {
@@ -211,7 +214,7 @@ export function createCodeLoginService(deps: CodeLoginDeps) {
         throw new KiboError('INVALID_CODE');
       }
       await guard.beforeVerify(account, ctx);
-      const row = await codes.check(account.id, 'otp', input.otpCode);
+      const row = await codes.check(scopeOfRow(account), account.id, 'otp', input.otpCode);
       await guard.afterVerify(account, row !== undefined, ctx);
       if (!row) {
         await audit.record(ctx, 'otp.failed', account.id, {});

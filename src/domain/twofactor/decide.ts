@@ -80,7 +80,7 @@ export function createSecondFactor(deps: SecondFactorDeps): SecondFactor & {
         );
       const challengeToken = mintOpaqueToken();
       const code = await codes.challenge(twoFactorThrottleKey(account.id), {
-        tenantId: ctx.tenant.id,
+        ...scopeOfRow(account),
         accountId: account.id,
         purpose: '2fa',
         challengeHash: hashToken(challengeToken),

@@ -97,6 +97,8 @@ export function accountActionRoutes(app: FastifyInstance, deps: { config: Config
     async (request, reply) => {
       const { tenant } = who(request);
       const row = await support.account(tenant, request.params.id);
+      // An action refused for the account as it is (deactivated) says so instead of asking to confirm.
+      support.assertMay(row, request.params.action);
       return reply.view('confirm', {
         ...base(request, reply),
         account: summary(row),
@@ -112,8 +114,19 @@ export function accountActionRoutes(app: FastifyInstance, deps: { config: Config
     async (request, reply) => {
       const { operator, tenant } = who(request);
       const row = await support.account(tenant, request.params.id);
-      await support.act(consoleContext(request, tenant, row.customer_set, operator), row, request.params.action);
-      return reply.redirect(`/console/accounts/${row.id}?done=${request.params.action}`, 303);
+      const { action } = request.params;
+      // Refused (a deactivated account) before it counts against any limit.
+      support.assertMay(row, action);
+      // A reset mail counts against the account's Reset-Password limit (rateLimits.reset.perAccount),
+      // the very counter the shopper's own requests by email use: an operator cannot mail more often.
+      if (action === 'send-reset-mail' && row.email)
+        await app.countForAccount(request, 'reset', {
+          tenantId: tenant.id,
+          customerSet: row.customer_set,
+          target: row.email,
+        });
+      await support.act(consoleContext(request, tenant, row.customer_set, operator), row, action);
+      return reply.redirect(`/console/accounts/${row.id}?done=${action}`, 303);
     },
   );
 
@@ -123,6 +136,7 @@ export function accountActionRoutes(app: FastifyInstance, deps: { config: Config
     async (request, reply) => {
       const { tenant } = who(request);
       const row = await support.account(tenant, request.params.id);
+      support.assertMay(row, 'impersonate');
       return reply.view('confirm', {
         ...base(request, reply),
         account: summary(row),

@@ -10,6 +10,23 @@ declare module 'fastify' {
     /** The rate-limit group whose limits this route shares (CONTRACT §8); unlimited when unset. */
     limit?: RateLimitGroup;
   }
+  interface FastifyInstance {
+    /**
+     * Counts `req` against `group`'s per-account limit for the account `target` names, as the
+     * group's routes count their requests: for a route that learns its account only in its handler
+     * (the console's reset mail). The same counter as the API's, so both share one budget.
+     * @throws TOO_MANY_REQUESTS (KiboError, with retryAfter)
+     */
+    countForAccount(req: FastifyRequest, group: RateLimitGroup, target: AccountTarget): Promise<void>;
+  }
+}
+
+/** An account as the per-account limits key it: its tenant, customer set and user name or email. */
+interface AccountTarget {
+  tenantId: number;
+  customerSet: string;
+  /** the email address or user name a request names the account by */
+  target: string;
 }
 
 /** Body fields that name the account a request is about, in order of preference. */
@@ -23,13 +40,15 @@ const TARGET_FIELDS = [
   'applicationId',
 ] as const;
 
+const normTarget = (v: string) => v.trim().toLowerCase().slice(0, 320);
+
 /** The account a limited request targets (lower-cased), or undefined when it names none. */
 export function targetOf(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const b = body as Record<string, unknown>;
   for (const f of TARGET_FIELDS) {
     const v = b[f];
-    if (typeof v === 'string' && v.trim()) return v.trim().toLowerCase().slice(0, 320);
+    if (typeof v === 'string' && v.trim()) return normTarget(v);
   }
   const account = b.account;
   if (account && typeof account === 'object') return targetOf(account);
@@ -81,8 +100,13 @@ export async function registerRateLimits(
     // Only for a route that sets config.rateLimit itself; ours throw tooMany directly.
     errorResponseBuilder: (_req, ctx) => tooMany(Math.ceil(ctx.ttl / 1000)),
   });
-  if (!limits.enabled) return;
+  if (!limits.enabled) {
+    app.decorate('countForAccount', async () => {});
+    return;
+  }
 
+  /** The account key of a request counted by countForAccount (its handler named the account). */
+  const named = new WeakMap<FastifyRequest, string>();
   const limiters = new Map<string, Limiter>();
   const limiter = (group: RateLimitGroup, layer: 'ip' | 'account', rule: RateLimitRule): Limiter => {
     const id = `${group}:${layer}`;
@@ -91,7 +115,7 @@ export async function registerRateLimits(
       l = app.createRateLimit({
         max: layer === 'ip' ? rule.perIp : rule.perAccount,
         timeWindow: rule.windowSeconds * 1000,
-        keyGenerator: (req) => `${id}:${layer === 'ip' ? req.ip : (accountKey(req) ?? '')}`,
+        keyGenerator: (req) => `${id}:${layer === 'ip' ? req.ip : (named.get(req) ?? accountKey(req) ?? '')}`,
       }) as Limiter;
       limiters.set(id, l);
     }
@@ -104,6 +128,15 @@ export async function registerRateLimits(
       throw tooMany(r.ttlInSeconds);
     }
   };
+
+  app.decorate('countForAccount', async (req: FastifyRequest, group: RateLimitGroup, a: AccountTarget) => {
+    named.set(req, keyOf(a.tenantId, a.customerSet, normTarget(a.target)));
+    try {
+      await check(limiter(group, 'account', limits[group]), req);
+    } finally {
+      named.delete(req);
+    }
+  });
 
   // Each route names its group where it is declared (`config: { limit }`); onRoute sees the
   // routes registered after this plugin, which is all of them.
@@ -127,5 +160,7 @@ function accountKey(req: FastifyRequest): string | undefined {
   const target = id !== undefined ? `account:${String(id)}` : targetOf(req.body);
   if (target === undefined) return undefined;
   const t = req.tenancy;
-  return t ? `${t.tenant.id}:${t.site.customerSet}:${target}` : `platform:${target}`;
+  return t ? keyOf(t.tenant.id, t.site.customerSet, target) : `platform:${target}`;
 }
+
+const keyOf = (tenantId: number, customerSet: string, target: string) => `${tenantId}:${customerSet}:${target}`;

@@ -1,13 +1,16 @@
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db } from '../db.ts';
 import { executor, transaction } from '../transaction.ts';
 import type { VerificationCodesTable } from '../schema.ts';
+import { accountIn, type AccountScope } from './accounts.ts';
 
 export type CodeRow = Selectable<VerificationCodesTable>;
 
 export interface NewCode {
   id: string;
   tenantId: number;
+  /** the account's customer set: with the tenant, the scope the account is looked for in */
+  customerSet: string;
   accountId: number;
   purpose: string;
   codeHash: string;
@@ -24,34 +27,69 @@ export interface NewCode {
   previousAnonymousId?: string | null;
 }
 
-/** Kills every older live code of the account and purpose (and its challenge tokens), stores `c`. */
+/**
+ * The rows of the account `accountId` in `scope`: every statement that picks an account's codes by
+ * its id names the tenant (a column of the row) and the customer set (through the account, as
+ * devices and resets do), so an id from another tenant or customer set reaches nothing.
+ */
+function ofAccount(db: Db, scope: AccountScope, accountId: number) {
+  return db
+    .selectFrom('verification_codes')
+    .where('tenant_id', '=', scope.tenantId)
+    .where('account_id', 'in', accountIn(db, scope, accountId));
+}
+
+/**
+ * Kills every older live code of the account and purpose (and its challenge tokens), stores `c`;
+ * writes nothing for an account outside `c`'s tenant and customer set (as resets.replace).
+ */
 async function replaceIn(trx: Db, c: NewCode): Promise<void> {
+  const scope = { tenantId: c.tenantId, customerSet: c.customerSet };
   await trx
     .updateTable('verification_codes')
     .set({ consumed_at: c.createdAt, challenge_hash: null })
-    .where('account_id', '=', c.accountId)
+    .where('tenant_id', '=', c.tenantId)
+    .where('account_id', 'in', accountIn(trx, scope, c.accountId))
     .where('purpose', '=', c.purpose)
     .where('consumed_at', 'is', null)
     .execute();
   await trx
     .insertInto('verification_codes')
-    .values({
-      id: c.id,
-      tenant_id: c.tenantId,
-      account_id: c.accountId,
-      purpose: c.purpose,
-      code_hash: c.codeHash,
-      challenge_hash: c.challengeHash,
-      created_at: c.createdAt,
-      expires_at: c.expiresAt,
-      site_id: c.siteId,
-      client_id: c.clientId,
-      access_minutes: c.accessMinutes,
-      refresh_minutes: c.refreshMinutes,
-      fingerprint_hash: c.fingerprintHash,
-      region: c.region,
-      previous_anonymous_id: c.previousAnonymousId ?? null,
-    })
+    .columns([
+      'account_id',
+      'id',
+      'tenant_id',
+      'purpose',
+      'code_hash',
+      'challenge_hash',
+      'created_at',
+      'expires_at',
+      'site_id',
+      'client_id',
+      'access_minutes',
+      'refresh_minutes',
+      'fingerprint_hash',
+      'region',
+      'previous_anonymous_id',
+    ])
+    .expression(
+      accountIn(trx, scope, c.accountId).select([
+        sql<string>`${c.id}::text`.as('code_id'),
+        sql<number>`${c.tenantId}::integer`.as('tenant_id'),
+        sql<string>`${c.purpose}::text`.as('purpose'),
+        sql<string>`${c.codeHash}::text`.as('code_hash'),
+        sql<string | null>`${c.challengeHash}::text`.as('challenge_hash'),
+        sql<Date>`${c.createdAt}::timestamptz`.as('created_at'),
+        sql<Date>`${c.expiresAt}::timestamptz`.as('expires_at'),
+        sql<number>`${c.siteId}::integer`.as('site_id'),
+        sql<string>`${c.clientId}::text`.as('client_id'),
+        sql<number | null>`${c.accessMinutes}::integer`.as('access_minutes'),
+        sql<number | null>`${c.refreshMinutes}::integer`.as('refresh_minutes'),
+        sql<string | null>`${c.fingerprintHash}::text`.as('fingerprint_hash'),
+        sql<string | null>`${c.region}::text`.as('region'),
+        sql<string | null>`${c.previousAnonymousId ?? null}::text`.as('previous_anonymous_id'),
+      ]),
+    )
     .execute();
 }
 
@@ -145,12 +183,16 @@ export function createCodesRepo(root: Db) {
         .executeTakeFirst();
     },
 
-    /** The newest live code of an account for a purpose. */
-    async findLive(accountId: number, purpose: string, now: Date, maxAttempts: number): Promise<CodeRow | undefined> {
-      return db()
-        .selectFrom('verification_codes')
+    /** The newest live code of the account `accountId` in `scope` for a purpose. */
+    async findLive(
+      scope: AccountScope,
+      accountId: number,
+      purpose: string,
+      now: Date,
+      maxAttempts: number,
+    ): Promise<CodeRow | undefined> {
+      return ofAccount(db(), scope, accountId)
         .selectAll()
-        .where('account_id', '=', accountId)
         .where('purpose', '=', purpose)
         .where('consumed_at', 'is', null)
         .where('expires_at', '>', now)
@@ -166,6 +208,7 @@ export function createCodesRepo(root: Db) {
      * undefined when there is no live code.
      */
     async takeAttempt(
+      scope: AccountScope,
       accountId: number,
       purpose: string,
       now: Date,
@@ -174,11 +217,9 @@ export function createCodesRepo(root: Db) {
       return db()
         .updateTable('verification_codes')
         .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-        .where('id', '=', (eb) =>
-          eb
-            .selectFrom('verification_codes')
+        .where('id', '=', () =>
+          ofAccount(db(), scope, accountId)
             .select('id')
-            .where('account_id', '=', accountId)
             .where('purpose', '=', purpose)
             .where('consumed_at', 'is', null)
             .orderBy('created_at', 'desc')

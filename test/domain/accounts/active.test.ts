@@ -5,6 +5,7 @@ import { useMailingServer } from '../../helpers/mailing-server.ts';
 import { signup } from '../../helpers/signup.ts';
 import { sdkApis, sdkError } from '../../helpers/sdk.ts';
 import { codeIn } from '../../helpers/smtp.ts';
+import { assertKibo } from '../../helpers/kibo.ts';
 
 /**
  * A deactivated account (Update-Account with isActive false) logs in no more — by password, by the
@@ -88,5 +89,60 @@ describe('a deactivated account cannot log in (PGlite or PostgreSQL)', () => {
     await s.services.codeLogin.idle();
     await inbox().next(active.email);
     assert.equal(inbox().count(u.email), 0);
+  });
+
+  it('mails no new second-factor code to an account deactivated after the challenge began', async () => {
+    const u = await signup(s, s.storefrontToken, { prefix: 'deactresend', siteId: 1 });
+    const challenge = await login(u, 1);
+    assert.equal(challenge.requires2FA, true);
+    await inbox().next(u.email);
+    await setActive(s, u.accountId, false);
+    // Past the resend interval: only the deactivation stands between the resend and a new mail.
+    s.clock.advance(31_000);
+    const byToken = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      headers: { 'x-vol-user-claims': challenge.accessToken!, 'x-vol-app-claims': s.storefrontToken },
+    });
+    const byUserId = await s.request('POST', '/api/commerce/customer/authtickets/2fa/request', {
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
+      body: { userId: challenge.userId },
+    });
+    for (const r of [byToken, byUserId]) {
+      // as the completion of that login answers (the test above)
+      assertKibo(r, 403, 'FORBIDDEN');
+      assert.equal(r.json.message, 'The account is deactivated');
+    }
+    assert.equal(inbox().count(u.email), 1, 'no second code mailed');
+    const resends = await s.store.db
+      .selectFrom('auth_events')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('type', '=', '2fa.challenged')
+      .execute();
+    assert.equal(resends.length, 1, 'only the first challenge');
+  });
+
+  it('mails no reset code to a deactivated account and answers Reset-Password as for any other', async () => {
+    const active = await signup(s, s.storefrontToken, { prefix: 'rstact', siteId: 2 });
+    const u = await signup(s, s.storefrontToken, { prefix: 'rstdeact', siteId: 2 });
+    await setActive(s, u.accountId, false);
+    const request = (emailAddress: string) =>
+      s.request('POST', '/api/commerce/customer/accounts/Reset-Password', {
+        body: { emailAddress },
+        headers: { authorization: `Bearer ${s.adminToken}`, 'x-vol-site': '2' },
+      });
+    const deactivated = await request(u.email);
+    const live = await request(active.email);
+    assert.equal(deactivated.status, 200);
+    assert.equal(deactivated.text, live.text);
+    await s.services.passwordReset.idle();
+    await inbox().next(active.email);
+    assert.equal(inbox().count(u.email), 0);
+    const requested = await s.store.db
+      .selectFrom('auth_events')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('type', '=', 'password.reset_requested')
+      .execute();
+    assert.equal(requested.length, 0);
   });
 });

@@ -10,6 +10,8 @@ import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
 import { createCodeService, generateCode, type CodeService } from '../../../src/domain/codes/service.ts';
 import { KiboError } from '../../../src/domain/errors.ts';
 
+/** The scope the test accounts are made in. */
+const home = { tenantId: 1, customerSet: 'default' };
 const pending = {
   siteId: 1,
   clientId: 'storefront',
@@ -52,7 +54,7 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     return row.id;
   }
   const issue = async (accountId: number, purpose: '2fa' | 'otp' = 'otp') =>
-    codes.issue({ tenantId: 1, accountId, purpose, pending });
+    codes.issue({ ...home, accountId, purpose, pending });
 
   it('generates six uniformly drawn digits', () => {
     const seen = new Set<string>();
@@ -82,7 +84,7 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     assert.equal(await other.keyedHash('x', 'y'), await codes.keyedHash('x', 'y'));
     const secrets = await store.db.selectFrom('server_secrets').selectAll().execute();
     assert.equal(secrets.filter((s) => s.name.startsWith('code-hmac')).length, 1);
-    assert.ok(await other.check(id, 'otp', issued.code), 'the other instance verifies the code');
+    assert.ok(await other.check(home, id, 'otp', issued.code), 'the other instance verifies the code');
   });
 
   it('creates the secret race-free when instances start at once', async () => {
@@ -96,33 +98,33 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
   it('accepts the right code once', async () => {
     const id = await account();
     const issued = await issue(id);
-    assert.equal(await codes.check(id, 'otp', '12345'), undefined, 'a malformed code is just wrong');
-    const row = await codes.check(id, 'otp', issued.code);
+    assert.equal(await codes.check(home, id, 'otp', '12345'), undefined, 'a malformed code is just wrong');
+    const row = await codes.check(home, id, 'otp', issued.code);
     assert.ok(row?.consumed_at);
-    assert.equal(await codes.check(id, 'otp', issued.code), undefined);
+    assert.equal(await codes.check(home, id, 'otp', issued.code), undefined);
   });
 
   it('keeps codes of different purposes apart', async () => {
     const id = await account();
     const issued = await issue(id, '2fa');
-    assert.equal(await codes.check(id, 'otp', issued.code), undefined);
-    assert.ok(await codes.check(id, '2fa', issued.code));
+    assert.equal(await codes.check(home, id, 'otp', issued.code), undefined);
+    assert.ok(await codes.check(home, id, '2fa', issued.code));
   });
 
   it('kills a code after three wrong tries', async () => {
     const id = await account();
     const issued = await issue(id);
     const wrong = issued.code === '000000' ? '111111' : '000000';
-    for (let i = 0; i < 3; i++) assert.equal(await codes.check(id, 'otp', wrong), undefined);
-    assert.equal(await codes.check(id, 'otp', issued.code), undefined);
+    for (let i = 0; i < 3; i++) assert.equal(await codes.check(home, id, 'otp', wrong), undefined);
+    assert.equal(await codes.check(home, id, 'otp', issued.code), undefined);
   });
 
   it('accepts the right code on the third try', async () => {
     const id = await account();
     const issued = await issue(id);
     const wrong = issued.code === '000000' ? '111111' : '000000';
-    for (let i = 0; i < 2; i++) assert.equal(await codes.check(id, 'otp', wrong), undefined);
-    assert.ok(await codes.check(id, 'otp', issued.code));
+    for (let i = 0; i < 2; i++) assert.equal(await codes.check(home, id, 'otp', wrong), undefined);
+    assert.ok(await codes.check(home, id, 'otp', issued.code));
   });
 
   it('expires a code after three minutes', async () => {
@@ -134,23 +136,23 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     clock.advanceMinutes(2.9);
     const second = await issue(id);
     clock.advanceMinutes(3);
-    assert.equal(await codes.check(id, 'otp', second.code), undefined);
+    assert.equal(await codes.check(home, id, 'otp', second.code), undefined);
     void issued;
-    assert.equal(await codes.check(id, 'otp', issued.code), undefined);
+    assert.equal(await codes.check(home, id, 'otp', issued.code), undefined);
   });
 
   it('kills the old code when a new one is issued', async () => {
     const id = await account();
     const first = await issue(id);
     const second = await issue(id);
-    if (first.code !== second.code) assert.equal(await codes.check(id, 'otp', first.code), undefined);
-    assert.ok(await codes.check(id, 'otp', second.code));
+    if (first.code !== second.code) assert.equal(await codes.check(home, id, 'otp', first.code), undefined);
+    assert.ok(await codes.check(home, id, 'otp', second.code));
   });
 
   it('consumes atomically: of parallel checks with the right code exactly one wins', async () => {
     const id = await account();
     const issued = await issue(id);
-    const results = await Promise.all(Array.from({ length: 3 }, () => codes.check(id, 'otp', issued.code)));
+    const results = await Promise.all(Array.from({ length: 3 }, () => codes.check(home, id, 'otp', issued.code)));
     assert.equal(results.filter(Boolean).length, 1);
   });
 
@@ -158,14 +160,14 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     const id = await account();
     const issued = await issue(id);
     const wrong = issued.code === '000000' ? '111111' : '000000';
-    await Promise.all(Array.from({ length: 8 }, () => codes.check(id, 'otp', wrong)));
+    await Promise.all(Array.from({ length: 8 }, () => codes.check(home, id, 'otp', wrong)));
     const row = await store.db
       .selectFrom('verification_codes')
       .select('attempts')
       .where('id', '=', issued.id)
       .executeTakeFirstOrThrow();
     assert.equal(row.attempts, 3);
-    assert.equal(await codes.check(id, 'otp', issued.code), undefined);
+    assert.equal(await codes.check(home, id, 'otp', issued.code), undefined);
   });
 
   it('throttles sends per key with a Retry-After, and a released claim frees the key', async () => {

@@ -6,6 +6,7 @@ import { login, signup } from '../../helpers/signup.ts';
 import { startSmtpInbox, type SmtpInbox } from '../../helpers/smtp.ts';
 import { createOperator } from '../../helpers/operators.ts';
 import { ConsoleVisitor } from '../../helpers/console-visitor.ts';
+import { sdkApis } from '../../helpers/sdk.ts';
 import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
 import { createAuditRepo } from '../../../src/store/repos/audit.ts';
 
@@ -232,6 +233,72 @@ describe('support console: the account page and its actions', () => {
     assert.equal((await v.fetch(page(u.accountId, '?type=no.such'))).status, 400);
   });
 
+  /**
+   * Nobody acts as a deactivated account nor mails it a reset: the confirm page and its POST say so
+   * (403), nothing is mailed, no ticket is made, nothing audited. A locked-out account is served,
+   * as a reset and an unlock are how support gets a shopper out of a lockout.
+   * @see src/domain/accounts/active.ts, src/domain/operators/support.ts (assertMay)
+   */
+  it('refuses a reset mail and an impersonation for a deactivated account, and serves a locked-out one', async () => {
+    const u = await signup(s, s.storefrontToken, 'desk-off');
+    const admin = sdkApis(s, { accessToken: s.adminToken }).accounts;
+    await admin.updateAccount({
+      accountId: u.accountId,
+      customerAccount: { ...(await admin.getAccount({ accountId: u.accountId })), isActive: false },
+    });
+    const noReset =
+      '<p class="error" role="alert">The account is deactivated: no reset mail is sent to it until it is activated again</p>';
+    const noImpersonation =
+      '<p class="error" role="alert">The account is deactivated: it cannot be impersonated until it is activated again</p>';
+    for (const [path, message] of [
+      ['/send-reset-mail', noReset],
+      ['/impersonate', noImpersonation],
+    ]) {
+      const confirm = await v.fetch(page(u.accountId, path));
+      assert.equal(confirm.status, 403, `GET ${path}`);
+      assert.ok(confirm.html.includes(message), `GET ${path}: ${confirm.html}`);
+      assert.ok(!confirm.html.includes('Confirm:'), 'no confirm button');
+      // a confirm page opened before the deactivation is refused alike
+      const posted = await v.submit(page(u.accountId), page(u.accountId, path), {
+        cartId: 'cart-off',
+        app: ADMIN.clientId,
+      });
+      assert.equal(posted.status, 403, `POST ${path}`);
+      assert.ok(posted.html.includes(message), `POST ${path}: ${posted.html}`);
+    }
+    await s.services.passwordReset.idle();
+    assert.equal(inbox.count(u.email), 0, 'nothing mailed');
+    assert.equal((await auditBy(u.accountId, 'password.reset_requested')).length, 0);
+    assert.equal((await auditBy(u.accountId, 'impersonation')).length, 0);
+    const chains = await s.store.db
+      .selectFrom('sessions')
+      .select('id')
+      .where('account_id', '=', u.accountId)
+      .where('impersonated_by', 'is not', null)
+      .execute();
+    assert.equal(chains.length, 0, 'no impersonation chain');
+
+    // Locked out by failed attempts: a reset mail and an impersonation still go.
+    const l = await signup(s, s.storefrontToken, 'desk-lockedout');
+    for (let i = 0; i < 6; i++) await login(s, s.storefrontToken, l.email, `${l.password}-wrong`).catch(() => {});
+    const { locked_until } = await s.store.db
+      .selectFrom('accounts')
+      .select('locked_until')
+      .where('id', '=', l.accountId)
+      .executeTakeFirstOrThrow();
+    assert.ok(locked_until && locked_until > s.clock.now(), 'locked out');
+    assert.match((await v.fetch(page(l.accountId, '/send-reset-mail'))).html, /Confirm: Send a reset mail/);
+    const reset = await v.submit(page(l.accountId, '/send-reset-mail'), page(l.accountId, '/send-reset-mail'), {});
+    assert.equal(reset.location, page(l.accountId, '?done=send-reset-mail'));
+    assert.match((await inbox.next(l.email)).raw, /reset/i);
+    const shown = await v.submit(page(l.accountId, '/impersonate'), page(l.accountId, '/impersonate'), {
+      cartId: 'cart-lockedout',
+      app: ADMIN.clientId,
+    });
+    assert.equal(shown.status, 200, shown.html);
+    assert.match(shown.html, /<code id="ticket-jwt" class="token">/);
+  });
+
   it("answers 404 for another tenant's account on every new page and action", async () => {
     const sid = '00000000-0000-4000-8000-000000000000';
     for (const path of ['', '/send-reset-mail', '/impersonate', `/sessions/${sid}/revoke`])
@@ -257,6 +324,67 @@ describe('support console: the account page and its actions', () => {
     assert.equal(inbox.count(u.email), 0, 'no reset mail');
     assert.equal((await auditBy(u.accountId, 'impersonation')).length, 0);
     assert.equal((await refresh(u.ticket.refreshToken!)).status, 200, 'the session lives');
+  });
+});
+
+/**
+ * An operator's reset mail counts against the account's Reset-Password limit
+ * (`rateLimits.reset.perAccount`), on the very counter the shopper's own requests by email use.
+ * @see src/http/console/account-actions.ts, src/http/plugins/rate-limit.ts (countForAccount)
+ */
+describe('support console: reset mails share the Reset-Password per-account limit', () => {
+  let inbox: SmtpInbox;
+  const s = useTestServer(async () => {
+    inbox = await startSmtpInbox();
+    const base = testConfigFile();
+    return {
+      env: { SMTP_URL: inbox.url },
+      configFile: testConfigFile({
+        rateLimits: { ...base.rateLimits, reset: { perIp: 10000, perAccount: 1, windowSeconds: 60 } },
+      }),
+    };
+  });
+  after(() => inbox.close());
+  const page = (id: number, query = '') => `/console/accounts/${id}${query}`;
+  const send = (v: ConsoleVisitor, id: number) =>
+    v.submit(page(id, '/send-reset-mail'), page(id, '/send-reset-mail'), {});
+  const tooMany = /<p class="error" role="alert">Too many requests; retry in \d+ seconds<\/p>/;
+
+  it('refuses a second reset mail within the window with a 429 page and mails nothing', async () => {
+    await createOperator(s, { email: 'limits@example.com', password: 'operator-pass-1' });
+    const v = new ConsoleVisitor(s);
+    assert.equal((await v.signIn('limits@example.com', 'operator-pass-1')).status, 303);
+    const u = await signup(s, s.storefrontToken, 'desk-limit');
+    assert.equal((await send(v, u.accountId)).location, page(u.accountId, '?done=send-reset-mail'));
+    await inbox.next(u.email);
+
+    const again = await send(v, u.accountId);
+    assert.equal(again.status, 429);
+    assert.match(again.html, tooMany);
+    assert.ok(Number(again.headers.get('retry-after')) >= 1);
+
+    // The shopper's own request was counted by the same limit: an operator's send after it is refused.
+    const w = await signup(s, s.storefrontToken, 'desk-limit-shared');
+    const own = await s.request('POST', '/api/commerce/customer/accounts/Reset-Password', {
+      headers: { authorization: `Bearer ${s.storefrontToken}` },
+      body: { emailAddress: w.email.toUpperCase() },
+    });
+    assert.equal(own.status, 200, own.text);
+    await inbox.next(w.email);
+    const byOperator = await send(v, w.accountId);
+    assert.equal(byOperator.status, 429);
+    assert.match(byOperator.html, tooMany);
+
+    await s.services.passwordReset.idle();
+    assert.equal(inbox.count(u.email), 1, 'one mail, not two');
+    assert.equal(inbox.count(w.email), 1);
+    const requested = await s.store.db
+      .selectFrom('auth_events')
+      .select('account_id')
+      .where('type', '=', 'password.reset_requested')
+      .where('account_id', 'in', [u.accountId, w.accountId])
+      .execute();
+    assert.equal(requested.length, 2, 'a refused send is not audited as sent');
   });
 });
 
