@@ -210,6 +210,35 @@ describe('impersonation tickets', () => {
     assert.equal((await made()).length, 1);
   });
 
+  /**
+   * A user id sent without an account id is looked up: a registered shopper's makes their account's
+   * ticket (the JWT names the account), so the account's rules hold — a deactivated one is refused.
+   * A user id nobody has is a guest's cart, as before.
+   */
+  it("treats a registered shopper's user id sent alone as their account", async () => {
+    const u = await signup(s, await s.appToken(), 'impuid');
+    const admin = sdkApis(s, { accessToken: s.adminToken });
+    const byUserId = (userId: string) =>
+      admin.tickets.impersonateCart({ cartAuthTicketRequest: { cartId: 'cart-impuid', userId } });
+    const ticket = await byUserId(u.ticket.userId!);
+    const claims = decodeJwt(ticket.jwtAccessToken!);
+    assert.equal(claims.accountId, u.accountId, "the ticket is the account's");
+    assert.equal(claims.anonymous, false);
+
+    await admin.accounts.updateAccount({
+      accountId: u.accountId,
+      customerAccount: { ...(await admin.accounts.getAccount({ accountId: u.accountId })), isActive: false },
+    });
+    const e = await sdkError(() => byUserId(u.ticket.userId!));
+    assert.deepEqual([e.status, e.errorCode], [403, 'FORBIDDEN']);
+
+    const guest = await byUserId('0123456789abcdef0123456789abcdef');
+    const g = decodeJwt(guest.jwtAccessToken!);
+    assert.equal(g.anonymous, true);
+    assert.equal(g.sub, '0123456789abcdef0123456789abcdef');
+    assert.equal(g.accountId, undefined);
+  });
+
   it('answers an expired impersonation refresh with a Kibo error, never a 500', async () => {
     const { ticket } = await impersonate(s, s.adminToken, 'impkibo');
     try {

@@ -283,7 +283,8 @@ export function createTicketService(deps: TicketDeps) {
     /**
      * A short-lived ticket acting as a shopper for one cart; the JWT names the impersonating app.
      * The chain ends `tokens.impersonationMinutes` after it is made, however often it is refreshed.
-     * A deactivated account is not impersonated (accounts/active.ts); a locked one is.
+     * A deactivated account is not impersonated (accounts/active.ts); a locked one is. A user id
+     * without an account id is looked up: a registered shopper's is their account's ticket.
      * @throws ITEM_NOT_FOUND when the account is not in this customer set
      * @throws FORBIDDEN when the account is deactivated
      */
@@ -294,6 +295,9 @@ export function createTicketService(deps: TicketDeps) {
       let account: AccountRow | undefined;
       if (req.accountId !== undefined) account = await accounts.findById(scopeOf(ctx), req.accountId);
       if (account && req.userId && account.user_id !== req.userId) account = undefined;
+      // A user id alone may still be a registered shopper's: then it is that account's ticket, under
+      // the account's rules (deactivated: refused), not a guest's that happens to carry their id.
+      if (req.accountId === undefined && req.userId) account = await accounts.findByUserId(scopeOf(ctx), req.userId);
       if (!account && req.accountId !== undefined)
         throw new KiboError('ITEM_NOT_FOUND', `Account ${req.accountId} not found`);
       if (!account && !req.userId)
