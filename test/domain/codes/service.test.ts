@@ -9,17 +9,10 @@ import { createSecretsRepo } from '../../../src/store/repos/secrets.ts';
 import { createAccountsRepo } from '../../../src/store/repos/accounts.ts';
 import { createCodeService, generateCode, type CodeService } from '../../../src/domain/codes/service.ts';
 import { KiboError } from '../../../src/domain/errors.ts';
+import { PENDING_LOGIN } from '../../helpers/codes.ts';
 
 /** The scope the test accounts are made in. */
 const home = { tenantId: 1, customerSet: 'default' };
-const pending = {
-  siteId: 1,
-  clientId: 'storefront',
-  accessMinutes: null,
-  refreshMinutes: null,
-  fingerprintHash: null,
-  region: null,
-};
 
 describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
   let store: Store;
@@ -54,7 +47,7 @@ describe('codes: CSPRNG, keyed hash, life, tries, single use, throttle', () => {
     return row.id;
   }
   const issue = async (accountId: number, purpose: '2fa' | 'otp' = 'otp') =>
-    codes.issue({ ...home, accountId, purpose, pending });
+    codes.issue({ ...home, accountId, purpose, pending: PENDING_LOGIN });
 
   it('generates six uniformly drawn digits', () => {
     const seen = new Set<string>();

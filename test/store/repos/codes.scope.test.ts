@@ -6,6 +6,7 @@ import { migrateToLatest } from '../../../src/store/migrate.ts';
 import { createAccountsRepo, type AccountScope } from '../../../src/store/repos/accounts.ts';
 import { createCodesRepo, type NewCode } from '../../../src/store/repos/codes.ts';
 import type { Store } from '../../../src/store/db.ts';
+import { PENDING_LOGIN } from '../../helpers/codes.ts';
 
 /**
  * Defence in depth for 2FA / OTP codes: every statement that picks an account's codes by its id
@@ -53,12 +54,7 @@ describe('code statements are scoped by tenant and customer set (PGlite or Postg
       challengeHash: randomUUID(),
       createdAt: at,
       expiresAt: later(180),
-      siteId: 1,
-      clientId: 'storefront',
-      accessMinutes: null,
-      refreshMinutes: null,
-      fingerprintHash: null,
-      region: null,
+      ...PENDING_LOGIN,
       ...over,
     });
     const mine = code({});
